@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { appDataSourceOptions } from './app.data-source';
+import { DatabaseModule } from './database';
+import { HealthModule } from './health/health.module';
+
+/** The example application: the database module, its entities, and health. */
+@Module({})
+export class AppModule {
+  /** The application configured from `env` (`process.env` in `main.ts`, a per-test copy in tests). */
+  static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [DatabaseModule.forRootAsync({ useFactory: () => appDataSourceOptions(env) }), HealthModule],
+    };
+  }
+}

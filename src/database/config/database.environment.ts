@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ConfigProblem, DatabaseConfigError } from '../errors/database-config.error';
+import { parseConnectionUrl } from './connection-url';
+import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVar } from './env-decorators';
+
+/** Accepted values of `DB_SSL`. */
+export const SSL_MODES = ['disable', 'verify-full'] as const;
+/** TLS mode for database connections. */
+export type SslMode = (typeof SSL_MODES)[number];
+
+const isPem = (v: string) => v.includes('-----BEGIN CERTIFICATE-----');
+
+/**
+ * The environment variables the database module reads, validated with class-validator.
+ * Every field is optional here; defaults are applied by `buildDataSourceOptions`.
+ */
+export class DatabaseEnvironment {
+  @OneOfVar(['development', 'test', 'production'])
+  NODE_ENV?: string;
+
+  @SecretVar('a postgres:// or postgresql:// URL with a host', (v) => parseConnectionUrl(v) !== undefined)
+  DATABASE_URL?: string;
+
+  @StringVar(255)
+  DB_HOST?: string;
+
+  @IntegerVar(1, 65535)
+  DB_PORT?: number;
+
+  @StringVar(63)
+  DB_NAME?: string;
+
+  @StringVar(63)
+  DB_USER?: string;
+
+  @StringVar(1024, { secret: true })
+  DB_PASSWORD?: string;
+
+  @IntegerVar(1, 1000)
+  DB_POOL_MAX?: number;
+
+  @IntegerVar(0, 1000)
+  DB_POOL_MIN?: number;
+
+  @IntegerVar(0)
+  DB_POOL_IDLE_TIMEOUT_MS?: number;
+
+  @IntegerVar(1)
+  DB_CONNECT_TIMEOUT_MS?: number;
+
+  @IntegerVar(0)
+  DB_STATEMENT_TIMEOUT_MS?: number;
+
+  @IntegerVar(0)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
+
+  @OneOfVar(SSL_MODES)
+  DB_SSL?: SslMode;
+
+  @SecretVar('a PEM certificate or the path of an existing file holding one', (v) => isPem(v) || existsSync(v))
+  DB_SSL_CA?: string;
+
+  @BooleanVar()
+  DB_LOG_QUERIES?: boolean;
+
+  @IntegerVar(0)
+  DB_SLOW_QUERY_MS?: number;
+
+  @StringVar(63)
+  DB_APPLICATION_NAME?: string;
+
+  @BooleanVar()
+  DB_MIGRATIONS_RUN?: boolean;
+}
+
+/** Names of the variables {@link DatabaseEnvironment} reads. */
+export const DATABASE_ENV_VARIABLES = [...EXPECTED.keys()];
+
+function describe(key: string, value: unknown): string {
+  const expected = EXPECTED.get(key) ?? 'a valid value';
+  if (SECRET.has(key) || value === undefined) return `must be ${expected} (value hidden)`;
+  return `must be ${expected} (got ${JSON.stringify(String(value).slice(0, 80))})`;
+}
+
+function crossFieldProblems(env: DatabaseEnvironment): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (env.DB_POOL_MIN !== undefined && env.DB_POOL_MAX !== undefined && env.DB_POOL_MIN > env.DB_POOL_MAX) {
+    problems.push({ variable: 'DB_POOL_MIN', expected: `must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})` });
+  }
+  if (env.DB_SSL_CA !== undefined && env.DB_SSL !== 'verify-full') {
+    problems.push({ variable: 'DB_SSL_CA', expected: 'is only used with DB_SSL=verify-full; set DB_SSL=verify-full' });
+  }
+  return problems;
+}
+
+/**
+ * Validates the database variables of `env` and returns them typed.
+ * Empty strings count as unset. Throws {@link DatabaseConfigError} naming every bad variable.
+ */
+export function validateDatabaseEnvironment(env: NodeJS.ProcessEnv): DatabaseEnvironment {
+  const plain: Record<string, string> = {};
+  for (const key of DATABASE_ENV_VARIABLES) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') plain[key] = value;
+  }
+  const typed = plainToInstance(DatabaseEnvironment, plain);
+  const errors = validateSync(typed, { forbidUnknownValues: false });
+  const problems: ConfigProblem[] = errors.map((e) => ({
+    variable: e.property,
+    expected: describe(e.property, plain[e.property]),
+  }));
+  if (problems.length === 0) problems.push(...crossFieldProblems(typed));
+  if (problems.length > 0) throw new DatabaseConfigError(problems);
+  return typed;
+}

@@ -1,0 +1,31 @@
+/** Default `DB_POOL_MAX`: the most connections the pool opens. */
+export const DEFAULT_POOL_MAX = 10;
+/** Default `DB_POOL_MIN`: connections the pool keeps open when idle. */
+export const DEFAULT_POOL_MIN = 0;
+/** Default `DB_POOL_IDLE_TIMEOUT_MS`: how long an idle connection stays in the pool. */
+export const DEFAULT_POOL_IDLE_TIMEOUT_MS = 10_000;
+/** Default `DB_CONNECT_TIMEOUT_MS`: bound on a pool wait and on opening a connection. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Default `DB_STATEMENT_TIMEOUT_MS`: server-side `statement_timeout` for every session. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+/** Default `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`: server-side `idle_in_transaction_session_timeout`. */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/** Default `DB_SLOW_QUERY_MS`: queries slower than this are logged at warn. */
+export const DEFAULT_SLOW_QUERY_MS = 1_000;
+/** Default `DB_APPLICATION_NAME`: shown in `pg_stat_activity.application_name`. */
+export const DEFAULT_APPLICATION_NAME = 'nest-pg-database';
+/** Default `DB_PORT`. */
+export const DEFAULT_PORT = 5432;
+/** Default `DB_NAME` when only `DB_HOST` is given. */
+export const DEFAULT_DATABASE_NAME = 'postgres';
+/** Default `DB_USER` when only `DB_HOST` is given. */
+export const DEFAULT_USER = 'postgres';
+/** Default number of extra attempts to connect at startup for transient failures. */
+export const DEFAULT_CONNECT_RETRY_ATTEMPTS = 3;
+/** Default delay between startup connection attempts. */
+export const DEFAULT_CONNECT_RETRY_DELAY_MS = 1_000;
+/** Name of TypeORM's migrations table. */
+export const MIGRATIONS_TABLE_NAME = 'migrations';
+
+/** Injection token of the resolved {@link DatabaseModuleOptions}. */
+export const DATABASE_MODULE_OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');

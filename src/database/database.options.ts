@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import type { TlsOptions } from 'node:tls';
+import { Logger } from '@nestjs/common';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
+import { parseConnectionUrl } from './config/connection-url';
+import { DatabaseEnvironment, SslMode, validateDatabaseEnvironment } from './config/database.environment';
+import {
+  DEFAULT_APPLICATION_NAME,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DATABASE_NAME,
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  DEFAULT_POOL_IDLE_TIMEOUT_MS,
+  DEFAULT_POOL_MAX,
+  DEFAULT_POOL_MIN,
+  DEFAULT_PORT,
+  DEFAULT_SLOW_QUERY_MS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  DEFAULT_USER,
+  MIGRATIONS_TABLE_NAME,
+} from './database.constants';
+import { DatabaseConfigError } from './errors/database-config.error';
+import { DatabaseLogger } from './logging/database.logger';
+
+/** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them. */
+export type PostgresOptions = PostgresDataSourceOptions;
+
+/**
+ * Options of `DatabaseModule.forRoot()`: TypeORM's PostgreSQL options plus the module's own.
+ * Build them with {@link buildDataSourceOptions} so the app and the CLI agree.
+ */
+export type DatabaseModuleOptions = PostgresOptions & {
+  /** Extra connection attempts at startup for transient failures. Default: `DEFAULT_CONNECT_RETRY_ATTEMPTS`. */
+  connectRetryAttempts?: number;
+  /** Delay between startup connection attempts. Default: `DEFAULT_CONNECT_RETRY_DELAY_MS`. */
+  connectRetryDelayMs?: number;
+};
+
+const poolLogger = new Logger('DatabasePool');
+
+// URL sslmode words (libpq's and pg's) mapped to the module's modes; stricter when in doubt,
+// as pg 8 does for `require`.
+const URL_SSL_MODES: Record<string, SslMode | 'no-verify'> = {
+  disable: 'disable',
+  allow: 'verify-full',
+  prefer: 'verify-full',
+  require: 'verify-full',
+  'verify-ca': 'verify-full',
+  'verify-full': 'verify-full',
+  'no-verify': 'no-verify',
+};
+
+function connectionTarget(env: DatabaseEnvironment) {
+  if (env.DATABASE_URL) {
+    // Validated already, so parsing cannot fail here.
+    const url = parseConnectionUrl(env.DATABASE_URL)!;
+    return {
+      host: url.host,
+      port: url.port ?? DEFAULT_PORT,
+      database: url.database ?? DEFAULT_DATABASE_NAME,
+      username: url.username ?? DEFAULT_USER,
+      password: url.password ?? env.DB_PASSWORD,
+      urlSslMode: url.sslmode,
+    };
+  }
+  if (env.DB_HOST) {
+    return {
+      host: env.DB_HOST,
+      port: env.DB_PORT ?? DEFAULT_PORT,
+      database: env.DB_NAME ?? DEFAULT_DATABASE_NAME,
+      username: env.DB_USER ?? DEFAULT_USER,
+      password: env.DB_PASSWORD,
+      urlSslMode: undefined,
+    };
+  }
+  throw DatabaseConfigError.invalid(
+    'DATABASE_URL',
+    'must be set (or DB_HOST with DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) to say which PostgreSQL to use',
+  );
+}
+
+function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): false | TlsOptions {
+  let mode: SslMode | 'no-verify' = env.DB_SSL ?? 'disable';
+  if (!env.DB_SSL && urlSslMode) {
+    const mapped = URL_SSL_MODES[urlSslMode];
+    if (!mapped) {
+      throw DatabaseConfigError.invalid('DATABASE_URL', `sslmode must be one of ${Object.keys(URL_SSL_MODES).join(', ')}`);
+    }
+    mode = mapped;
+  }
+  if (mode === 'disable') return false;
+  if (mode === 'no-verify') return { rejectUnauthorized: false };
+  const ca = env.DB_SSL_CA;
+  if (!ca) return { rejectUnauthorized: true };
+  return { rejectUnauthorized: true, ca: ca.includes('-----BEGIN') ? ca : readFileSync(ca, 'utf8') };
+}
+
+/**
+ * Builds the TypeORM data-source options from environment variables; the single source of truth
+ * for the app (`DatabaseModule`) and the TypeORM CLI (`ormconfig.ts`).
+ * Throws {@link DatabaseConfigError} naming each bad variable; secrets never appear in it.
+ *
+ * @example
+ * new DataSource({ ...buildDataSourceOptions(process.env), entities: [User], migrations: [...] })
+ */
+export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): PostgresOptions {
+  const vars = validateDatabaseEnvironment(env);
+  const target = connectionTarget(vars);
+  const slowQueryMs = vars.DB_SLOW_QUERY_MS ?? DEFAULT_SLOW_QUERY_MS;
+  const logQueries = vars.DB_LOG_QUERIES ?? false;
+  return {
+    type: 'postgres',
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    username: target.username,
+    password: target.password,
+    ssl: tlsOptions(vars, target.urlSslMode),
+    applicationName: vars.DB_APPLICATION_NAME ?? DEFAULT_APPLICATION_NAME,
+    poolSize: vars.DB_POOL_MAX ?? DEFAULT_POOL_MAX,
+    connectTimeoutMS: vars.DB_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    extra: {
+      min: vars.DB_POOL_MIN ?? DEFAULT_POOL_MIN,
+      idleTimeoutMillis: vars.DB_POOL_IDLE_TIMEOUT_MS ?? DEFAULT_POOL_IDLE_TIMEOUT_MS,
+      statement_timeout: vars.DB_STATEMENT_TIMEOUT_MS ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout:
+        vars.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      keepAlive: true,
+    },
+    poolErrorHandler: (error: unknown) =>
+      poolLogger.warn(`idle connection failed and was dropped: ${(error as Error)?.message ?? error}`),
+    // gen_random_uuid() is built into PostgreSQL 13+; the schema comes from migrations only.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    synchronize: false,
+    migrationsRun: vars.DB_MIGRATIONS_RUN ?? false,
+    migrationsTableName: MIGRATIONS_TABLE_NAME,
+    migrationsTransactionMode: 'each',
+    logging: logQueries ? 'all' : ['error', 'warn', 'migration', 'schema'],
+    logger: new DatabaseLogger({ logQueries }),
+    maxQueryExecutionTime: slowQueryMs > 0 ? slowQueryMs : undefined,
+  };
+}

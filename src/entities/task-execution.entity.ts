@@ -1,0 +1,38 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import type { Relation } from 'typeorm';
+import { SoftDeletableEntity } from '../database';
+import { ExecutionStatus } from './task-status.enum';
+import { Task } from './task.entity';
+
+/** One run of a task by an agent, with its log. Removed with its task. */
+@Entity({ name: 'task_executions' })
+@Index('ix_task_executions_task_id', ['taskId', 'createdAt', 'id'])
+export class TaskExecution extends SoftDeletableEntity {
+  /** The task this run belongs to. */
+  @Column({ name: 'task_id', type: 'uuid' })
+  taskId: string;
+
+  @ManyToOne(() => Task, (task) => task.executions, { nullable: false, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'task_id' })
+  task?: Relation<Task>;
+
+  /** Which kind of agent ran it. */
+  @Column({ name: 'agent_type', type: 'varchar', length: 100 })
+  agentType: string;
+
+  /** Where the run is in its life cycle. */
+  @Column({ type: 'enum', enum: ExecutionStatus, enumName: 'execution_status', default: ExecutionStatus.Queued })
+  status: ExecutionStatus;
+
+  /** Structured log lines. */
+  @Column({ type: 'jsonb', default: [] })
+  logs: unknown[];
+
+  /** When the run started. */
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  /** When the run finished. */
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+}

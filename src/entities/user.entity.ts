@@ -1,0 +1,16 @@
+import { Column, Entity, Index } from 'typeorm';
+import { SoftDeletableEntity } from '../database';
+
+/** A person who can be assigned tasks. Email is unique among users that are not soft-deleted. */
+@Entity({ name: 'users' })
+@Index('ux_users_email_live', ['email'], { unique: true, where: '"deleted_at" IS NULL' })
+@Index('ix_users_created_at', ['createdAt', 'id'])
+export class User extends SoftDeletableEntity {
+  /** Login and contact address, stored lower-cased. */
+  @Column({ type: 'varchar', length: 320 })
+  email: string;
+
+  /** Name shown to other people. */
+  @Column({ name: 'display_name', type: 'varchar', length: 200 })
+  displayName: string;
+}

