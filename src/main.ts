@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
+import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { appDataSourceOptions } from './app.data-source';
 import { AppModule } from './app.module';
@@ -12,11 +12,17 @@ export const EMBEDDED_DATA_DIR = join(process.cwd(), '.data', 'postgres');
 
 const logger = new Logger('Bootstrap');
 
+/** Log levels: `LOG_LEVEL=debug` adds TypeORM's detail lines. */
+function logLevels(env: NodeJS.ProcessEnv): LogLevel[] {
+  const levels: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
+  return env.LOG_LEVEL === 'debug' ? [...levels, 'debug', 'verbose'] : levels;
+}
+
 function wantsEmbedded(env: NodeJS.ProcessEnv): boolean {
   return !env.DATABASE_URL?.trim() && !env.DB_HOST?.trim() && env.NODE_ENV !== 'production';
 }
 
-async function startEmbedded(env: NodeJS.ProcessEnv): Promise<void> {
+async function startEmbedded(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgresLauncher> {
   const started = Date.now();
   const server = await EmbeddedPostgresLauncher.start({
     dataDir: EMBEDDED_DATA_DIR,
@@ -24,11 +30,13 @@ async function startEmbedded(env: NodeJS.ProcessEnv): Promise<void> {
   });
   env.DATABASE_URL = server.url;
   env.DB_MIGRATIONS_RUN ??= 'true';
-  if (server.orphanStopped) logger.warn(`stopped an embedded PostgreSQL left running by an earlier run (pid ${server.orphanStopped})`);
+  if (server.orphanStopped)
+    logger.warn(`stopped an embedded PostgreSQL left running by an earlier run (pid ${server.orphanStopped})`);
   logger.log(
     `embedded PostgreSQL ${server.reused ? 'reused' : 'initialised'} in ${Date.now() - started} ms: data in ${server.dataDir}, ` +
       `listening on ${redactConnectionUrl(server.url)}; set DATABASE_URL (or DB_HOST) to use an external server instead`,
   );
+  return server;
 }
 
 function httpPort(env: NodeJS.ProcessEnv): number {
@@ -43,16 +51,22 @@ function httpPort(env: NodeJS.ProcessEnv): number {
 
 async function bootstrap(): Promise<void> {
   const env = process.env;
+  Logger.overrideLogger(logLevels(env));
   const port = httpPort(env);
-  if (wantsEmbedded(env)) await startEmbedded(env);
+  const embedded = wantsEmbedded(env) ? await startEmbedded(env) : undefined;
   appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
-  const app = await NestFactory.create(AppModule.register(env), { abortOnError: false });
+  const app = await NestFactory.create(AppModule.register(env), { abortOnError: false, logger: logLevels(env) });
   app.enableShutdownHooks();
+  let closing: Promise<void> | undefined;
+  embedded?.onBeforeStop(() => (closing ??= app.close()));
   await app.listen(port);
-  logger.log(`listening on http://localhost:${port} (GET /health)`);
+  const { port: actual } = app.getHttpServer().address();
+  logger.log(`listening on http://localhost:${actual} (GET /health)`);
 }
 
 bootstrap().catch((error: unknown) => {
-  logger.error(error instanceof DatabaseConfigError ? error.message : `startup failed: ${(error as Error)?.message ?? error}`);
+  logger.error(
+    error instanceof DatabaseConfigError ? error.message : `startup failed: ${(error as Error)?.message ?? error}`,
+  );
   process.exit(1);
 });

@@ -2,7 +2,11 @@ import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/c
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { EntitySchema } from 'typeorm';
-import { DATABASE_MODULE_OPTIONS, DEFAULT_CONNECT_RETRY_ATTEMPTS, DEFAULT_CONNECT_RETRY_DELAY_MS } from './database.constants';
+import {
+  DATABASE_MODULE_OPTIONS,
+  DEFAULT_CONNECT_RETRY_ATTEMPTS,
+  DEFAULT_CONNECT_RETRY_DELAY_MS,
+} from './database.constants';
 import { DatabaseModuleOptions } from './database.options';
 
 /** Implemented by a class given to `forRootAsync({ useClass | useExisting })`. */

@@ -72,10 +72,8 @@ function connectionTarget(env: DatabaseEnvironment) {
       urlSslMode: undefined,
     };
   }
-  throw DatabaseConfigError.invalid(
-    'DATABASE_URL',
-    'must be set (or DB_HOST with DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) to say which PostgreSQL to use',
-  );
+  // validateDatabaseEnvironment({ requireTarget: true }) has rejected a missing target already.
+  throw DatabaseConfigError.invalid('DATABASE_URL', 'must be set (or DB_HOST)');
 }
 
 function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): false | TlsOptions {
@@ -83,7 +81,10 @@ function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): f
   if (!env.DB_SSL && urlSslMode) {
     const mapped = URL_SSL_MODES[urlSslMode];
     if (!mapped) {
-      throw DatabaseConfigError.invalid('DATABASE_URL', `sslmode must be one of ${Object.keys(URL_SSL_MODES).join(', ')}`);
+      throw DatabaseConfigError.invalid(
+        'DATABASE_URL',
+        `sslmode must be one of ${Object.keys(URL_SSL_MODES).join(', ')}`,
+      );
     }
     mode = mapped;
   }
@@ -103,7 +104,7 @@ function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): f
  * new DataSource({ ...buildDataSourceOptions(process.env), entities: [User], migrations: [...] })
  */
 export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): PostgresOptions {
-  const vars = validateDatabaseEnvironment(env);
+  const vars = validateDatabaseEnvironment(env, { requireTarget: true });
   const target = connectionTarget(vars);
   const slowQueryMs = vars.DB_SLOW_QUERY_MS ?? DEFAULT_SLOW_QUERY_MS;
   const logQueries = vars.DB_LOG_QUERIES ?? false;

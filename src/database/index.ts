@@ -3,7 +3,12 @@ export { DatabaseModule } from './database.module';
 export type { DatabaseModuleAsyncOptions, DatabaseOptionsFactory } from './database.module';
 export { buildDataSourceOptions } from './database.options';
 export type { DatabaseModuleOptions, PostgresOptions } from './database.options';
-export { DATABASE_ENV_VARIABLES, DatabaseEnvironment, SSL_MODES, validateDatabaseEnvironment } from './config/database.environment';
+export {
+  DATABASE_ENV_VARIABLES,
+  DatabaseEnvironment,
+  SSL_MODES,
+  validateDatabaseEnvironment,
+} from './config/database.environment';
 export type { SslMode } from './config/database.environment';
 export { parseConnectionUrl, redactConnectionUrl } from './config/connection-url';
 export { AbstractEntity } from './entities/abstract.entity';

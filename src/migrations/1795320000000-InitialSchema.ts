@@ -23,7 +23,9 @@ export class InitialSchema1795320000000 implements MigrationInterface {
     // Uniqueness among live rows only: a soft-deleted user's email can be registered again.
     await q.query(`CREATE UNIQUE INDEX "ux_users_email_live" ON "users" ("email") WHERE "deleted_at" IS NULL`);
 
-    await q.query(`CREATE TYPE "public"."task_status" AS ENUM('pending', 'in_progress', 'completed', 'failed', 'cancelled')`);
+    await q.query(
+      `CREATE TYPE "public"."task_status" AS ENUM('pending', 'in_progress', 'completed', 'failed', 'cancelled')`,
+    );
     await q.query(`
       CREATE TABLE "tasks" (
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -46,7 +48,9 @@ export class InitialSchema1795320000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "ix_tasks_created_at" ON "tasks" ("created_at", "id")`);
     await q.query(`CREATE INDEX "ix_tasks_status_created_at" ON "tasks" ("status", "created_at", "id")`);
 
-    await q.query(`CREATE TYPE "public"."execution_status" AS ENUM('queued', 'running', 'succeeded', 'failed', 'cancelled')`);
+    await q.query(
+      `CREATE TYPE "public"."execution_status" AS ENUM('queued', 'running', 'succeeded', 'failed', 'cancelled')`,
+    );
     await q.query(`
       CREATE TABLE "task_executions" (
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -91,9 +95,15 @@ export class InitialSchema1795320000000 implements MigrationInterface {
         CONSTRAINT "PK_eedd3cd0f227c7fb5eff2204e93" PRIMARY KEY ("key")
       )`);
 
-    await q.query(`ALTER TABLE "tasks" ADD CONSTRAINT "FK_855d484825b715c545349212c7f" FOREIGN KEY ("assignee_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE NO ACTION`);
-    await q.query(`ALTER TABLE "tasks" ADD CONSTRAINT "FK_b03c99063a4eaf084f069a4d5a7" FOREIGN KEY ("parent_id") REFERENCES "tasks"("id") ON DELETE SET NULL ON UPDATE NO ACTION`);
-    await q.query(`ALTER TABLE "task_executions" ADD CONSTRAINT "FK_5b81d3bcbd7c22af221d03ffb1e" FOREIGN KEY ("task_id") REFERENCES "tasks"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    await q.query(
+      `ALTER TABLE "tasks" ADD CONSTRAINT "FK_855d484825b715c545349212c7f" FOREIGN KEY ("assignee_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE NO ACTION`,
+    );
+    await q.query(
+      `ALTER TABLE "tasks" ADD CONSTRAINT "FK_b03c99063a4eaf084f069a4d5a7" FOREIGN KEY ("parent_id") REFERENCES "tasks"("id") ON DELETE SET NULL ON UPDATE NO ACTION`,
+    );
+    await q.query(
+      `ALTER TABLE "task_executions" ADD CONSTRAINT "FK_5b81d3bcbd7c22af221d03ffb1e" FOREIGN KEY ("task_id") REFERENCES "tasks"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

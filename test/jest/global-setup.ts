@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { redactConnectionUrl } from '../../src/database';
 import { providePostgres, ProvidedPostgres } from '../support/postgres-provider';
 import { createMigratedTemplate, HARNESS_ENV } from '../support/test-database';
@@ -10,6 +11,7 @@ declare global {
 /** Provisions PostgreSQL once per run and migrates the template every test database copies. */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  Logger.overrideLogger(['error', 'warn']);
   const provided = await providePostgres();
   const template = `test_${randomBytes(4).toString('hex')}`;
   try {

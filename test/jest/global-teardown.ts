@@ -6,11 +6,12 @@ export default async function globalTeardown(): Promise<void> {
   if (!state) return;
   try {
     await withAdminClient(state.provided.adminUrl, async (c) => {
-      const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || $2)', [
-        state.template,
-        '_',
-      ]);
-      for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(datname)} WITH (FORCE)`);
+      const { rows } = await c.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $1 || $2)',
+        [state.template, '_'],
+      );
+      for (const { datname } of rows)
+        await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(datname)} WITH (FORCE)`);
     });
   } finally {
     await state.provided.stop();

@@ -20,7 +20,9 @@ async function dockerAnswers(): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     const probe = getContainerRuntimeClient().then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), DOCKER_PROBE_TIMEOUT_MS).unref());
+    const timeout = new Promise<boolean>((resolve) =>
+      setTimeout(() => resolve(false), DOCKER_PROBE_TIMEOUT_MS).unref(),
+    );
     return await Promise.race([probe, timeout]);
   } catch {
     return false;
@@ -30,7 +32,11 @@ async function dockerAnswers(): Promise<boolean> {
 async function fromTestcontainers(): Promise<ProvidedPostgres> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const container = await new PostgreSqlContainer('postgres:17-alpine').start();
-  return { kind: 'testcontainers', adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+  return {
+    kind: 'testcontainers',
+    adminUrl: container.getConnectionUri(),
+    stop: async () => void (await container.stop()),
+  };
 }
 
 async function fromEmbedded(): Promise<ProvidedPostgres> {
@@ -38,7 +44,12 @@ async function fromEmbedded(): Promise<ProvidedPostgres> {
   await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
   const dataDir = join(root, 'data');
   try {
-    const server = await EmbeddedPostgresLauncher.start({ dataDir, port: 0, database: 'postgres', settings: FAST_SETTINGS });
+    const server = await EmbeddedPostgresLauncher.start({
+      dataDir,
+      port: 0,
+      database: 'postgres',
+      settings: FAST_SETTINGS,
+    });
     return {
       kind: `embedded-postgres (${dataDir})`,
       adminUrl: server.url,

@@ -30,7 +30,10 @@ export async function createMigratedTemplate(adminUrl: string, name: string): Pr
     await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)}`);
     await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);
   });
-  const dataSource = new DataSource({ ...appDataSourceOptions({ DATABASE_URL: urlFor(adminUrl, name) }), logging: ['error'] });
+  const dataSource = new DataSource({
+    ...appDataSourceOptions({ DATABASE_URL: urlFor(adminUrl, name) }),
+    logging: ['error'],
+  });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations();
@@ -69,8 +72,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     url,
     env: { NODE_ENV: 'test', DATABASE_URL: url },
     drop: () =>
-      withAdminClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
+      withAdminClient(adminUrl, (c) =>
+        c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }

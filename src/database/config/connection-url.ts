@@ -23,6 +23,7 @@ export function parseConnectionUrl(value: string): ConnectionUrlParts | undefine
   }
   if (!PROTOCOLS.has(url.protocol) || !url.hostname) return undefined;
   const port = url.port ? Number(url.port) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
   let parts: ConnectionUrlParts;
   try {
     parts = {

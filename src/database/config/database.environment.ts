@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigProblem, DatabaseConfigError } from '../errors/database-config.error';
+import { DEFAULT_POOL_MAX } from '../database.constants';
 import { parseConnectionUrl } from './connection-url';
 import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVar } from './env-decorators';
 
@@ -11,6 +12,7 @@ export const SSL_MODES = ['disable', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 const isPem = (v: string) => v.includes('-----BEGIN CERTIFICATE-----');
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 
 /**
  * The environment variables the database module reads, validated with class-validator.
@@ -59,7 +61,7 @@ export class DatabaseEnvironment {
   @OneOfVar(SSL_MODES)
   DB_SSL?: SslMode;
 
-  @SecretVar('a PEM certificate or the path of an existing file holding one', (v) => isPem(v) || existsSync(v))
+  @SecretVar('a PEM certificate or the path of an existing file holding one', (v) => isPem(v) || isFile(v))
   DB_SSL_CA?: string;
 
   @BooleanVar()
@@ -84,22 +86,39 @@ function describe(key: string, value: unknown): string {
   return `must be ${expected} (got ${JSON.stringify(String(value).slice(0, 80))})`;
 }
 
-function crossFieldProblems(env: DatabaseEnvironment): ConfigProblem[] {
+function crossFieldProblems(env: DatabaseEnvironment, invalid: Set<string>, requireTarget: boolean): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (env.DB_POOL_MIN !== undefined && env.DB_POOL_MAX !== undefined && env.DB_POOL_MIN > env.DB_POOL_MAX) {
-    problems.push({ variable: 'DB_POOL_MIN', expected: `must not exceed DB_POOL_MAX (${env.DB_POOL_MAX})` });
+  const valid = (key: keyof DatabaseEnvironment) => env[key] !== undefined && !invalid.has(key);
+  const poolMax = valid('DB_POOL_MAX') ? env.DB_POOL_MAX! : DEFAULT_POOL_MAX;
+  if (valid('DB_POOL_MIN') && !invalid.has('DB_POOL_MAX') && env.DB_POOL_MIN! > poolMax) {
+    problems.push({ variable: 'DB_POOL_MIN', expected: `must not exceed DB_POOL_MAX (${poolMax})` });
   }
-  if (env.DB_SSL_CA !== undefined && env.DB_SSL !== 'verify-full') {
+  if (valid('DB_SSL_CA') && env.DB_SSL !== 'verify-full') {
     problems.push({ variable: 'DB_SSL_CA', expected: 'is only used with DB_SSL=verify-full; set DB_SSL=verify-full' });
   }
+  if (requireTarget && env.DATABASE_URL === undefined && env.DB_HOST === undefined) {
+    problems.push({
+      variable: 'DATABASE_URL',
+      expected: 'must be set (or DB_HOST with DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) to say which PostgreSQL to use',
+    });
+  }
   return problems;
+}
+
+/** Options of {@link validateDatabaseEnvironment}. */
+export interface ValidateEnvironmentOptions {
+  /** Also require DATABASE_URL or DB_HOST. Default: false. */
+  requireTarget?: boolean;
 }
 
 /**
  * Validates the database variables of `env` and returns them typed.
  * Empty strings count as unset. Throws {@link DatabaseConfigError} naming every bad variable.
  */
-export function validateDatabaseEnvironment(env: NodeJS.ProcessEnv): DatabaseEnvironment {
+export function validateDatabaseEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: ValidateEnvironmentOptions = {},
+): DatabaseEnvironment {
   const plain: Record<string, string> = {};
   for (const key of DATABASE_ENV_VARIABLES) {
     const value = env[key];
@@ -111,7 +130,8 @@ export function validateDatabaseEnvironment(env: NodeJS.ProcessEnv): DatabaseEnv
     variable: e.property,
     expected: describe(e.property, plain[e.property]),
   }));
-  if (problems.length === 0) problems.push(...crossFieldProblems(typed));
+  const invalid = new Set(problems.map((p) => p.variable));
+  problems.push(...crossFieldProblems(typed, invalid, options.requireTarget ?? false));
   if (problems.length > 0) throw new DatabaseConfigError(problems);
   return typed;
 }

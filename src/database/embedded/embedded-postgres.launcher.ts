@@ -25,6 +25,9 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
 }
 
+/** Runs before the server stops, however the stop comes (a call, or a signal the library traps). */
+export type BeforeStopHook = () => Promise<unknown>;
+
 interface LibraryInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
@@ -51,7 +54,8 @@ async function stopOrphan(dataDir: string): Promise<number | undefined> {
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + STOP_WAIT_MS;
   while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (processAlive(pid)) throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop within ${STOP_WAIT_MS} ms`);
+  if (processAlive(pid))
+    throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop within ${STOP_WAIT_MS} ms`);
   return pid;
 }
 
@@ -89,6 +93,17 @@ export class EmbeddedPostgresLauncher {
     /** Pid of an orphaned server stopped before this start, if any. */
     readonly orphanStopped: number | undefined,
   ) {}
+
+  private beforeStop: BeforeStopHook | undefined;
+  private stopping: Promise<void> | undefined;
+
+  /**
+   * Runs `hook` (e.g. closing the Nest app and its pool) before the server stops. The library
+   * stops its servers itself on SIGINT/SIGTERM; this keeps the order right: clients first.
+   */
+  onBeforeStop(hook: BeforeStopHook): void {
+    this.beforeStop = hook;
+  }
 
   /** Connection URL of the application database (holds the local development password). */
   get url(): string {
@@ -141,14 +156,28 @@ export class EmbeddedPostgresLauncher {
     } catch (error) {
       await server.stop().catch(() => undefined);
       const cause = error instanceof Error ? error.message : 'the server exited';
-      throw new Error(`embedded PostgreSQL failed to start in ${dataDir}: ${cause}\n${recent.join('\n')}`);
+      throw new Error(`embedded PostgreSQL failed to start in ${dataDir}: ${cause}\n${recent.join('\n')}`, {
+        cause: error,
+      });
     }
-    return new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped);
+    const launcher = new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped);
+    // The library's exit hook calls `stop()` on each instance: route it through ours.
+    const libraryStop = server.stop.bind(server);
+    server.stop = () => launcher.stopOnce(libraryStop);
+    return launcher;
   }
 
-  /** Stops the server cleanly (a fast shutdown with a checkpoint); the data stays. */
-  async stop(): Promise<void> {
-    await this.server.stop();
+  /** Stops the server cleanly (a fast shutdown with a checkpoint) after the before-stop hook; the data stays. */
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  private stopOnce(libraryStop: () => Promise<void>): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.beforeStop?.().catch(() => undefined);
+      await libraryStop();
+    })();
+    return this.stopping;
   }
 }
 

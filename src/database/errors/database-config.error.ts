@@ -14,11 +14,7 @@ export class DatabaseConfigError extends Error {
   override readonly name = 'DatabaseConfigError';
 
   constructor(readonly problems: ConfigProblem[]) {
-    super(
-      `Invalid database configuration:\n${problems
-        .map((p) => `  - ${p.variable}: ${p.expected}`)
-        .join('\n')}`,
-    );
+    super(`Invalid database configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.expected}`).join('\n')}`);
   }
 
   /** A single problem with one variable. */

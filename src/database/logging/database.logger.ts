@@ -3,7 +3,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 
 /** Settings of {@link DatabaseLogger}. */
 export interface DatabaseLoggerOptions {
-  /** Log every statement at debug level (`DB_LOG_QUERIES`). */
+  /** Log every statement (`DB_LOG_QUERIES`). */
   logQueries: boolean;
 }
 
@@ -34,7 +34,7 @@ export class DatabaseLogger implements TypeOrmLogger {
 
   logQuery(query: string, parameters?: unknown[]): void {
     if (!this.options.logQueries) return;
-    this.logger.debug(`query: ${statement(query)}${this.params(parameters)}`);
+    this.logger.log(`query: ${statement(query)}${this.params(parameters)}`);
   }
 
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
@@ -48,7 +48,7 @@ export class DatabaseLogger implements TypeOrmLogger {
   }
 
   logSchemaBuild(message: string): void {
-    this.logger.log(message);
+    this.logger.debug(message);
   }
 
   logMigration(message: string): void {
@@ -56,8 +56,9 @@ export class DatabaseLogger implements TypeOrmLogger {
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    // TypeORM's info/log lines (glob matches, migration counts) are detail, not news.
     if (level === 'warn') this.logger.warn(String(message));
-    else this.logger.log(String(message));
+    else this.logger.debug(String(message));
   }
 
   private params(parameters?: unknown[]): string {
