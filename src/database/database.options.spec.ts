@@ -179,7 +179,7 @@ describe('buildDataSourceOptions', () => {
       expect(() => build(env)).toThrow(DatabaseConfigError);
       expect(() => build(env)).toThrow(message);
     });
-    // Regression: a DB_SSL_CA naming a directory passes validation (existsSync) and then readFileSync throws a (fixed).
+    // Regression: a DB_SSL_CA naming a directory used to pass validation and then fail reading it (fixed).
     it('DB_SSL_CA naming a directory throws a DatabaseConfigError naming DB_SSL_CA', () => {
       expect(() => build({ DB_SSL: 'verify-full', DB_SSL_CA: TMP_DIR })).toThrow(DatabaseConfigError);
     });
