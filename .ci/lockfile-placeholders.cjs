@@ -27,4 +27,4 @@ for (const [path, meta] of Object.entries(packages)) {
   }
 }
 fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`lockfile placeholders added: ${added}`);
+process.stdout.write(`lockfile placeholders added: ${added}\n`);
