@@ -18,6 +18,7 @@ import {
 } from './database.constants';
 import { buildDataSourceOptions } from './database.options';
 import { DatabaseConfigError } from './errors/database-config.error';
+import { configError } from '../../test/support/config-error';
 
 const DB_URL = 'postgres://app:secret@db.example.com:6543/appdb';
 const DB_URL_TARGET = { host: 'db.example.com', port: 6543, database: 'appdb', username: 'app', password: 'secret' };
@@ -26,16 +27,6 @@ const CANARY = 'CanaryS3cret!';
 const TMP_DIR = mkdtempSync(join(tmpdir(), 'db-options-spec-'));
 const CA_FILE = join(TMP_DIR, 'root.crt');
 writeFileSync(CA_FILE, PEM);
-
-function configError(fn: () => unknown): DatabaseConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatabaseConfigError);
-    return error as DatabaseConfigError;
-  }
-  throw new Error('expected a DatabaseConfigError, but nothing was thrown');
-}
 
 const withSslMode = (mode: string) => `${DB_URL}?sslmode=${mode}`;
 const build = (vars: NodeJS.ProcessEnv = {}) => buildDataSourceOptions({ DATABASE_URL: DB_URL, ...vars });

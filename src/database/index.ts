@@ -12,6 +12,7 @@ export {
 export type { SslMode } from './config/database.environment';
 export { parseConnectionUrl, redactConnectionUrl } from './config/connection-url';
 export { AbstractEntity } from './entities/abstract.entity';
+export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { DatabaseConfigError } from './errors/database-config.error';
 export type { ConfigProblem } from './errors/database-config.error';

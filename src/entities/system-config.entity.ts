@@ -1,8 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { TimestampedEntity } from '../database';
 
 /** A named setting of the system, with a JSON value. */
 @Entity({ name: 'system_config' })
-export class SystemConfig {
+export class SystemConfig extends TimestampedEntity {
   /** The setting's name, e.g. `tasks.maxRetries`. */
   @PrimaryColumn({ type: 'varchar', length: 200 })
   key: string;
@@ -14,13 +15,4 @@ export class SystemConfig {
   /** What it controls. */
   @Column({ type: 'text', nullable: true })
   description: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
-
-  @VersionColumn({ default: 1 })
-  version: number;
 }

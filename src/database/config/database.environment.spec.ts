@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseConfigError } from '../errors/database-config.error';
 import { DATABASE_ENV_VARIABLES, validateDatabaseEnvironment } from './database.environment';
+import { configError } from '../../../test/support/config-error';
 
 const DB_URL = 'postgres://app:secret@db.example.com:5432/app';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfakefakefake\n-----END CERTIFICATE-----\n';
 const CANARY = 'CanaryS3cret!';
-
-/** Runs `fn` and returns the DatabaseConfigError it throws (fails the test otherwise). */
-function configError(fn: () => unknown): DatabaseConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatabaseConfigError);
-    return error as DatabaseConfigError;
-  }
-  throw new Error('expected a DatabaseConfigError, but nothing was thrown');
-}
 
 const validate = (vars: NodeJS.ProcessEnv) => validateDatabaseEnvironment({ DATABASE_URL: DB_URL, ...vars });
 const variablesOf = (error: DatabaseConfigError) => error.problems.map((p) => p.variable).sort();
