@@ -1,5 +1,5 @@
 import { extname, join } from 'node:path';
-import { buildDataSourceOptions, PostgresOptions } from './database';
+import { buildDatabaseModuleOptions, buildDataSourceOptions, DatabaseModuleOptions, PostgresOptions } from './database';
 import { ENTITIES } from './entities';
 
 /** Glob of the migration classes, `.ts` under ts-node and Jest, `.js` once compiled. */
@@ -11,4 +11,9 @@ export const MIGRATIONS_GLOB = join(__dirname, 'migrations', `*${extname(__filen
  */
 export function appDataSourceOptions(env: NodeJS.ProcessEnv = process.env): PostgresOptions {
   return { ...buildDataSourceOptions(env), entities: ENTITIES, migrations: [MIGRATIONS_GLOB] };
+}
+
+/** The application's module options: the data source's plus the module's own settings. */
+export function appDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
+  return { ...buildDatabaseModuleOptions(env), entities: ENTITIES, migrations: [MIGRATIONS_GLOB] };
 }

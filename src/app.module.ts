@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { appDataSourceOptions } from './app.data-source';
+import { appDatabaseModuleOptions } from './app.data-source';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 
@@ -10,7 +10,7 @@ export class AppModule {
   static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRootAsync({ useFactory: () => appDataSourceOptions(env) }), HealthModule],
+      imports: [DatabaseModule.forRootAsync({ useFactory: () => appDatabaseModuleOptions(env) }), HealthModule],
     };
   }
 }

@@ -1,7 +1,10 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
-import type { EntitySchema } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { RepositoryContext } from './repository/repository.context';
+import { RepositoryService } from './repository/repository.service';
+import { getRepositoryServiceToken, REPOSITORY_CONTEXT } from './repository/repository.tokens';
 import {
   DATABASE_MODULE_OPTIONS,
   DEFAULT_CONNECT_RETRY_ATTEMPTS,
@@ -27,7 +30,13 @@ const PERMANENT_SQLSTATES = new Set(['28P01', '28000', '3D000', '42704', '0A000'
 
 /** @internal Maps the module's options onto `@nestjs/typeorm`'s, with a retry policy that fails fast. */
 export function toTypeOrmModuleOptions(options: DatabaseModuleOptions): TypeOrmModuleOptions {
-  const { connectRetryAttempts: _attempts, connectRetryDelayMs: _delay, ...dataSource } = options;
+  const {
+    connectRetryAttempts: _attempts,
+    connectRetryDelayMs: _delay,
+    preparedStatements: _prepared,
+    cursorSecret: _secret,
+    ...dataSource
+  } = options;
   return {
     ...dataSource,
     retryAttempts: options.connectRetryAttempts ?? DEFAULT_CONNECT_RETRY_ATTEMPTS,
@@ -68,7 +77,18 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
         useFactory: toTypeOrmModuleOptions,
       }),
     ],
-    exports: [TypeOrmModule, optionsModule],
+    providers: [
+      {
+        provide: REPOSITORY_CONTEXT,
+        inject: [getDataSourceToken(), DATABASE_MODULE_OPTIONS],
+        useFactory: (dataSource: DataSource, options: DatabaseModuleOptions) =>
+          new RepositoryContext(dataSource, {
+            preparedStatements: options.preparedStatements,
+            cursorSecret: options.cursorSecret,
+          }),
+      },
+    ],
+    exports: [TypeOrmModule, optionsModule, REPOSITORY_CONTEXT],
   };
 }
 
@@ -101,10 +121,19 @@ export class DatabaseModule {
     });
   }
 
-  /** Registers repositories for the given entities in the importing module. */
-  static forFeature(entities: Array<Function | EntitySchema>): DynamicModule {
+  /**
+   * Registers, in the importing module, TypeORM's repository (`@InjectRepository(Entity)`) and
+   * the module's {@link RepositoryService} (`@InjectRepositoryService(Entity)`) of each entity.
+   */
+  static forFeature(entities: Function[]): DynamicModule {
     const typeorm = TypeOrmModule.forFeature(entities);
-    return { module: DatabaseFeatureModule, imports: [typeorm], exports: [typeorm] };
+    const services: Provider[] = entities.map((entity) => ({
+      provide: getRepositoryServiceToken(entity),
+      inject: [getDataSourceToken(), REPOSITORY_CONTEXT],
+      useFactory: (dataSource: DataSource, context: RepositoryContext) =>
+        new RepositoryService(entity, dataSource, context),
+    }));
+    return { module: DatabaseFeatureModule, imports: [typeorm], providers: services, exports: [typeorm, ...services] };
   }
 }
 

@@ -33,6 +33,10 @@ export type DatabaseModuleOptions = PostgresOptions & {
   connectRetryAttempts?: number;
   /** Delay between startup connection attempts. Default: `DEFAULT_CONNECT_RETRY_DELAY_MS`. */
   connectRetryDelayMs?: number;
+  /** RepositoryService runs its SQL as named prepared statements (`DB_PREPARED_STATEMENTS`). Default: true. */
+  preparedStatements?: boolean;
+  /** Key signing pagination cursors (`PAGINATION_CURSOR_SECRET`); random per process when absent. */
+  cursorSecret?: string;
 };
 
 const poolLogger = new Logger('DatabasePool');
@@ -139,5 +143,18 @@ export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Po
     logging: logQueries ? 'all' : ['error', 'warn', 'migration', 'schema'],
     logger: new DatabaseLogger({ logQueries }),
     maxQueryExecutionTime: slowQueryMs > 0 ? slowQueryMs : undefined,
+  };
+}
+
+/**
+ * The module's options from environment variables: {@link buildDataSourceOptions} plus the
+ * module's own (`DB_PREPARED_STATEMENTS`, `PAGINATION_CURSOR_SECRET`).
+ */
+export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
+  const vars = validateDatabaseEnvironment(env, { requireTarget: true });
+  return {
+    ...buildDataSourceOptions(env),
+    preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
+    cursorSecret: vars.PAGINATION_CURSOR_SECRET,
   };
 }

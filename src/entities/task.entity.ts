@@ -1,6 +1,7 @@
+import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { SoftDeletableEntity } from '../database';
+import { EQUALITY_OPERATORS, Queryable, RANGE_OPERATORS, SoftDeletableEntity, TEXT_OPERATORS } from '../database';
 import { TaskExecution } from './task-execution.entity';
 import { TaskStatus } from './task-status.enum';
 import { User } from './user.entity';
@@ -12,26 +13,46 @@ import { User } from './user.entity';
 @Index('ix_tasks_created_at', ['createdAt', 'id'])
 export class Task extends SoftDeletableEntity {
   /** Short summary. */
+  @IsString()
+  @Length(1, 200)
+  @Queryable({ sortable: true, filter: TEXT_OPERATORS })
   @Column({ type: 'varchar', length: 200 })
   title: string;
 
   /** Longer free text. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  @Queryable({ filter: TEXT_OPERATORS })
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
   /** Where the task is in its life cycle. */
+  @IsOptional()
+  @IsEnum(TaskStatus)
+  @Queryable({ sortable: true, filter: EQUALITY_OPERATORS })
   @Column({ type: 'enum', enum: TaskStatus, enumName: 'task_status', default: TaskStatus.Pending })
   status: TaskStatus;
 
   /** 0 (lowest) to 10 (highest). */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  @Queryable({ sortable: true, filter: RANGE_OPERATORS })
   @Column({ type: 'smallint', default: 0 })
   priority: number;
 
   /** Free-form requirements (skills, resources, ...). */
+  @IsOptional()
+  @IsObject()
   @Column({ type: 'jsonb', default: {} })
   requirements: Record<string, unknown>;
 
   /** The user the task is assigned to, if any. */
+  @IsOptional()
+  @IsUUID()
+  @Queryable({ filter: EQUALITY_OPERATORS })
   @Index('ix_tasks_assignee_id')
   @Column({ name: 'assignee_id', type: 'uuid', nullable: true })
   assigneeId: string | null;
@@ -41,6 +62,9 @@ export class Task extends SoftDeletableEntity {
   assignee?: Relation<User> | null;
 
   /** The parent task, if this is a sub-task. */
+  @IsOptional()
+  @IsUUID()
+  @Queryable({ filter: EQUALITY_OPERATORS })
   @Index('ix_tasks_parent_id')
   @Column({ name: 'parent_id', type: 'uuid', nullable: true })
   parentId: string | null;

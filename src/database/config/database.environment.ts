@@ -75,6 +75,12 @@ export class DatabaseEnvironment {
 
   @BooleanVar()
   DB_MIGRATIONS_RUN?: boolean;
+
+  @BooleanVar()
+  DB_PREPARED_STATEMENTS?: boolean;
+
+  @SecretVar('a secret of at least 32 characters', (v) => v.length >= 32)
+  PAGINATION_CURSOR_SECRET?: string;
 }
 
 /** Names of the variables {@link DatabaseEnvironment} reads. */

@@ -1,4 +1,5 @@
 import { PrimaryGeneratedColumn } from 'typeorm';
+import { EQUALITY_OPERATORS, Queryable } from '../repository/queryable.decorator';
 import { TimestampedEntity } from './timestamped.entity';
 
 /**
@@ -8,6 +9,7 @@ import { TimestampedEntity } from './timestamped.entity';
  */
 export abstract class AbstractEntity extends TimestampedEntity {
   /** Primary key, `gen_random_uuid()` in the database. */
+  @Queryable({ sortable: true, filter: EQUALITY_OPERATORS })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 }

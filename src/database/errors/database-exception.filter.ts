@@ -1,0 +1,91 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { CheckViolationError } from './check-violation.error';
+import { DatabaseUnavailableError } from './database-unavailable.error';
+import { DatabaseError } from './database.error';
+import { EntityNotFoundError } from './entity-not-found.error';
+import { EntityValidationError } from './entity-validation.error';
+import { ForeignKeyViolationError } from './foreign-key-violation.error';
+import { InvalidQueryError } from './invalid-query.error';
+import { NotNullViolationError } from './not-null-violation.error';
+import { OptimisticLockError } from './optimistic-lock.error';
+import { QueryTimeoutError } from './query-timeout.error';
+import { translateDatabaseError } from './translate-database-error';
+import { UniqueViolationError } from './unique-violation.error';
+
+const STATUS = new Map<Function, HttpStatus>([
+  [EntityNotFoundError, HttpStatus.NOT_FOUND],
+  [UniqueViolationError, HttpStatus.CONFLICT],
+  [ForeignKeyViolationError, HttpStatus.CONFLICT],
+  [NotNullViolationError, HttpStatus.UNPROCESSABLE_ENTITY],
+  [CheckViolationError, HttpStatus.UNPROCESSABLE_ENTITY],
+  [OptimisticLockError, HttpStatus.CONFLICT],
+  [EntityValidationError, HttpStatus.BAD_REQUEST],
+  [InvalidQueryError, HttpStatus.BAD_REQUEST],
+  [QueryTimeoutError, HttpStatus.SERVICE_UNAVAILABLE],
+  [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+]);
+
+/** The JSON body of an error response. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields?: readonly string[] | Record<string, string[]>;
+}
+
+function reason(status: number): string {
+  return (HttpStatus[status] ?? 'ERROR')
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** @internal The status and body for an error; unknown errors become a bare 500. */
+export function errorResponse(exception: unknown): ErrorBody {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const body = typeof response === 'object' ? (response as Record<string, unknown>) : { message: response };
+    const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
+    return {
+      statusCode: status,
+      error: reason(status),
+      message,
+      ...(body.fields ? { fields: body.fields as ErrorBody['fields'] } : {}),
+    };
+  }
+  const status = (exception as { status?: unknown; expose?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser's errors (malformed JSON, payload too large) carry their own 4xx status.
+    return { statusCode: status, error: reason(status), message: (exception as Error).message ?? reason(status) };
+  }
+  const error = exception instanceof QueryFailedError ? translateDatabaseError(exception) : exception;
+  if (error instanceof DatabaseError) {
+    const status = STATUS.get(error.constructor) ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    const fields = error instanceof EntityValidationError ? error.errors : error.fields;
+    return { statusCode: status, error: reason(status), message: error.message, fields };
+  }
+  return { statusCode: 500, error: reason(500), message: 'internal error' };
+}
+
+/**
+ * Maps the data layer's typed errors to HTTP statuses at the edge: 404, 409, 422, 400, 503.
+ * Responses carry a short message and field names; never SQL, parameters or a stack. Register
+ * it globally (`app.useGlobalFilters(new DatabaseExceptionFilter())` or `APP_FILTER`).
+ */
+@Catch()
+export class DatabaseExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse();
+    const body = errorResponse(exception);
+    if (body.statusCode >= 500) {
+      const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+      this.logger.error(`${body.statusCode} ${detail}`);
+    }
+    response.status(body.statusCode).json(body);
+  }
+}

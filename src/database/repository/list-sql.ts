@@ -1,0 +1,91 @@
+import { ColumnInfo } from './entity-columns';
+import type { EntitySql } from './entity-sql';
+import type { FilterCondition, ParsedListQuery } from './list-query';
+
+/** @internal A list query in SQL: text with `$n` placeholders and the values to bind. */
+export interface ListSql {
+  text: string;
+  values: unknown[];
+  countText: string;
+  countValues: unknown[];
+}
+
+/** Prefix of the extra columns carrying sort keys as text, for the next cursor. */
+export const KEY_ALIAS = '__key';
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const COMPARATORS: Record<string, string> = { $eq: '=', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
+
+function condition(filter: FilterCondition, column: ColumnInfo, bind: (v: unknown) => string): string {
+  const col = column.sql;
+  const [first, second] = filter.values;
+  let sql: string;
+  switch (filter.operator) {
+    case '$null':
+      sql = `${col} IS NULL`;
+      break;
+    case '$in':
+      sql = `${col} = ANY(${bind(filter.values)})`;
+      break;
+    case '$btw':
+      sql = `${col} BETWEEN ${bind(first)} AND ${bind(second)}`;
+      break;
+    case '$ilike':
+    case '$sw': {
+      const pattern = filter.operator === '$sw' ? `${escapeLike(String(first))}%` : `%${escapeLike(String(first))}%`;
+      sql = `${column.kind === 'text' ? col : `${col}::text`} ILIKE ${bind(pattern)}`;
+      break;
+    }
+    default:
+      sql = `${col} ${COMPARATORS[filter.operator]} ${bind(first)}`;
+  }
+  return filter.negate ? `NOT (${sql})` : sql;
+}
+
+/** `(a > $1) OR (a = $1 AND b < $2) …`, or one row comparison when every direction agrees. */
+function keyset(sort: Array<[ColumnInfo, 'ASC' | 'DESC']>, after: string[], bind: (v: unknown) => string): string {
+  const params = after.map((v) => bind(v));
+  if (sort.every(([, d]) => d === sort[0][1])) {
+    const op = sort[0][1] === 'ASC' ? '>' : '<';
+    return `(${sort.map(([c]) => c.sql).join(', ')}) ${op} (${params.join(', ')})`;
+  }
+  const branches = sort.map(([column, direction], i) => {
+    const equal = sort.slice(0, i).map(([c], j) => `${c.sql} = ${params[j]}`);
+    return `(${[...equal, `${column.sql} ${direction === 'ASC' ? '>' : '<'} ${params[i]}`].join(' AND ')})`;
+  });
+  return `(${branches.join(' OR ')})`;
+}
+
+/** @internal Compiles a parsed list query for one entity. Identifiers come from metadata only. */
+export function buildListSql(
+  query: ParsedListQuery,
+  sql: EntitySql,
+  columns: Map<string, ColumnInfo>,
+  options: { unbounded?: boolean } = {},
+): ListSql {
+  const values: unknown[] = [];
+  const bind = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where: string[] = [];
+  if (sql.deletedAt && query.onlyDeleted) where.push(`${sql.deletedAt} IS NOT NULL`);
+  else if (sql.deletedAt && !query.withDeleted) where.push(`${sql.deletedAt} IS NULL`);
+  for (const filter of query.filters) where.push(condition(filter, columns.get(filter.property)!, bind));
+  const countValues = [...values];
+  const countWhere = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const sort = query.sort.map(([p, d]) => [columns.get(p)!, d] as [ColumnInfo, 'ASC' | 'DESC']);
+  if (query.mode === 'cursor' && query.after) where.push(keyset(sort, query.after, bind));
+  const keys = query.mode === 'cursor' ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('') : '';
+  const order = sort.map(([c, d]) => `${c.sql} ${d}`).join(', ');
+  let bounds = '';
+  if (!options.unbounded) {
+    bounds = ` LIMIT ${bind(query.limit + 1)}`;
+    if (query.mode === 'offset') bounds += ` OFFSET ${bind((query.page - 1) * query.limit)}`;
+  }
+  const text =
+    `SELECT ${sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
+    ` ORDER BY ${order}${bounds}`;
+  return { text, values, countText: `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`, countValues };
+}

@@ -1,0 +1,346 @@
+import type { QueryResultRow } from 'pg';
+import type {
+  DataSource,
+  EntityManager,
+  EntityMetadata,
+  FindManyOptions,
+  FindOptionsWhere,
+  ObjectLiteral,
+  Repository,
+} from 'typeorm';
+import { EntityNotFoundError } from '../errors/entity-not-found.error';
+import { EntityValidationError } from '../errors/entity-validation.error';
+import { OptimisticLockError } from '../errors/optimistic-lock.error';
+import { translateDatabaseError } from '../errors/translate-database-error';
+import { ColumnInfo, entityColumns, isUuid } from './entity-columns';
+import { EntityInput } from './entity-input';
+import { EntitySql } from './entity-sql';
+import type { ListQueryInput, Page, ParsedListQuery, SortDirection } from './list-query';
+import { parseListQuery } from './list-query.parser';
+import { buildListSql, KEY_ALIAS } from './list-sql';
+import { pageLink } from './page-links';
+import { queryableProperties } from './queryable.decorator';
+import type { RepositoryContext } from './repository.context';
+import { streamRows } from './row-stream';
+
+/** Rows per statement in `createMany`: one round trip each, however many rows. */
+export const CREATE_MANY_CHUNK = 5_000;
+
+/** Options of reads by id. */
+export interface FindByIdOptions {
+  /** Also find a soft-deleted row. */
+  withDeleted?: boolean;
+}
+
+/** Options of `paginate`. */
+export interface PaginateOptions {
+  /** Path the page's links start with, e.g. `/users`. Default: `''`. */
+  path?: string;
+}
+
+/**
+ * The generic repository of one entity: reads that skip soft-deleted rows, one-statement writes
+ * with `RETURNING`, optimistic locking on write, validation inside the service, pagination in
+ * offset and keyset modes, and constant-memory streaming. SQL is compiled once per entity and
+ * run as named prepared statements.
+ *
+ * @example
+ * constructor(@InjectRepositoryService(User) private readonly users: RepositoryService<User>) {}
+ * await this.users.update(id, { displayName: 'Ada' }, { expectedVersion: 3 });
+ */
+export class RepositoryService<T extends ObjectLiteral> {
+  readonly metadata: EntityMetadata;
+  private readonly columns: Map<string, ColumnInfo>;
+  private readonly sql: EntitySql;
+  private readonly input: EntityInput;
+  private readonly prototype: object;
+  private readonly idIsUuid: boolean;
+  private readonly defaultSort: Array<[string, SortDirection]>;
+
+  constructor(
+    entity: Function,
+    private readonly dataSource: DataSource,
+    private readonly context: RepositoryContext,
+  ) {
+    this.metadata = dataSource.getMetadata(entity);
+    this.columns = entityColumns(this.metadata);
+    const arrayTypes = new Map(
+      [...this.columns.values()].map((c) => [c.property, arrayType(dataSource, c)] as [string, string]),
+    );
+    this.sql = new EntitySql(this.metadata, this.columns, arrayTypes);
+    this.input = new EntityInput(this.metadata, this.columns);
+    this.prototype = entity.prototype;
+    this.idIsUuid = this.columns.get(this.metadata.primaryColumns[0].propertyName)?.kind === 'uuid';
+    this.defaultSort = this.columns.has('createdAt') ? [['createdAt', 'DESC']] : [];
+  }
+
+  /** TypeORM's repository of the entity, for what this service does not cover. */
+  get repository(): Repository<T> {
+    return this.dataSource.getRepository<T>(this.metadata.target);
+  }
+
+  /** TypeORM's EntityManager. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  private hydrate(row: QueryResultRow): T {
+    return Object.assign(Object.create(this.prototype), row) as T;
+  }
+
+  private async run(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
+    return this.context.executor.run(statement, values, this.metadata);
+  }
+
+  /** The live row with that id, or `null` (soft-deleted rows too with `withDeleted`). */
+  async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
+    if (this.idIsUuid && !isUuid(id)) return null;
+    const statement = options.withDeleted ? this.sql.findByIdWithDeleted : this.sql.findById;
+    const { rows } = await this.run(statement, [id]);
+    return rows.length ? this.hydrate(rows[0]) : null;
+  }
+
+  /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
+  async findByIdOrFail(id: unknown, options: FindByIdOptions = {}): Promise<T> {
+    const found = await this.findById(id, options);
+    if (!found) throw EntityNotFoundError.byId(this.metadata.name, id);
+    return found;
+  }
+
+  /** The first live row matching `where`, or `null`. */
+  async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<T | null> {
+    return this.typeorm(() => this.repository.findOne({ where }));
+  }
+
+  /** Live rows matching TypeORM find options (`withDeleted: true` to include soft-deleted ones). */
+  async find(options: FindManyOptions<T> = {}): Promise<T[]> {
+    return this.typeorm(() => this.repository.find(options));
+  }
+
+  /** How many live rows match. */
+  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}): Promise<number> {
+    return this.typeorm(() => this.repository.count({ where }));
+  }
+
+  /** Whether any live row matches. */
+  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<boolean> {
+    return this.typeorm(() => this.repository.exists({ where }));
+  }
+
+  private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateDatabaseError(error, this.metadata);
+    }
+  }
+
+  /** @internal Parses a list query against this entity's allow-list. */
+  parse(input: ListQueryInput): ParsedListQuery {
+    return parseListQuery(input, {
+      columns: this.columns,
+      allow: queryableProperties(this.metadata.target as Function),
+      defaultSort: this.defaultSort,
+      cursors: this.context.cursors,
+    });
+  }
+
+  /**
+   * A page in offset mode (`page`) or keyset mode (`cursor`), shaped as nestjs-paginate's.
+   * Keyset pages never count the table; offset pages count unless `count: false`.
+   */
+  async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
+    const query = this.parse(input);
+    const sql = buildListSql(query, this.sql, this.columns);
+    const executor = this.context.executor;
+    const wantsCount = query.mode === 'offset' && query.count;
+    const [result, counted] = await Promise.all([
+      executor.runText(sql.text, sql.values, this.metadata),
+      wantsCount ? executor.runText<{ total: number }>(sql.countText, sql.countValues, this.metadata) : undefined,
+    ]);
+    const rows = result.rows;
+    const hasNext = rows.length > query.limit;
+    if (hasNext) rows.pop();
+    const path = options.path ?? '';
+    if (query.mode === 'cursor') return this.cursorPage(query, rows, hasNext, path, input.cursor ?? '');
+    const total = counted?.rows[0].total;
+    const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
+    return {
+      data: rows.map((r) => this.hydrate(r)),
+      meta: {
+        itemsPerPage: query.limit,
+        totalItems: total,
+        currentPage: query.page,
+        totalPages,
+        sortBy: query.echo.sortBy,
+        filter: query.echo.filter,
+      },
+      links: {
+        first: pageLink(path, query, { page: 1 }),
+        previous: query.page > 1 ? pageLink(path, query, { page: query.page - 1 }) : undefined,
+        current: pageLink(path, query, { page: query.page }),
+        next: hasNext ? pageLink(path, query, { page: query.page + 1 }) : undefined,
+        last: totalPages === undefined ? undefined : pageLink(path, query, { page: totalPages }),
+      },
+    };
+  }
+
+  private cursorPage(
+    query: ParsedListQuery,
+    rows: QueryResultRow[],
+    hasNext: boolean,
+    path: string,
+    current: string,
+  ): Page<T> {
+    const last = rows.at(-1);
+    const keys = last ? query.sort.map((_, i) => String(last[`${KEY_ALIAS}${i}`])) : undefined;
+    const next = hasNext && keys ? this.context.cursors.encode({ keys, query: query.signature }) : undefined;
+    const data = rows.map((row) => {
+      for (let i = 0; i < query.sort.length; i++) delete row[`${KEY_ALIAS}${i}`];
+      return this.hydrate(row);
+    });
+    return {
+      data,
+      meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
+      links: {
+        first: pageLink(path, query, { cursor: '' }),
+        current: pageLink(path, query, { cursor: current }),
+        next: next ? pageLink(path, query, { cursor: next }) : undefined,
+      },
+    };
+  }
+
+  /**
+   * Every row matching a list query (sort and filters; no limit), read through a server-side
+   * cursor in batches: memory stays constant however many rows match.
+   */
+  stream(
+    input: Omit<ListQueryInput, 'limit' | 'page' | 'cursor'> = {},
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<T> {
+    const query = this.parse({ ...input, limit: 1 });
+    const sql = buildListSql(query, this.sql, this.columns, { unbounded: true });
+    return streamRows(
+      this.context.executor,
+      sql.text,
+      sql.values,
+      options.batchSize ?? 1_000,
+      (row) => this.hydrate(row),
+      this.metadata,
+    );
+  }
+
+  /** Validates and inserts one row; returns it as stored (one statement). */
+  async create(data: Partial<T>): Promise<T> {
+    const properties = this.input.check(data, false);
+    const { rows } = await this.run(this.sql.insert(properties), this.input.values(properties, data));
+    return this.hydrate(rows[0]);
+  }
+
+  /** Validates and inserts many rows: one statement per chunk of {@link CREATE_MANY_CHUNK}, never row by row. */
+  async createMany(data: Array<Partial<T>>): Promise<T[]> {
+    if (!Array.isArray(data)) throw EntityValidationError.field(this.metadata.name, 'body', 'must be an array');
+    const groups = new Map<string, { properties: string[]; rows: Array<Partial<T>> }>();
+    data.forEach((row, index) => {
+      let properties: string[];
+      try {
+        properties = this.input.check(row, false);
+      } catch (error) {
+        if (!(error instanceof EntityValidationError)) throw error;
+        const errors = Object.fromEntries(Object.entries(error.errors).map(([k, v]) => [`${index}.${k}`, v]));
+        throw new EntityValidationError(this.metadata.name, errors);
+      }
+      const key = properties.join(',');
+      const group = groups.get(key) ?? { properties, rows: [] };
+      group.rows.push(row);
+      groups.set(key, group);
+    });
+    const created: T[] = [];
+    for (const { properties, rows } of groups.values()) {
+      for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
+        const chunk = rows.slice(start, start + CREATE_MANY_CHUNK);
+        const arrays = properties.map((p) =>
+          chunk.map((row) => this.input.value(p, (row as Record<string, unknown>)[p])),
+        );
+        const result = await this.run(this.sql.insertMany(properties), arrays);
+        for (const row of result.rows) created.push(this.hydrate(row));
+      }
+    }
+    return created;
+  }
+
+  /**
+   * Validates and applies `patch` to the live row (one statement). With `expectedVersion`, the
+   * write happens only at that version, else {@link OptimisticLockError} and nothing changes.
+   */
+  async update(id: unknown, patch: Partial<T>, options: { expectedVersion?: number } = {}): Promise<T> {
+    const properties = this.input.check(patch, true);
+    const checkVersion = options.expectedVersion !== undefined && this.sql.version !== undefined;
+    if (checkVersion && !Number.isInteger(options.expectedVersion)) {
+      throw EntityValidationError.field(this.metadata.name, 'version', 'must be an integer');
+    }
+    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    const values = [id, ...this.input.values(properties, patch), ...(checkVersion ? [options.expectedVersion] : [])];
+    const { rows } = await this.run(this.sql.update(properties, checkVersion), values);
+    if (rows.length) return this.hydrate(rows[0]);
+    // Error path only: tell a missing row from a stale version.
+    const current = await this.run(this.sql.versionOf, [id]);
+    const row = current.rows[0];
+    if (!row || row.deleted) throw EntityNotFoundError.byId(this.metadata.name, id);
+    throw OptimisticLockError.versionMismatch(this.metadata.name, id, options.expectedVersion!, row.version);
+  }
+
+  /**
+   * Inserts, or updates the row that has the same `conflictColumns` (a unique key; for a partial
+   * unique index the live-rows predicate is used). One statement; returns the stored row.
+   */
+  async upsert(data: Partial<T>, conflictColumns: Array<keyof T & string>): Promise<T> {
+    const properties = this.input.check(data, false);
+    for (const column of conflictColumns) {
+      if (!properties.includes(column))
+        throw EntityValidationError.field(this.metadata.name, column, 'is required to upsert');
+    }
+    const unique = this.metadata.indices.find(
+      (i) =>
+        i.isUnique &&
+        i.columns.length === conflictColumns.length &&
+        i.columns.every((c) => conflictColumns.includes(c.propertyName as keyof T & string)),
+    );
+    const statement = this.sql.upsert(properties, conflictColumns, unique?.where);
+    const { rows } = await this.run(statement, this.input.values(properties, data));
+    if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, conflictColumns.join(','));
+    return this.hydrate(rows[0]);
+  }
+
+  /** Soft-deletes the live row, and its soft-deletable children, in one statement. */
+  async softDelete(id: unknown): Promise<void> {
+    const statement = this.sql.softDelete;
+    if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable; use delete()`);
+    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    const { rows } = await this.run(statement, [id]);
+    if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
+  }
+
+  /** Restores a soft-deleted row and the children deleted with it; a taken unique key is a UniqueViolationError. */
+  async restore(id: unknown): Promise<T> {
+    const statement = this.sql.restore;
+    if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable`);
+    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    const { rows } = await this.run(statement, [id]);
+    if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
+    return this.hydrate(rows[0]);
+  }
+
+  /** Deletes the row permanently (soft-deleted or not); foreign keys decide what happens to children. */
+  async delete(id: unknown): Promise<void> {
+    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    const { rows } = await this.run(this.sql.hardDelete, [id]);
+    if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
+  }
+}
+
+function arrayType(dataSource: DataSource, column: ColumnInfo): string {
+  const c = column.metadata;
+  if (column.kind === 'enum') return `${c.enumName ? `"${c.enumName}"` : 'text'}[]`;
+  return `${dataSource.driver.normalizeType(c)}[]`;
+}
