@@ -1,0 +1,92 @@
+import { InvalidQueryError } from '../errors/invalid-query.error';
+import { CursorCodec } from './cursor.codec';
+import { ColumnInfo } from './entity-columns';
+import { listQueryFromHttp, ListQueryContext, parseListQuery } from './list-query.parser';
+import { EQUALITY_OPERATORS, QueryableOptions } from './queryable.decorator';
+
+const column = (property: string, kind: ColumnInfo['kind'], nullable = false): ColumnInfo =>
+  ({ property, sql: `"${property}"`, kind, nullable, metadata: {} }) as unknown as ColumnInfo;
+
+const context = (secret = 'k'.repeat(32)): ListQueryContext => ({
+  columns: new Map([
+    ['id', column('id', 'uuid')],
+    ['name', column('name', 'text')],
+    ['nickname', column('nickname', 'text', true)],
+  ]),
+  allow: new Map<string, QueryableOptions>([
+    ['id', { sortable: true, filter: EQUALITY_OPERATORS }],
+    ['name', { sortable: true, filter: ['$eq', '$ilike'] }],
+    ['nickname', { sortable: true }],
+  ]),
+  defaultSort: [['name', 'ASC']],
+  cursors: new CursorCodec(secret),
+});
+
+describe('listQueryFromHttp', () => {
+  it('splits filter.<field> parameters and keeps the grammar parameters', () => {
+    expect(
+      listQueryFromHttp({ limit: '5', 'filter.name': ['$eq:a', '$ilike:b'], sortBy: 'name:DESC', cursor: '' }),
+    ).toEqual({
+      limit: '5',
+      cursor: '',
+      sortBy: 'name:DESC',
+      filter: { name: ['$eq:a', '$ilike:b'] },
+    });
+  });
+
+  it.each([['__proto__'], ['constructor'], ['filter.'], ['LIMIT'], ['select']])(
+    'rejects the unknown parameter %s by name',
+    (key) => {
+      const error = (() => {
+        try {
+          listQueryFromHttp({ [key]: 'x' });
+        } catch (e) {
+          return e as InvalidQueryError;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidQueryError);
+      expect(error!.parameter).toBe(key);
+    },
+  );
+
+  it('rejects nested objects as values', () => {
+    expect(() => listQueryFromHttp({ limit: { $gt: '1' } })).toThrow(InvalidQueryError);
+  });
+});
+
+describe('parseListQuery', () => {
+  it('names a bracketed operator key such as filter.status[$ne] as an unknown filter', () => {
+    const input = listQueryFromHttp({ 'filter.status[$ne]': 'x' });
+    expect(() => parseListQuery(input, context())).toThrow('filter.status[$ne]: this field cannot be filtered');
+  });
+
+  it('adds the id tie-breaker in the last sort direction', () => {
+    expect(parseListQuery({ sortBy: 'name:DESC' }, context()).sort).toEqual([
+      ['name', 'DESC'],
+      ['id', 'DESC'],
+    ]);
+  });
+
+  it('refuses cursor pages ordered by a column that can be empty, but allows offset pages', () => {
+    expect(() => parseListQuery({ cursor: '', sortBy: 'nickname:ASC' }, context())).toThrow(/nickname can be empty/);
+    expect(parseListQuery({ sortBy: 'nickname:ASC' }, context()).mode).toBe('offset');
+  });
+
+  it('accepts a cursor it issued for the same query, and refuses one signed with another secret', () => {
+    const ctx = context();
+    const first = parseListQuery({ cursor: '', sortBy: 'name:ASC' }, ctx);
+    const token = ctx.cursors.encode({ keys: ['a', '00000000-0000-4000-8000-000000000000'], query: first.signature });
+    expect(parseListQuery({ cursor: token, sortBy: 'name:ASC' }, ctx).after).toEqual([
+      'a',
+      '00000000-0000-4000-8000-000000000000',
+    ]);
+    expect(() => parseListQuery({ cursor: token, sortBy: 'name:ASC' }, context('z'.repeat(32)))).toThrow(
+      /not a cursor/,
+    );
+  });
+
+  it('keeps $ilike text verbatim for the SQL layer to escape, and rejects NUL', () => {
+    expect(parseListQuery({ filter: { name: '$ilike:50%_x' } }, context()).filters[0].values).toEqual(['50%_x']);
+    expect(() => parseListQuery({ filter: { name: '$ilike:a\u0000' } }, context())).toThrow(/filter.name/);
+  });
+});

@@ -1,0 +1,205 @@
+import { InvalidQueryError, ListQueryInput, Page } from '../src/database';
+import { Task, TaskStatus } from '../src/entities';
+import { countStatements, RepositoryFixture, repositoryFixture } from './support/repository-fixture';
+
+const STATUSES = Object.values(TaskStatus);
+const ROWS = 230;
+
+/** Follows `links.next` from the first keyset page to the end. */
+async function walkCursor(
+  f: RepositoryFixture,
+  query: ListQueryInput,
+): Promise<{ pages: Array<Page<Task>>; ids: string[] }> {
+  const pages: Array<Page<Task>> = [];
+  let cursor = '';
+  for (let i = 0; i < 100; i++) {
+    const page = await f.tasks.paginate({ ...query, cursor });
+    pages.push(page);
+    if (!page.links.next) break;
+    cursor = new URL(`http://x${page.links.next}`).searchParams.get('cursor')!;
+  }
+  return { pages, ids: pages.flatMap((p) => p.data.map((t) => t.id)) };
+}
+
+describe('RepositoryService.paginate', () => {
+  let f: RepositoryFixture;
+  beforeAll(async () => {
+    f = await repositoryFixture();
+    // Few distinct priorities and statuses: plenty of ties in every sort key.
+    await f.tasks.createMany(
+      Array.from({ length: ROWS }, (_, i) => ({
+        title: `task ${String(i).padStart(3, '0')}${i % 7 === 0 ? ' urgent_50%' : ''}`,
+        priority: i % 4,
+        status: STATUSES[i % STATUSES.length],
+      })),
+    );
+    const doomed = await f.tasks.findOne({ title: 'task 001' });
+    await f.tasks.softDelete(doomed!.id);
+  });
+  afterAll(() => f?.close());
+
+  const sqlIds = async (where: string, order: string) =>
+    (await f.sql(`SELECT id FROM tasks WHERE ${where} ORDER BY ${order}`)).map((r: { id: string }) => r.id);
+
+  describe('offset mode', () => {
+    it('returns the page, totals and links as nestjs-paginate does', async () => {
+      const page = await f.tasks.paginate({ limit: 50, page: 2, sortBy: 'title:ASC' }, { path: '/tasks' });
+      expect(page.meta).toEqual({
+        itemsPerPage: 50,
+        totalItems: ROWS - 1,
+        currentPage: 2,
+        totalPages: 5,
+        sortBy: [['title', 'ASC']],
+        filter: {},
+      });
+      expect(page.data.map((t) => t.id)).toEqual((await sqlIds('deleted_at IS NULL', 'title, id')).slice(50, 100));
+      expect(page.links).toEqual({
+        first: '/tasks?limit=50&sortBy=title%3AASC&page=1',
+        previous: '/tasks?limit=50&sortBy=title%3AASC&page=1',
+        current: '/tasks?limit=50&sortBy=title%3AASC&page=2',
+        next: '/tasks?limit=50&sortBy=title%3AASC&page=3',
+        last: '/tasks?limit=50&sortBy=title%3AASC&page=5',
+      });
+    });
+
+    it('defaults to 20 rows sorted by createdAt DESC with the id tie-breaker', async () => {
+      const page = await f.tasks.paginate();
+      expect(page.data).toHaveLength(20);
+      expect(page.meta.sortBy).toEqual([['createdAt', 'DESC']]);
+      expect(page.data.map((t) => t.id)).toEqual(
+        (await sqlIds('deleted_at IS NULL', 'created_at DESC, id DESC')).slice(0, 20),
+      );
+    });
+
+    it('can skip the count: one statement, no totals, no last link', async () => {
+      let page: any;
+      const statements = await countStatements(
+        f.dataSource,
+        async () => (page = await f.tasks.paginate({ count: 'false' })),
+      );
+      expect(statements).toHaveLength(1);
+      expect(page.meta.totalItems).toBeUndefined();
+      expect(page.links.last).toBeUndefined();
+      expect(page.links.next).toContain('count=false');
+    });
+  });
+
+  describe('keyset mode', () => {
+    it.each([['priority:DESC'], [['priority:ASC', 'title:DESC']], [['status:ASC', 'createdAt:DESC']]])(
+      'walks every live row exactly once with ties in the sort key (%j)',
+      async (sortBy) => {
+        const { pages, ids } = await walkCursor(f, { limit: 17, sortBy: sortBy as string[] });
+        expect(ids).toHaveLength(ROWS - 1);
+        expect(new Set(ids).size).toBe(ROWS - 1);
+        expect(pages.every((p) => p.meta.totalItems === undefined)).toBe(true);
+        expect(pages.at(-1)!.links.next).toBeUndefined();
+      },
+    );
+
+    it('orders exactly as PostgreSQL does, and never counts the table', async () => {
+      const statements = await countStatements(f.dataSource, () =>
+        walkCursor(f, { limit: 40, sortBy: ['priority:ASC', 'title:DESC'] }),
+      );
+      expect(statements.every((s) => !/count\(/.test(s))).toBe(true);
+      const { ids } = await walkCursor(f, { limit: 40, sortBy: ['priority:ASC', 'title:DESC'] });
+      expect(ids).toEqual(await sqlIds('deleted_at IS NULL', 'priority ASC, title DESC, id DESC'));
+    });
+
+    it('combines with filters, and rejects a cursor reused with another sort or filter', async () => {
+      const { ids, pages } = await walkCursor(f, { limit: 10, filter: { status: '$eq:pending' } });
+      expect(ids).toEqual(await sqlIds(`deleted_at IS NULL AND status = 'pending'`, 'created_at DESC, id DESC'));
+      const cursor = new URL(`http://x${pages[0].links.next}`).searchParams.get('cursor')!;
+      await expect(f.tasks.paginate({ cursor, filter: { status: '$eq:failed' } })).rejects.toMatchObject({
+        parameter: 'cursor',
+      });
+      await expect(
+        f.tasks.paginate({ cursor, sortBy: 'title:ASC', filter: { status: '$eq:pending' } }),
+      ).rejects.toThrow(/different sortBy/);
+    });
+
+    it('rejects forged and tampered cursors', async () => {
+      const page = await f.tasks.paginate({ cursor: '', limit: 5 });
+      const cursor = new URL(`http://x${page.links.next}`).searchParams.get('cursor')!;
+      const [body, sig] = cursor.split('.');
+      const forged = Buffer.from(
+        JSON.stringify([['9999-01-01', 'ffffffff-ffff-4fff-bfff-ffffffffffff'], 'x']),
+      ).toString('base64url');
+      for (const bad of [`${forged}.${sig}`, `${body}.${sig.slice(1)}x`, 'garbage', `${body}`, `${body}.${sig}.x`]) {
+        await expect(f.tasks.paginate({ cursor: bad, limit: 5 })).rejects.toThrow(
+          /cursor: is not a cursor this service issued/,
+        );
+      }
+    });
+  });
+
+  describe('filters', () => {
+    const ids = async (filter: Record<string, string | string[]>, withDeleted = false) =>
+      (await f.tasks.paginate({ limit: 100, filter, sortBy: 'title:ASC', withDeleted: String(withDeleted) })).data
+        .map((t) => t.title)
+        .sort();
+    const titles = async (where: string) =>
+      (await f.sql(`SELECT title FROM tasks WHERE ${where} ORDER BY title LIMIT 100`)).map((r: any) => r.title).sort();
+
+    it.each([
+      [{ priority: '2' }, 'priority = 2'],
+      [{ priority: '$eq:2' }, 'priority = 2'],
+      [{ priority: '$not:2' }, 'NOT (priority = 2)'],
+      [{ priority: '$gt:2' }, 'priority > 2'],
+      [{ priority: '$gte:2' }, 'priority >= 2'],
+      [{ priority: '$lt:1' }, 'priority < 1'],
+      [{ priority: '$lte:1' }, 'priority <= 1'],
+      [{ priority: '$in:0,3' }, 'priority IN (0, 3)'],
+      [{ priority: '$not:$in:0,3' }, 'priority NOT IN (0, 3)'],
+      [{ priority: '$btw:1,2' }, 'priority BETWEEN 1 AND 2'],
+      [{ status: '$in:failed,cancelled' }, `status IN ('failed', 'cancelled')`],
+      [{ title: '$ilike:URGENT' }, `title ILIKE '%urgent%'`],
+      [{ title: '$ilike:50%' }, `title LIKE '%50\\%%'`],
+      [{ title: '$sw:task 01' }, `title LIKE 'task 01%'`],
+      [{ title: '$sw:task_0' }, `title LIKE 'task\\_0%'`],
+      [{ description: '$null' }, 'description IS NULL'],
+      [{ description: '$not:$null' }, 'description IS NOT NULL'],
+      [{ priority: ['$gte:1', '$lte:2'] }, 'priority BETWEEN 1 AND 2'],
+    ])('%j matches SQL "%s"', async (filter, where) => {
+      expect(await ids(filter)).toEqual(await titles(`deleted_at IS NULL AND ${where}`));
+    });
+
+    it('withDeleted includes soft-deleted rows; onlyDeleted returns only them', async () => {
+      expect((await f.tasks.paginate({ filter: { title: 'task 001' } })).data).toHaveLength(0);
+      expect((await f.tasks.paginate({ filter: { title: 'task 001' }, withDeleted: true })).data).toHaveLength(1);
+      const only = await f.tasks.paginate({ onlyDeleted: 'true' });
+      expect(only.data.map((t) => t.title)).toEqual(['task 001']);
+      expect(JSON.parse(JSON.stringify(only.data[0])).deletedAt).toEqual(expect.any(String));
+    });
+  });
+
+  describe('allow-lists and grammar errors name the parameter', () => {
+    it.each([
+      [{ limit: 0 }, 'limit'],
+      [{ limit: 101 }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ page: 0 }, 'page'],
+      [{ page: '1', cursor: '' }, 'page'],
+      [{ sortBy: 'requirements:ASC' }, 'sortBy'],
+      [{ sortBy: 'nope:ASC' }, 'sortBy'],
+      [{ sortBy: 'title:SIDEWAYS' }, 'sortBy'],
+      [{ sortBy: ['title:ASC', 'title:DESC'] }, 'sortBy'],
+      [{ sortBy: 'description:ASC' }, 'sortBy'],
+      [{ filter: { requirements: '$eq:x' } }, 'filter.requirements'],
+      [{ filter: { nope: 'x' } }, 'filter.nope'],
+      [{ filter: { status: '$gt:pending' } }, 'filter.status'],
+      [{ filter: { status: 'sleeping' } }, 'filter.status'],
+      [{ filter: { priority: 'high' } }, 'filter.priority'],
+      [{ filter: { priority: '$btw:1' } }, 'filter.priority'],
+      [{ filter: { priority: '$ne:1' } }, 'filter.priority'],
+      [{ filter: { priority: '$not:$not:1' } }, 'filter.priority'],
+      [{ filter: { id: 'not-a-uuid' } }, 'filter.id'],
+      [{ filter: { createdAt: '$gt:yesterday' } }, 'filter.createdAt'],
+      [{ filter: { description: '$null:x' } }, 'filter.description'],
+      [{ withDeleted: 'yes' }, 'withDeleted'],
+    ])('%j is rejected as %s', async (query, parameter) => {
+      const error = await f.tasks.paginate(query as ListQueryInput).catch((e) => e);
+      expect(error).toBeInstanceOf(InvalidQueryError);
+      expect(error.parameter).toBe(parameter);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { RepositoryFixture, repositoryFixture } from './support/repository-fixture';
+
+const ROWS = 100_000;
+
+describe('RepositoryService.stream', () => {
+  let f: RepositoryFixture;
+  beforeAll(async () => {
+    f = await repositoryFixture();
+    await f.sql(`INSERT INTO tasks (title, priority) SELECT 'row ' || g, g % 11 FROM generate_series(1, ${ROWS}) g`);
+  });
+  afterAll(() => f?.close());
+
+  it('yields every matching row once, in order, holding memory bounded', async () => {
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    let count = 0;
+    let peak = 0;
+    let previous = -1;
+    let ordered = true;
+    for await (const task of f.tasks.stream({ sortBy: 'priority:ASC' }, { batchSize: 2_000 })) {
+      count++;
+      if (task.priority < previous) ordered = false;
+      previous = task.priority;
+      if (count % 10_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+    }
+    expect(count).toBe(ROWS);
+    expect(ordered).toBe(true);
+    // 100k hydrated tasks held at once would take well over 60 MB; a 2,000-row window is a few MB.
+    expect(peak).toBeLessThan(60 * 1024 * 1024);
+  });
+
+  it('applies filters, and stopping early closes the cursor and returns the connection', async () => {
+    let seen = 0;
+    for await (const task of f.tasks.stream({ filter: { priority: '$eq:3' } }, { batchSize: 100 })) {
+      expect(task.priority).toBe(3);
+      if (++seen === 250) break;
+    }
+    const pool = (f.dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+    expect(pool.totalCount).toBe(pool.idleCount);
+    const open = await f.sql(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+    );
+    expect(open[0].n).toBe(0);
+    const [{ n }] = await f.sql('SELECT count(*)::int AS n FROM tasks WHERE priority = 3');
+    expect(n).toBeGreaterThan(250);
+  });
+});
