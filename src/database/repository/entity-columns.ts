@@ -1,4 +1,4 @@
-import type { EntityMetadata } from 'typeorm';
+import type { DataSource, EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /** How a column's values are parsed from query text and compared. */
@@ -99,4 +99,11 @@ export function describeKind(column: ColumnInfo): string {
     default:
       return `text of at most ${column.maxLength ?? 10_000} characters, without NUL`;
   }
+}
+
+/** @internal The SQL array type of a column, for `unnest($n::type[])` in multi-row inserts. */
+export function arrayType(dataSource: DataSource, column: ColumnInfo): string {
+  const c = column.metadata;
+  if (column.kind === 'enum') return `${c.enumName ? quote(c.enumName) : 'text'}[]`;
+  return `${dataSource.driver.normalizeType(c)}[]`;
 }

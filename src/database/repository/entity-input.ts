@@ -60,4 +60,28 @@ export class EntityInput {
   values(properties: string[], data: object): unknown[] {
     return properties.map((p) => this.value(p, (data as Record<string, unknown>)[p]));
   }
+
+  /**
+   * Checks every row of a batch (errors are named `<index>.<field>`) and groups the rows by the
+   * set of properties they write, so each group is one multi-row INSERT.
+   */
+  groupBatch<R extends object>(data: R[]): Array<{ properties: string[]; rows: R[] }> {
+    if (!Array.isArray(data)) throw EntityValidationError.field(this.metadata.name, 'body', 'must be an array');
+    const groups = new Map<string, { properties: string[]; rows: R[] }>();
+    data.forEach((row, index) => {
+      let properties: string[];
+      try {
+        properties = this.check(row, false);
+      } catch (error) {
+        if (!(error instanceof EntityValidationError)) throw error;
+        const errors = Object.fromEntries(Object.entries(error.errors).map(([k, v]) => [`${index}.${k}`, v]));
+        throw new EntityValidationError(this.metadata.name, errors);
+      }
+      const key = properties.join(',');
+      const group = groups.get(key) ?? { properties, rows: [] };
+      group.rows.push(row);
+      groups.set(key, group);
+    });
+    return [...groups.values()];
+  }
 }

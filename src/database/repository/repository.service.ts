@@ -12,13 +12,13 @@ import { EntityNotFoundError } from '../errors/entity-not-found.error';
 import { EntityValidationError } from '../errors/entity-validation.error';
 import { OptimisticLockError } from '../errors/optimistic-lock.error';
 import { translateDatabaseError } from '../errors/translate-database-error';
-import { ColumnInfo, entityColumns, isUuid } from './entity-columns';
+import { arrayType, ColumnInfo, entityColumns, isUuid } from './entity-columns';
 import { EntityInput } from './entity-input';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery, SortDirection } from './list-query';
 import { parseListQuery } from './list-query.parser';
-import { buildListSql, KEY_ALIAS } from './list-sql';
-import { pageLink } from './page-links';
+import { buildListSql } from './list-sql';
+import { runPage } from './repository-pagination';
 import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
@@ -152,62 +152,9 @@ export class RepositoryService<T extends ObjectLiteral> {
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
     const query = this.parse(input);
     const sql = buildListSql(query, this.sql, this.columns);
-    const executor = this.context.executor;
-    const wantsCount = query.mode === 'offset' && query.count;
-    const [result, counted] = await Promise.all([
-      executor.runText(sql.text, sql.values, this.metadata),
-      wantsCount ? executor.runText<{ total: number }>(sql.countText, sql.countValues, this.metadata) : undefined,
-    ]);
-    const rows = result.rows;
-    const hasNext = rows.length > query.limit;
-    if (hasNext) rows.pop();
-    const path = options.path ?? '';
-    if (query.mode === 'cursor') return this.cursorPage(query, rows, hasNext, path, input.cursor ?? '');
-    const total = counted?.rows[0].total;
-    const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
-    return {
-      data: rows.map((r) => this.hydrate(r)),
-      meta: {
-        itemsPerPage: query.limit,
-        totalItems: total,
-        currentPage: query.page,
-        totalPages,
-        sortBy: query.echo.sortBy,
-        filter: query.echo.filter,
-      },
-      links: {
-        first: pageLink(path, query, { page: 1 }),
-        previous: query.page > 1 ? pageLink(path, query, { page: query.page - 1 }) : undefined,
-        current: pageLink(path, query, { page: query.page }),
-        next: hasNext ? pageLink(path, query, { page: query.page + 1 }) : undefined,
-        last: totalPages === undefined ? undefined : pageLink(path, query, { page: totalPages }),
-      },
-    };
-  }
-
-  private cursorPage(
-    query: ParsedListQuery,
-    rows: QueryResultRow[],
-    hasNext: boolean,
-    path: string,
-    current: string,
-  ): Page<T> {
-    const last = rows.at(-1);
-    const keys = last ? query.sort.map((_, i) => String(last[`${KEY_ALIAS}${i}`])) : undefined;
-    const next = hasNext && keys ? this.context.cursors.encode({ keys, query: query.signature }) : undefined;
-    const data = rows.map((row) => {
-      for (let i = 0; i < query.sort.length; i++) delete row[`${KEY_ALIAS}${i}`];
-      return this.hydrate(row);
-    });
-    return {
-      data,
-      meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
-      links: {
-        first: pageLink(path, query, { cursor: '' }),
-        current: pageLink(path, query, { cursor: current }),
-        next: next ? pageLink(path, query, { cursor: next }) : undefined,
-      },
-    };
+    return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
+      this.hydrate(row),
+    );
   }
 
   /**
@@ -239,24 +186,9 @@ export class RepositoryService<T extends ObjectLiteral> {
 
   /** Validates and inserts many rows: one statement per chunk of {@link CREATE_MANY_CHUNK}, never row by row. */
   async createMany(data: Array<Partial<T>>): Promise<T[]> {
-    if (!Array.isArray(data)) throw EntityValidationError.field(this.metadata.name, 'body', 'must be an array');
-    const groups = new Map<string, { properties: string[]; rows: Array<Partial<T>> }>();
-    data.forEach((row, index) => {
-      let properties: string[];
-      try {
-        properties = this.input.check(row, false);
-      } catch (error) {
-        if (!(error instanceof EntityValidationError)) throw error;
-        const errors = Object.fromEntries(Object.entries(error.errors).map(([k, v]) => [`${index}.${k}`, v]));
-        throw new EntityValidationError(this.metadata.name, errors);
-      }
-      const key = properties.join(',');
-      const group = groups.get(key) ?? { properties, rows: [] };
-      group.rows.push(row);
-      groups.set(key, group);
-    });
+    const groups = this.input.groupBatch(data);
     const created: T[] = [];
-    for (const { properties, rows } of groups.values()) {
+    for (const { properties, rows } of groups) {
       for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
         const chunk = rows.slice(start, start + CREATE_MANY_CHUNK);
         const arrays = properties.map((p) =>
@@ -337,10 +269,4 @@ export class RepositoryService<T extends ObjectLiteral> {
     const { rows } = await this.run(this.sql.hardDelete, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }
-}
-
-function arrayType(dataSource: DataSource, column: ColumnInfo): string {
-  const c = column.metadata;
-  if (column.kind === 'enum') return `${c.enumName ? `"${c.enumName}"` : 'text'}[]`;
-  return `${dataSource.driver.normalizeType(c)}[]`;
 }

@@ -1,0 +1,78 @@
+import type { QueryResultRow } from 'pg';
+import type { EntityMetadata } from 'typeorm';
+import type { Page, ParsedListQuery } from './list-query';
+import { KEY_ALIAS, ListSql } from './list-sql';
+import { pageLink } from './page-links';
+import type { RepositoryContext } from './repository.context';
+
+/**
+ * @internal Runs a compiled list query and shapes the page: one statement for the rows (one more
+ * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists.
+ */
+export async function runPage<T>(
+  context: RepositoryContext,
+  metadata: EntityMetadata,
+  query: ParsedListQuery,
+  sql: ListSql,
+  currentCursor: string,
+  path: string,
+  hydrate: (row: QueryResultRow) => T,
+): Promise<Page<T>> {
+  const executor = context.executor;
+  const wantsCount = query.mode === 'offset' && query.count;
+  const [result, counted] = await Promise.all([
+    executor.runText(sql.text, sql.values, metadata),
+    wantsCount ? executor.runText<{ total: number }>(sql.countText, sql.countValues, metadata) : undefined,
+  ]);
+  const rows = result.rows;
+  const hasNext = rows.length > query.limit;
+  if (hasNext) rows.pop();
+  if (query.mode === 'cursor') return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate);
+  const total = counted?.rows[0].total;
+  const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
+  return {
+    data: rows.map(hydrate),
+    meta: {
+      itemsPerPage: query.limit,
+      totalItems: total,
+      currentPage: query.page,
+      totalPages,
+      sortBy: query.echo.sortBy,
+      filter: query.echo.filter,
+    },
+    links: {
+      first: pageLink(path, query, { page: 1 }),
+      previous: query.page > 1 ? pageLink(path, query, { page: query.page - 1 }) : undefined,
+      current: pageLink(path, query, { page: query.page }),
+      next: hasNext ? pageLink(path, query, { page: query.page + 1 }) : undefined,
+      last: totalPages === undefined ? undefined : pageLink(path, query, { page: totalPages }),
+    },
+  };
+}
+
+function cursorPage<T>(
+  context: RepositoryContext,
+  query: ParsedListQuery,
+  rows: QueryResultRow[],
+  hasNext: boolean,
+  path: string,
+  current: string,
+  hydrate: (row: QueryResultRow) => T,
+): Page<T> {
+  const last = rows.at(-1);
+  const keys = last ? query.sort.map((_, i) => String(last[`${KEY_ALIAS}${i}`])) : undefined;
+  const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
+  const data = rows.map((row) => {
+    for (let i = 0; i < query.sort.length; i++) delete row[`${KEY_ALIAS}${i}`];
+    return hydrate(row);
+  });
+  return {
+    data,
+    meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
+    links: {
+      first: pageLink(path, query, { cursor: '' }),
+      current: pageLink(path, query, { cursor: current }),
+      next: next ? pageLink(path, query, { cursor: next }) : undefined,
+    },
+  };
+}
