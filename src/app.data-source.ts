@@ -13,7 +13,15 @@ export function appDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Post
   return { ...buildDataSourceOptions(env), entities: ENTITIES, migrations: [MIGRATIONS_GLOB] };
 }
 
-/** The application's module options: the data source's plus the module's own settings. */
+/** Table of the audit trail (the `AuditLog` entity). */
+export const AUDIT_TABLE = 'audit_logs';
+
+/** The application's module options: the data source's plus the module's own (audit trail on). */
 export function appDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
-  return { ...buildDatabaseModuleOptions(env), entities: ENTITIES, migrations: [MIGRATIONS_GLOB] };
+  return {
+    ...buildDatabaseModuleOptions(env),
+    entities: ENTITIES,
+    migrations: [MIGRATIONS_GLOB],
+    audit: { table: AUDIT_TABLE },
+  };
 }

@@ -2,15 +2,27 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { appDatabaseModuleOptions } from './app.data-source';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
+import { HTTP_PROVIDERS } from './http/http.providers';
+import { TasksModule } from './tasks/tasks.module';
+import { UsersModule } from './users/users.module';
 
-/** The example application: the database module, its entities, and health. */
+/**
+ * The example application: the database module, health, the `/users` and `/tasks` API, and the
+ * global validation pipe and exception filter (so `main.ts` and the tests get the same app).
+ */
 @Module({})
 export class AppModule {
   /** The application configured from `env` (`process.env` in `main.ts`, a per-test copy in tests). */
   static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRootAsync({ useFactory: () => appDatabaseModuleOptions(env) }), HealthModule],
+      imports: [
+        DatabaseModule.forRootAsync({ useFactory: () => appDatabaseModuleOptions(env) }),
+        HealthModule,
+        UsersModule,
+        TasksModule,
+      ],
+      providers: HTTP_PROVIDERS,
     };
   }
 }

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { appDataSourceOptions } from './app.data-source';
 import { AppModule } from './app.module';
 import { DatabaseConfigError, EmbeddedPostgresLauncher, redactConnectionUrl } from './database';
+import { setupOpenApi } from './openapi';
 
 /** Default `PORT` of the HTTP server. */
 export const DEFAULT_HTTP_PORT = 3000;
@@ -57,6 +58,7 @@ async function bootstrap(): Promise<void> {
   appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
   const app = await NestFactory.create(AppModule.register(env), { abortOnError: false, logger: logLevels(env) });
   app.enableShutdownHooks();
+  setupOpenApi(app);
   let closing: Promise<void> | undefined;
   embedded?.onBeforeStop(() => (closing ??= app.close()));
   await app.listen(port);

@@ -1,20 +1,191 @@
-import request from 'supertest';
+import { Client } from 'pg';
+import { DatabaseProbe, DatabaseService } from '../src/database';
+import { getHealth, pollUntil } from './support/health-client';
 import { createTestApp, StartedTestApp } from './support/test-app';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+const HEALTH_APP = 'nest-pg-database:health';
+
+async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
 
 describe('GET /health (real app over HTTP)', () => {
-  let t: StartedTestApp;
-  beforeAll(async () => {
-    t = await createTestApp().withDatabase().start();
-  });
-  afterAll(() => t?.close());
+  describe('a healthy application', () => {
+    let t: StartedTestApp;
+    beforeAll(async () => {
+      t = await createTestApp().withDatabase().start();
+    });
+    afterAll(() => t?.close());
 
-  it('answers 200 in Terminus format with the database up', async () => {
-    const res = await request(t.baseUrl).get('/health').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } }, error: {} });
+    it('answers 200 in Terminus format with every detail present and plausible', async () => {
+      const { status, body } = await getHealth(t.baseUrl);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ status: 'ok', error: {} });
+      const { database, migrations } = body.info;
+      const [server] = await t.dataSource.query(`SELECT current_setting('server_version') AS version`);
+      const [applied] = await t.dataSource.query('SELECT count(*)::int AS n FROM migrations');
+      expect(database).toEqual({
+        status: 'up',
+        responseTimeMs: expect.any(Number),
+        serverVersion: server.version,
+        pool: { total: expect.any(Number), idle: expect.any(Number), waiting: 0, max: 10, saturated: false },
+        pendingMigrations: 0,
+      });
+      expect(database.responseTimeMs).toBeGreaterThanOrEqual(0);
+      expect(database.pool.idle).toBeLessThanOrEqual(database.pool.total);
+      expect(migrations).toEqual({ status: 'up', applied: applied.n, pending: 0, pendingNames: [], failOnPending: false });
+      expect(body.details).toEqual(body.info);
+    });
+
+    it('pings on a connection of its own, named after the application', async () => {
+      await getHealth(t.baseUrl);
+      const rows = await t.dataSource.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+        HEALTH_APP,
+      ]);
+      expect(rows[0].n).toBe(1);
+    });
+
+    it('serves liveness without touching the database', async () => {
+      const probe = jest.spyOn(t.app.get(DatabaseProbe), 'check');
+      const pool = jest.spyOn(t.app.get(DatabaseService), 'getStats');
+      try {
+        const { status, body } = await getHealth(t.baseUrl, '/health/live');
+        expect(status).toBe(200);
+        expect(body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+        expect(probe).not.toHaveBeenCalled();
+        expect(pool).not.toHaveBeenCalled();
+      } finally {
+        probe.mockRestore();
+        pool.mockRestore();
+      }
+    });
+
+    it('cancels a timed-out check on the server instead of abandoning it', async () => {
+      const slow = await createTestApp().withDatabase(t.db).withEnv({ HEALTH_PING_TIMEOUT_MS: '300' }).start();
+      const locker = new Client({ connectionString: t.db.url });
+      await locker.connect();
+      try {
+        await getHealth(slow.baseUrl); // connect first, so the lock is what stalls the check
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
+        const { status, body } = await getHealth(slow.baseUrl);
+        expect(status).toBe(200); // the database answered the ping; only the migrations read stalled
+        expect(body.status).toBe('degraded');
+        expect(body.info.migrations).toMatchObject({ status: 'degraded', message: 'unknown: timeout after 300 ms (the server did not answer)' });
+        // With the lock still held, no health statement is left running on the server.
+        const stillRunning = () =>
+          locker
+            .query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [
+              HEALTH_APP,
+            ])
+            .then((r) => r.rows[0].n as number);
+        await pollUntil(stillRunning, (n) => n === 0);
+        await locker.query('ROLLBACK');
+        const after = await getHealth(slow.baseUrl);
+        expect(after.status).toBe(200);
+        expect(after.body.status).toBe('ok');
+      } finally {
+        await locker.end();
+        await slow.app.close();
+      }
+    });
   });
 
-  it('serves liveness without touching the database', async () => {
-    const res = await request(t.baseUrl).get('/health/live').expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: {}, error: {} });
+  describe('a pool saturated by long queries', () => {
+    let t: StartedTestApp;
+    beforeAll(async () => {
+      t = await createTestApp().withDatabase().withEnv({ DB_POOL_MAX: '2', DB_CONNECT_TIMEOUT_MS: '30000' }).start();
+    });
+    afterAll(() => t?.close());
+
+    it('still answers within 1 s, ready, and says the pool is saturated', async () => {
+      const db = t.app.get(DatabaseService);
+      const sleepers = [1, 2, 3].map(() => db.query('SELECT pg_sleep(3)'));
+      try {
+        await pollUntil(async () => db.getStats().pool, (pool) => pool.saturated, { intervalMs: 10 });
+        const { status, body, ms } = await getHealth(t.baseUrl);
+        expect(ms).toBeLessThan(1_000);
+        expect(status).toBe(200);
+        expect(body.status).toBe('degraded');
+        expect(body.info.database).toMatchObject({
+          status: 'degraded',
+          pool: { total: 2, idle: 0, max: 2, saturated: true },
+          message: expect.stringContaining('pool saturated: all 2 connections busy'),
+        });
+        expect(body.info.database.pool.waiting).toBeGreaterThanOrEqual(1);
+      } finally {
+        await Promise.all(sleepers);
+      }
+      expect((await getHealth(t.baseUrl)).body.info.database.pool.saturated).toBe(false);
+    });
+  });
+
+  describe('pending migrations', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase({ migrated: false });
+    });
+    afterAll(() => db?.drop());
+
+    it('are reported and keep readiness up by default', async () => {
+      const t = await createTestApp().withDatabase(db).start();
+      try {
+        const { status, body } = await getHealth(t.baseUrl);
+        expect(status).toBe(200);
+        expect(body.info.database.pendingMigrations).toBe(1);
+        expect(body.info.migrations).toEqual({
+          status: 'up',
+          applied: 0,
+          pending: 1,
+          pendingNames: ['InitialSchema1795320000000'],
+          failOnPending: false,
+        });
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('fail readiness with HEALTH_FAIL_ON_PENDING_MIGRATIONS=true', async () => {
+      const t = await createTestApp().withDatabase(db).withEnv({ HEALTH_FAIL_ON_PENDING_MIGRATIONS: 'true' }).start();
+      try {
+        const { status, body } = await getHealth(t.baseUrl);
+        expect(status).toBe(503);
+        expect(body.status).toBe('error');
+        expect(body.info.database.status).toBe('up');
+        expect(body.error.migrations).toMatchObject({
+          status: 'down',
+          pending: 1,
+          message: '1 migration(s) pending and HEALTH_FAIL_ON_PENDING_MIGRATIONS=true',
+        });
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
+  describe('shutdown', () => {
+    it('turns readiness 503 before the pool closes, and keeps liveness 200', async () => {
+      const t = await createTestApp().withDatabase().withEnv({ HEALTH_SHUTDOWN_DELAY_MS: '5000' }).start();
+      expect((await getHealth(t.baseUrl)).status).toBe(200);
+      const closing = t.close();
+      try {
+        const draining = await pollUntil(() => getHealth(t.baseUrl), (a) => a.status === 503, { intervalMs: 20 });
+        expect(draining.body.error.database).toEqual({ status: 'down', message: 'shutting down' });
+        expect(t.dataSource.isInitialized).toBe(true);
+        expect(await withClient(t.db.url, (c) => c.query('SELECT 1'))).toBeDefined();
+        expect(t.app.get(DatabaseService).getStats().pool.max).toBe(10);
+        expect((await getHealth(t.baseUrl, '/health/live')).status).toBe(200);
+      } finally {
+        await closing;
+      }
+      expect(t.dataSource.isInitialized).toBe(false);
+    });
   });
 });

@@ -26,6 +26,21 @@ export const DEFAULT_CONNECT_RETRY_ATTEMPTS = 3;
 export const DEFAULT_CONNECT_RETRY_DELAY_MS = 1_000;
 /** Name of TypeORM's migrations table. */
 export const MIGRATIONS_TABLE_NAME = 'migrations';
+/** Suffix of the companion table holding each applied migration's checksum (`migrations_checksums`). */
+export const MIGRATION_CHECKSUMS_TABLE_SUFFIX = '_checksums';
+/** Default `DB_MIGRATIONS_LOCK_TIMEOUT_MS`: how long a migration run waits for another run's lock. */
+export const DEFAULT_MIGRATIONS_LOCK_TIMEOUT_MS = 60_000;
+/** Default `DB_MIGRATIONS_TABLE_LOCK_TIMEOUT_MS`: `lock_timeout` of migration statements. */
+export const DEFAULT_MIGRATIONS_TABLE_LOCK_TIMEOUT_MS = 5_000;
+/** Default `DB_MIGRATIONS_STATEMENT_TIMEOUT_MS`: `statement_timeout` of migration statements (0: none). */
+export const DEFAULT_MIGRATIONS_STATEMENT_TIMEOUT_MS = 0;
 
 /** Injection token of the resolved {@link DatabaseModuleOptions}. */
 export const DATABASE_MODULE_OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');
+
+/** Default `HEALTH_PING_TIMEOUT_MS`: bound on the health ping, connect included; the server cancels it past this. */
+export const DEFAULT_HEALTH_PING_TIMEOUT_MS = 1_000;
+/** Default `HEALTH_SHUTDOWN_DELAY_MS`: how long readiness answers 503 before the server stops taking requests. */
+export const DEFAULT_HEALTH_SHUTDOWN_DELAY_MS = 0;
+/** Suffix of the health connection's `application_name` (`nest-pg-database:health`). */
+export const HEALTH_APPLICATION_NAME_SUFFIX = ':health';

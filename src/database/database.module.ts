@@ -11,6 +11,11 @@ import {
   DEFAULT_CONNECT_RETRY_DELAY_MS,
 } from './database.constants';
 import { DatabaseModuleOptions } from './database.options';
+import { GuardedDataSource } from './migrations/guarded.data-source';
+import { DatabaseService } from './database.service';
+import { installAmbientManager } from './transactions/ambient-manager';
+import { TransactionManager } from './transactions/transaction.manager';
+import { MigrationGuardError } from './migrations/migration-guard.error';
 
 /** Implemented by a class given to `forRootAsync({ useClass | useExisting })`. */
 export interface DatabaseOptionsFactory {
@@ -35,13 +40,15 @@ export function toTypeOrmModuleOptions(options: DatabaseModuleOptions): TypeOrmM
     connectRetryDelayMs: _delay,
     preparedStatements: _prepared,
     cursorSecret: _secret,
+    audit: _audit,
     ...dataSource
   } = options;
   return {
     ...dataSource,
     retryAttempts: options.connectRetryAttempts ?? DEFAULT_CONNECT_RETRY_ATTEMPTS,
     retryDelay: options.connectRetryDelayMs ?? DEFAULT_CONNECT_RETRY_DELAY_MS,
-    toRetry: (error: unknown) => !PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? ''),
+    toRetry: (error: unknown) =>
+      !PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '') && !(error instanceof MigrationGuardError),
   };
 }
 
@@ -75,6 +82,9 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
         imports: [optionsModule],
         inject: [DATABASE_MODULE_OPTIONS],
         useFactory: toTypeOrmModuleOptions,
+        // Startup migrations (`migrationsRun`) go through the guard; `migrationGuard` rides along in the options.
+        // The ambient manager makes injected repositories and DataSource.manager join open transactions.
+        dataSourceFactory: async (options) => installAmbientManager(new GuardedDataSource(options!)),
       }),
     ],
     providers: [
@@ -85,10 +95,13 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
           new RepositoryContext(dataSource, {
             preparedStatements: options.preparedStatements,
             cursorSecret: options.cursorSecret,
+            audit: options.audit,
           }),
       },
+      TransactionManager,
+      DatabaseService,
     ],
-    exports: [TypeOrmModule, optionsModule, REPOSITORY_CONTEXT],
+    exports: [TypeOrmModule, optionsModule, REPOSITORY_CONTEXT, TransactionManager, DatabaseService],
   };
 }
 

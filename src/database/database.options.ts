@@ -20,6 +20,8 @@ import {
 } from './database.constants';
 import { DatabaseConfigError } from './errors/database-config.error';
 import { DatabaseLogger } from './logging/database.logger';
+import { buildMigrationGuardOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
+import { buildDatabaseHealthOptions, DatabaseHealthOptions } from './health/database-health.options';
 
 /** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them. */
 export type PostgresOptions = PostgresDataSourceOptions;
@@ -37,6 +39,12 @@ export type DatabaseModuleOptions = PostgresOptions & {
   preparedStatements?: boolean;
   /** Key signing pagination cursors (`PAGINATION_CURSOR_SECRET`); random per process when absent. */
   cursorSecret?: string;
+  /** The migration guard's lock wait, statement timeouts and ordering (`DB_MIGRATIONS_*`). Default: each its constant. */
+  migrationGuard?: MigrationGuardOptions;
+  /** Audit trail of RepositoryService writes, into this table, in the same statement as each write. Default: off. */
+  audit?: { table: string };
+  /** Health checks: ping timeout, pending migrations, shutdown delay (`HEALTH_*`). Default: each its constant. */
+  health?: DatabaseHealthOptions;
 };
 
 const poolLogger = new Logger('DatabasePool');
@@ -112,6 +120,7 @@ export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Po
   const target = connectionTarget(vars);
   const slowQueryMs = vars.DB_SLOW_QUERY_MS ?? DEFAULT_SLOW_QUERY_MS;
   const logQueries = vars.DB_LOG_QUERIES ?? false;
+  const logParameters = vars.DB_LOG_PARAMETERS ?? false;
   return {
     type: 'postgres',
     host: target.host,
@@ -141,7 +150,7 @@ export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Po
     migrationsTableName: MIGRATIONS_TABLE_NAME,
     migrationsTransactionMode: 'each',
     logging: logQueries ? 'all' : ['error', 'warn', 'migration', 'schema'],
-    logger: new DatabaseLogger({ logQueries }),
+    logger: new DatabaseLogger({ logQueries, logParameters }),
     maxQueryExecutionTime: slowQueryMs > 0 ? slowQueryMs : undefined,
   };
 }
@@ -156,5 +165,7 @@ export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env)
     ...buildDataSourceOptions(env),
     preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
     cursorSecret: vars.PAGINATION_CURSOR_SECRET,
+    migrationGuard: buildMigrationGuardOptions(env),
+    health: buildDatabaseHealthOptions(env),
   };
 }

@@ -53,3 +53,43 @@ export type { FilterOperator, QueryableOptions } from './repository/queryable.de
 export { DEFAULT_LIMIT, MAX_LIMIT } from './repository/list-query';
 export type { ListQueryInput, Page, SortDirection } from './repository/list-query';
 export { listQueryFromHttp } from './repository/list-query.parser';
+export { GuardedDataSource } from './migrations/guarded.data-source';
+export { MigrationGuard } from './migrations/migration.guard';
+export type { MigrationRunOptions, MigrationVerification } from './migrations/migration.guard';
+export { buildMigrationGuardOptions } from './migrations/migration-guard.options';
+export type { GuardedDataSourceOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
+export { MigrationGuardError } from './migrations/migration-guard.error';
+export type { MigrationGuardReason } from './migrations/migration-guard.error';
+export { checkMigrations, MIGRATION_CHECK_EXIT_CODES } from './migrations/migration-check';
+export type { MigrationCheckResult } from './migrations/migration-check';
+export { migrationChecksum } from './migrations/migration-checksums';
+export type { MigrationStatus } from './migrations/migration-status';
+export { findMigrationLockHolder, migrationLockKey } from './migrations/migration-lock';
+export type { MigrationLockHolder } from './migrations/migration-lock';
+export { DatabaseService } from './database.service';
+export type { DatabaseStats } from './database.service';
+export { TransactionManager } from './transactions/transaction.manager';
+export type { TransactionStats } from './transactions/transaction.manager';
+export { Transactional } from './transactions/transactional.decorator';
+export { Propagation, DEFAULT_TRANSACTION_RETRIES } from './transactions/transaction.options';
+export type { IsolationLevel, TransactionOptions } from './transactions/transaction.options';
+export {
+  TransactionOutcomeUnknownError,
+  TransactionPropagationError,
+  TransactionRolledBackError,
+} from './transactions/transaction.errors';
+export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';
+export { currentActor, currentRequestId, runAs, setAuditContext, SYSTEM_ACTOR } from './audit/audit-context';
+export type { PoolStats } from './database.service';
+export type { SqlObserver, SqlStats } from './sql/sql-executor';
+export { DatabaseProbe, healthConnectionConfig } from './health/database.probe';
+export type { ProbeResult } from './health/database.probe';
+export { describeConnectionFailure } from './health/connection-failure';
+export type { ConnectionFailure } from './health/connection-failure';
+export type { MigrationCounts } from './health/migration-counts';
+export { buildDatabaseHealthOptions, resolveDatabaseHealthOptions } from './health/database-health.options';
+export type { DatabaseHealthOptions, ResolvedDatabaseHealthOptions } from './health/database-health.options';
+export { DatabaseMetrics } from './metrics/database.metrics';
+export type { DatabaseMetricsSources } from './metrics/database.metrics';
+export { statementLabels } from './metrics/statement-labels';
+export type { StatementLabels } from './metrics/statement-labels';

@@ -1,10 +1,65 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import {
+  DATABASE_MODULE_OPTIONS,
+  DatabaseMetrics,
+  DatabaseModuleOptions,
+  DatabaseProbe,
+  DatabaseService,
+  resolveDatabaseHealthOptions,
+} from '../database';
+import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 
-/** `GET /health` (readiness) and `GET /health/live` (liveness). */
+/**
+ * `GET /health` (readiness), `GET /health/live` (liveness) and `GET /metrics` (Prometheus). The
+ * registry is the application's own, not prom-client's global one, so several applications in
+ * one process (tests) never collide.
+ */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, MetricsController],
+  providers: [
+    {
+      provide: Registry,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+    {
+      provide: DatabaseProbe,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => DatabaseProbe.forDataSource(dataSource),
+    },
+    {
+      provide: DatabaseMetrics,
+      inject: [Registry, DatabaseService, DatabaseProbe, DATABASE_MODULE_OPTIONS],
+      useFactory: (registry: Registry, db: DatabaseService, probe: DatabaseProbe, options: DatabaseModuleOptions) => {
+        const { pingTimeoutMs } = resolveDatabaseHealthOptions(options.health);
+        return new DatabaseMetrics(registry, { stats: () => db.getStats(), probe: () => probe.check(pingTimeoutMs) });
+      },
+    },
+    DatabaseHealthIndicator,
+  ],
+  exports: [DatabaseHealthIndicator, Registry],
 })
-export class HealthModule {}
+export class HealthModule implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly metrics: DatabaseMetrics,
+  ) {}
+
+  /** Statement durations flow into the metrics from here on. */
+  onModuleInit(): void {
+    this.db.observeQueries(this.metrics);
+  }
+
+  onModuleDestroy(): void {
+    this.db.observeQueries(undefined);
+  }
+}

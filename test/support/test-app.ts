@@ -2,6 +2,7 @@ import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
+import { setupOpenApi } from '../../src/openapi';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /** A started application on its own database. */
@@ -43,8 +44,9 @@ export function createTestApp() {
       const moduleRef = await Test.createTestingModule({
         imports: [AppModule.register({ ...database.env, ...env }), ...(extra ?? [])],
       }).compile();
-      const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+      const app = moduleRef.createNestApplication({ logger: process.env.TEST_LOG ? ['error', 'warn', 'log'] : false });
       app.enableShutdownHooks();
+      setupOpenApi(app);
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address();
       return {

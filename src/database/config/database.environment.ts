@@ -76,11 +76,35 @@ export class DatabaseEnvironment {
   @BooleanVar()
   DB_MIGRATIONS_RUN?: boolean;
 
+  @IntegerVar(0)
+  DB_MIGRATIONS_LOCK_TIMEOUT_MS?: number;
+
+  @IntegerVar(0)
+  DB_MIGRATIONS_TABLE_LOCK_TIMEOUT_MS?: number;
+
+  @IntegerVar(0)
+  DB_MIGRATIONS_STATEMENT_TIMEOUT_MS?: number;
+
+  @BooleanVar()
+  DB_MIGRATIONS_ALLOW_OUT_OF_ORDER?: boolean;
+
   @BooleanVar()
   DB_PREPARED_STATEMENTS?: boolean;
 
   @SecretVar('a secret of at least 32 characters', (v) => v.length >= 32)
   PAGINATION_CURSOR_SECRET?: string;
+
+  @BooleanVar()
+  DB_LOG_PARAMETERS?: boolean;
+
+  @IntegerVar(1, 60_000)
+  HEALTH_PING_TIMEOUT_MS?: number;
+
+  @BooleanVar()
+  HEALTH_FAIL_ON_PENDING_MIGRATIONS?: boolean;
+
+  @IntegerVar(0, 300_000)
+  HEALTH_SHUTDOWN_DELAY_MS?: number;
 }
 
 /** Names of the variables {@link DatabaseEnvironment} reads. */

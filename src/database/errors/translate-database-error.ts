@@ -60,7 +60,8 @@ function uniqueFields(metadata: EntityMetadata | undefined, pg: PgErrorFields): 
 function foreignKeyFields(metadata: EntityMetadata | undefined, pg: PgErrorFields): string[] {
   const fk = metadata?.foreignKeys.find((f) => f.name === pg.constraint);
   if (fk) return fk.columns.map((c) => c.propertyName);
-  return pg.table === metadata?.tableName ? keyColumns(pg.detail).map((c) => property(metadata, c)) : [];
+  // The detail names the referencing columns only when the failing row is in this table.
+  return !metadata || pg.table === metadata.tableName ? keyColumns(pg.detail).map((c) => property(metadata, c)) : [];
 }
 
 function checkFields(metadata: EntityMetadata | undefined, pg: PgErrorFields): string[] {

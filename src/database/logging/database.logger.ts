@@ -5,9 +5,13 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 export interface DatabaseLoggerOptions {
   /** Log every statement (`DB_LOG_QUERIES`). */
   logQueries: boolean;
+  /** Show bound parameter values in query lines (`DB_LOG_PARAMETERS`); redacted otherwise. Default: false. */
+  logParameters?: boolean;
 }
 
 const MAX_STATEMENT_LENGTH = 2_000;
+const MAX_PARAMETER_LENGTH = 200;
+const MAX_PARAMETERS_SHOWN = 20;
 
 function statement(query: string): string {
   const flat = query.replace(/\s+/g, ' ').trim();
@@ -19,13 +23,37 @@ function sqlState(error: unknown): string {
   return typeof code === 'string' ? code : 'unknown';
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** pg's message; data exceptions (class 22) quote the offending input, a parameter value, so it is redacted too. */
+function errorMessage(error: unknown, showParameters: boolean): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return showParameters || !sqlState(error).startsWith('22') ? message : message.replace(/"[^"]*"/g, '"<redacted>"');
+}
+
+function parameterValue(value: unknown): string {
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  let text: string;
+  try {
+    text = typeof value === 'bigint' ? String(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = '<unprintable>'; // circular structures; a logger never throws
+  }
+  return text.length > MAX_PARAMETER_LENGTH ? `${text.slice(0, MAX_PARAMETER_LENGTH)}…` : text;
+}
+
+/** @internal ` [$1=…, $2=…]` when parameters are shown, else ` [N parameter(s) redacted]`. */
+export function describeParameters(parameters: unknown[] | undefined, show: boolean): string {
+  if (!parameters?.length) return '';
+  if (!show) return ` [${parameters.length} parameter(s) redacted]`;
+  const shown = parameters.slice(0, MAX_PARAMETERS_SHOWN).map((v, i) => `$${i + 1}=${parameterValue(v)}`);
+  const more = parameters.length > MAX_PARAMETERS_SHOWN ? `, … ${parameters.length - MAX_PARAMETERS_SHOWN} more` : '';
+  return ` [${shown.join(', ')}${more}]`;
 }
 
 /**
- * TypeORM logger that writes through Nest's Logger. Statements are logged, parameters never are:
- * they carry user data and secrets (a password hash, a token), so only their count is shown.
+ * TypeORM logger that writes through Nest's Logger: statements, slow ones at warn with their
+ * duration, failures with their SQLSTATE. Parameters carry user data and secrets (a password hash,
+ * a token), so only their count is shown unless `logParameters` (`DB_LOG_PARAMETERS=true`) opts in.
  */
 export class DatabaseLogger implements TypeOrmLogger {
   private readonly logger = new NestLogger('Database');
@@ -39,7 +67,7 @@ export class DatabaseLogger implements TypeOrmLogger {
 
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
     this.logger.error(
-      `query failed (SQLSTATE ${sqlState(error)}): ${errorMessage(error)} -- ${statement(query)}${this.params(parameters)}`,
+      `query failed (SQLSTATE ${sqlState(error)}): ${errorMessage(error, this.showParameters)} -- ${statement(query)}${this.params(parameters)}`,
     );
   }
 
@@ -61,7 +89,11 @@ export class DatabaseLogger implements TypeOrmLogger {
     else this.logger.debug(String(message));
   }
 
+  private get showParameters(): boolean {
+    return this.options.logParameters ?? false;
+  }
+
   private params(parameters?: unknown[]): string {
-    return parameters?.length ? ` [${parameters.length} parameter(s) redacted]` : '';
+    return describeParameters(parameters, this.showParameters);
   }
 }

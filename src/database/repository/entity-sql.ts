@@ -1,20 +1,14 @@
 import type { EntityMetadata } from 'typeorm';
+import { AuditSpec, auditCte, changedJson, fieldsJson, rowJson } from '../audit/audit-sql';
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo, quote } from './entity-columns';
-
-/** @internal A child table whose rows are soft-deleted and restored with their parent. */
-interface SoftCascade {
-  table: string;
-  foreignKey: string;
-  deletedAt: string;
-  version?: string;
-  updatedAt?: string;
-}
+import { restoreSql, softCascades, softDeleteSql } from './soft-delete-sql';
 
 /**
  * @internal The SQL of one entity, compiled once from its metadata: identifiers are quoted
  * metadata names only, every value is a `$n` parameter. Statements that vary with the set of
- * columns written are cached by that set.
+ * columns written are cached by that set. With `audit`, every write also inserts its audit rows
+ * in the same statement; its last three parameters are then entity type, actor and request id.
  */
 export class EntitySql {
   readonly table: string;
@@ -29,34 +23,43 @@ export class EntitySql {
   readonly hardDelete: Statement;
   readonly softDelete?: Statement;
   readonly restore?: Statement;
+  private readonly idProperty: string;
+  private readonly properties: string[];
   private readonly cache = new Map<string, Statement>();
-  private readonly cascades: SoftCascade[];
 
   constructor(
     private readonly metadata: EntityMetadata,
     private readonly columns: Map<string, ColumnInfo>,
     private readonly arrayTypes: Map<string, string>,
+    readonly audit?: AuditSpec,
   ) {
     const name = metadata.tableName;
     const sqlOf = (c?: { databaseName: string }) => (c ? quote(c.databaseName) : undefined);
     this.table = quote(metadata.tablePath);
     this.id = sqlOf(metadata.primaryColumns[0])!;
+    this.idProperty = quote(metadata.primaryColumns[0].propertyName);
     this.deletedAt = sqlOf(metadata.deleteDateColumn);
     this.version = sqlOf(metadata.versionColumn);
     this.updatedAt = sqlOf(metadata.updateDateColumn);
+    this.properties = [...columns.values()].map((c) => c.property);
     this.selectList = [...columns.values()].map((c) => `${c.sql} AS ${quote(c.property)}`).join(', ');
-    this.cascades = softCascades(metadata);
     const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
     const select = `SELECT ${this.selectList} FROM ${this.table} WHERE ${this.id} = $1`;
     this.findById = { name: `${name}:findById`, text: select + live };
     this.findByIdWithDeleted = { name: `${name}:findByIdWithDeleted`, text: select };
-    this.hardDelete = {
-      name: `${name}:delete`,
-      text: `DELETE FROM ${this.table} WHERE ${this.id} = $1 RETURNING ${this.id}`,
-    };
+    this.hardDelete = { name: `${name}:delete`, text: this.deleteSql() };
     if (this.deletedAt) {
-      this.softDelete = { name: `${name}:softDelete`, text: this.softDeleteSql() };
-      this.restore = { name: `${name}:restore`, text: this.restoreSql() };
+      const parts = {
+        table: this.table,
+        id: this.id,
+        deletedAt: this.deletedAt,
+        bumps: (alias?: string) => this.bumps(alias),
+        selectList: this.selectList,
+        cascades: softCascades(metadata),
+        audit,
+      };
+      this.softDelete = { name: `${name}:softDelete`, text: softDeleteSql(parts) };
+      this.restore = { name: `${name}:restore`, text: restoreSql(parts) };
     }
   }
 
@@ -69,35 +72,6 @@ export class EntitySql {
     ];
   }
 
-  private softDeleteSql(): string {
-    const target = `UPDATE ${this.table} SET ${[`${this.deletedAt} = now()`, ...this.bumps()].join(', ')}
-      WHERE ${this.id} = $1 AND ${this.deletedAt} IS NULL RETURNING ${this.id} AS id, ${this.deletedAt} AS deleted_at`;
-    const children = this.cascades.map(
-      (
-        c,
-        i,
-      ) => `c${i} AS (UPDATE ${c.table} AS ch SET ${c.deletedAt} = target.deleted_at${c.version ? `, ${c.version} = ch.${c.version} + 1` : ''}${c.updatedAt ? `, ${c.updatedAt} = now()` : ''}
-        FROM target WHERE ch.${c.foreignKey} = target.id AND ch.${c.deletedAt} IS NULL)`,
-    );
-    return `WITH target AS (${target})${children.map((c) => `, ${c}`).join('')} SELECT id FROM target`;
-  }
-
-  private restoreSql(): string {
-    const old = `SELECT ${this.id} AS id, ${this.deletedAt} AS deleted_at FROM ${this.table}
-      WHERE ${this.id} = $1 AND ${this.deletedAt} IS NOT NULL FOR UPDATE`;
-    const target = `UPDATE ${this.table} AS t SET ${[`${this.deletedAt} = NULL`, ...this.bumps('t')].join(', ')}
-      FROM old WHERE t.${this.id} = old.id RETURNING ${this.selectList.replace(/(^|, )"/g, '$1t."')}`;
-    // Children deleted together with the parent carry its exact deleted_at; earlier ones stay deleted.
-    const children = this.cascades.map(
-      (
-        c,
-        i,
-      ) => `c${i} AS (UPDATE ${c.table} AS ch SET ${c.deletedAt} = NULL${c.version ? `, ${c.version} = ch.${c.version} + 1` : ''}${c.updatedAt ? `, ${c.updatedAt} = now()` : ''}
-        FROM old WHERE ch.${c.foreignKey} = old.id AND ch.${c.deletedAt} = old.deleted_at)`,
-    );
-    return `WITH old AS (${old}), target AS (${target})${children.map((c) => `, ${c}`).join('')} SELECT * FROM target`;
-  }
-
   private cached(key: string, build: () => string): Statement {
     let statement = this.cache.get(key);
     if (!statement) {
@@ -107,12 +81,34 @@ export class EntitySql {
     return statement;
   }
 
+  /** Wraps a `… RETURNING <selectList>` write so it also writes one audit row per returned row. */
+  private audited(
+    write: string,
+    params: number,
+    action: string,
+    oldJson: string,
+    newJson: string,
+    before = '',
+  ): string {
+    if (!this.audit) return write;
+    const p = params + 1;
+    const audit = auditCte(this.audit, 'audit', p, `$${p}`, action, 'w', `w.${this.idProperty}`, oldJson, newJson);
+    const columns = this.properties.map((c) => quote(c)).join(', ');
+    return `WITH ${before}w AS (${write})${audit} SELECT ${columns} FROM w`;
+  }
+
+  private deleteSql(): string {
+    const write = `DELETE FROM ${this.table} WHERE ${this.id} = $1 RETURNING ${this.audit ? this.selectList : `${this.id} AS ${this.idProperty}`}`;
+    return this.audited(write, 1, `'delete'`, this.audit ? rowJson('w', this.audit) : '', 'NULL');
+  }
+
   /** `INSERT (given columns) VALUES (…) RETURNING *`. */
   insert(properties: string[]): Statement {
     return this.cached(`insert(${properties})`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const params = properties.map((_, i) => `$${i + 1}`);
-      return `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) RETURNING ${this.selectList}`;
+      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) RETURNING ${this.selectList}`;
+      return this.audited(write, properties.length, `'create'`, 'NULL', this.audit ? rowJson('w', this.audit) : '');
     });
   }
 
@@ -121,7 +117,8 @@ export class EntitySql {
     return this.cached(`insertMany(${properties})`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const arrays = properties.map((p, i) => `$${i + 1}::${this.arrayTypes.get(p)}`);
-      return `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) RETURNING ${this.selectList}`;
+      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) RETURNING ${this.selectList}`;
+      return this.audited(write, properties.length, `'create'`, 'NULL', this.audit ? rowJson('w', this.audit) : '');
     });
   }
 
@@ -131,21 +128,46 @@ export class EntitySql {
       const sets = properties.map((p, i) => `${this.columns.get(p)!.sql} = $${i + 2}`);
       const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
       const version = checkVersion ? ` AND ${this.version} = $${properties.length + 2}` : '';
-      return `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} WHERE ${this.id} = $1${live}${version} RETURNING ${this.selectList}`;
+      const where = `WHERE ${this.id} = $1${live}${version}`;
+      const write = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where} RETURNING ${this.selectList}`;
+      if (!this.audit) return write;
+      // The row before the change, locked first (the UPDATE reads from it, so it runs after).
+      const old = `old AS (SELECT ${this.selectList} FROM ${this.table} ${where} FOR UPDATE), `;
+      const qualified = this.selectList.replace(/(^|, )"/g, '$1u."');
+      const update = `UPDATE ${this.table} AS u SET ${[...sets, ...this.bumps('u')].join(', ')}
+        FROM old WHERE u.${this.id} = old.${this.idProperty} RETURNING ${qualified}`;
+      const [before, after] = [fieldsJson('old', properties), fieldsJson('w', properties)];
+      const p = properties.length + 2 + (checkVersion ? 1 : 0);
+      const source = `w JOIN old ON old.${this.idProperty} = w.${this.idProperty}`;
+      const changes = [changedJson(before, after, this.audit), changedJson(after, before, this.audit)] as const;
+      const audit = auditCte(this.audit, 'audit', p, `$${p}`, `'update'`, source, `w.${this.idProperty}`, ...changes);
+      const columns = this.properties.map((c) => `w.${quote(c)}`).join(', ');
+      return `WITH ${old}w AS (${update})${audit} SELECT ${columns} FROM w`;
     });
   }
 
   /** `INSERT … ON CONFLICT (keys) [WHERE live] DO UPDATE SET … RETURNING *`. */
   upsert(properties: string[], conflict: string[], conflictWhere: string | undefined): Statement {
     return this.cached(`upsert(${properties};${conflict})`, () => {
-      const insert = this.insert(properties).text.replace(/ RETURNING .*$/s, '');
+      const cols = properties.map((p) => this.columns.get(p)!.sql);
+      const params = properties.map((_, i) => `$${i + 1}`);
       const updates = properties
         .filter((p) => !conflict.includes(p))
         .map((p) => `${this.columns.get(p)!.sql} = EXCLUDED.${this.columns.get(p)!.sql}`);
       const target = `(${conflict.map((p) => this.columns.get(p)!.sql).join(', ')})${conflictWhere ? ` WHERE ${conflictWhere}` : ''}`;
       const sets = [...updates, ...this.bumps(this.table)];
       const action = sets.length ? `DO UPDATE SET ${sets.join(', ')}` : 'DO NOTHING';
-      return `${insert} ON CONFLICT ${target} ${action} RETURNING ${this.selectList}`;
+      const inserted = this.audit ? ', (xmax = 0) AS "__inserted"' : '';
+      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) ON CONFLICT ${target} ${action} RETURNING ${this.selectList}${inserted}`;
+      if (!this.audit) return write;
+      const kind = `CASE WHEN w."__inserted" THEN 'create' ELSE 'update' END`;
+      return this.audited(
+        write,
+        properties.length,
+        kind,
+        'NULL',
+        rowJson('w', this.audit).replace('to_jsonb(w)', `(to_jsonb(w) - '__inserted')`),
+      );
     });
   }
 
@@ -157,19 +179,4 @@ export class EntitySql {
         `SELECT ${this.version ?? 'NULL'} AS version, ${this.deletedAt ?? 'NULL'} AS deleted FROM ${this.table} WHERE ${this.id} = $1`,
     );
   }
-}
-
-function softCascades(metadata: EntityMetadata): SoftCascade[] {
-  return metadata.oneToManyRelations
-    .filter((r) => r.inverseRelation?.onDelete === 'CASCADE' && r.inverseEntityMetadata.deleteDateColumn)
-    .map((r) => {
-      const child = r.inverseEntityMetadata;
-      return {
-        table: quote(child.tablePath),
-        foreignKey: quote(r.inverseRelation!.joinColumns[0].databaseName),
-        deletedAt: quote(child.deleteDateColumn!.databaseName),
-        version: child.versionColumn ? quote(child.versionColumn.databaseName) : undefined,
-        updatedAt: child.updateDateColumn ? quote(child.updateDateColumn.databaseName) : undefined,
-      };
-    });
 }

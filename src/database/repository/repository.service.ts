@@ -12,7 +12,9 @@ import { EntityNotFoundError } from '../errors/entity-not-found.error';
 import { EntityValidationError } from '../errors/entity-validation.error';
 import { OptimisticLockError } from '../errors/optimistic-lock.error';
 import { translateDatabaseError } from '../errors/translate-database-error';
-import { arrayType, ColumnInfo, entityColumns, isUuid } from './entity-columns';
+import { currentActor, currentRequestId } from '../audit/audit-context';
+import { isAudited, redactedFields } from '../audit/audit.decorators';
+import { arrayType, ColumnInfo, entityColumns, isUuid, quote } from './entity-columns';
 import { EntityInput } from './entity-input';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery, SortDirection } from './list-query';
@@ -67,7 +69,9 @@ export class RepositoryService<T extends ObjectLiteral> {
     const arrayTypes = new Map(
       [...this.columns.values()].map((c) => [c.property, arrayType(dataSource, c)] as [string, string]),
     );
-    this.sql = new EntitySql(this.metadata, this.columns, arrayTypes);
+    const audited = context.auditTable && isAudited(entity) && this.metadata.tableName !== context.auditTable;
+    const audit = audited ? { table: quote(context.auditTable!), redacted: redactedFields(entity) } : undefined;
+    this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit);
     this.input = new EntityInput(this.metadata, this.columns);
     this.prototype = entity.prototype;
     this.idIsUuid = this.columns.get(this.metadata.primaryColumns[0].propertyName)?.kind === 'uuid';
@@ -89,6 +93,12 @@ export class RepositoryService<T extends ObjectLiteral> {
   }
 
   private async run(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
+    return this.context.executor.run(statement, values, this.metadata);
+  }
+
+  /** Runs a write; when audited, its statement also takes the entity type, actor and request id. */
+  private async write(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
+    if (this.sql.audit) values.push(this.metadata.name, currentActor(), currentRequestId());
     return this.context.executor.run(statement, values, this.metadata);
   }
 
@@ -180,7 +190,7 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** Validates and inserts one row; returns it as stored (one statement). */
   async create(data: Partial<T>): Promise<T> {
     const properties = this.input.check(data, false);
-    const { rows } = await this.run(this.sql.insert(properties), this.input.values(properties, data));
+    const { rows } = await this.write(this.sql.insert(properties), this.input.values(properties, data));
     return this.hydrate(rows[0]);
   }
 
@@ -194,7 +204,7 @@ export class RepositoryService<T extends ObjectLiteral> {
         const arrays = properties.map((p) =>
           chunk.map((row) => this.input.value(p, (row as Record<string, unknown>)[p])),
         );
-        const result = await this.run(this.sql.insertMany(properties), arrays);
+        const result = await this.write(this.sql.insertMany(properties), arrays);
         for (const row of result.rows) created.push(this.hydrate(row));
       }
     }
@@ -213,7 +223,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     }
     if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const values = [id, ...this.input.values(properties, patch), ...(checkVersion ? [options.expectedVersion] : [])];
-    const { rows } = await this.run(this.sql.update(properties, checkVersion), values);
+    const { rows } = await this.write(this.sql.update(properties, checkVersion), values);
     if (rows.length) return this.hydrate(rows[0]);
     // Error path only: tell a missing row from a stale version.
     const current = await this.run(this.sql.versionOf, [id]);
@@ -239,7 +249,7 @@ export class RepositoryService<T extends ObjectLiteral> {
         i.columns.every((c) => conflictColumns.includes(c.propertyName as keyof T & string)),
     );
     const statement = this.sql.upsert(properties, conflictColumns, unique?.where);
-    const { rows } = await this.run(statement, this.input.values(properties, data));
+    const { rows } = await this.write(statement, this.input.values(properties, data));
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, conflictColumns.join(','));
     return this.hydrate(rows[0]);
   }
@@ -249,7 +259,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const statement = this.sql.softDelete;
     if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable; use delete()`);
     if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
-    const { rows } = await this.run(statement, [id]);
+    const { rows } = await this.write(statement, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }
 
@@ -258,7 +268,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const statement = this.sql.restore;
     if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable`);
     if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
-    const { rows } = await this.run(statement, [id]);
+    const { rows } = await this.write(statement, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
     return this.hydrate(rows[0]);
   }
@@ -266,7 +276,7 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** Deletes the row permanently (soft-deleted or not); foreign keys decide what happens to children. */
   async delete(id: unknown): Promise<void> {
     if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
-    const { rows } = await this.run(this.sql.hardDelete, [id]);
+    const { rows } = await this.write(this.sql.hardDelete, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }
 }

@@ -1,7 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import type { EntityMetadata } from 'typeorm';
 import { translateDatabaseError } from '../errors/translate-database-error';
-import type { SqlExecutor } from '../sql/sql-executor';
+import type { Queryable, SqlExecutor } from '../sql/sql-executor';
 
 /**
  * @internal Reads a query through `DECLARE … CURSOR` in a read-only transaction on one dedicated
@@ -15,6 +15,12 @@ export async function* streamRows<T>(
   map: (row: QueryResultRow) => T,
   metadata: EntityMetadata,
 ): AsyncGenerator<T> {
+  const ambient = executor.target();
+  if (ambient !== executor.pool) {
+    // Inside a transaction: the cursor lives in it, and sees its uncommitted rows.
+    yield* fetchAll(executor, ambient as Queryable, text, values, batchSize, map, metadata, `stream_${++streams}`);
+    return;
+  }
   let client;
   try {
     client = await executor.pool.connect();
@@ -25,18 +31,40 @@ export async function* streamRows<T>(
   try {
     await executor.runText('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], metadata, client);
     open = true;
-    await executor.runText(`DECLARE repository_stream NO SCROLL CURSOR FOR ${text}`, values, metadata, client);
-    const fetch = `FETCH ${Math.max(1, Math.floor(batchSize))} FROM repository_stream`;
-    for (;;) {
-      const { rows } = await executor.runText(fetch, [], metadata, client);
-      for (const row of rows) yield map(row);
-      if (rows.length < batchSize) break;
-    }
+    yield* fetchAll(executor, client, text, values, batchSize, map, metadata, 'repository_stream');
     await executor.runText('COMMIT', [], metadata, client);
     open = false;
   } finally {
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
+  }
+}
+
+let streams = 0;
+
+async function* fetchAll<T>(
+  executor: SqlExecutor,
+  on: Queryable,
+  text: string,
+  values: unknown[],
+  batchSize: number,
+  map: (row: QueryResultRow) => T,
+  metadata: EntityMetadata,
+  cursor: string,
+): AsyncGenerator<T> {
+  await executor.runText(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${text}`, values, metadata, on);
+  let closed = false;
+  try {
+    const fetch = `FETCH ${Math.max(1, Math.floor(batchSize))} FROM ${cursor}`;
+    for (;;) {
+      const { rows } = await executor.runText(fetch, [], metadata, on);
+      for (const row of rows) yield map(row);
+      if (rows.length < batchSize) break;
+    }
+    await executor.runText(`CLOSE ${cursor}`, [], metadata, on);
+    closed = true;
+  } finally {
+    if (!closed) await on.query(`CLOSE ${cursor}`).catch(() => undefined);
   }
 }

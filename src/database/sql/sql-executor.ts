@@ -1,6 +1,8 @@
+import { DatabaseError } from 'pg';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
 import { translateDatabaseError } from '../errors/translate-database-error';
+import { currentScope } from '../transactions/transaction-context';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -14,15 +16,58 @@ export interface SqlExecutorOptions {
   preparedStatements: boolean;
 }
 
+/** Statements the executor ran and how many failed, by SQLSTATE class ({@link CLIENT_ERROR_CLASS} when none). */
+export interface SqlStats {
+  statements: number;
+  failed: number;
+  failedBySqlStateClass: Record<string, number>;
+}
+
+/** Told about every statement the executor runs (metrics); called synchronously, must not throw. */
+export interface SqlObserver {
+  /**
+   * @param statement the compiled statement's name (`users:findById`), or undefined for ad-hoc SQL
+   * @param text the SQL text
+   * @param entity the table the statement is about, when known
+   * @param sqlState undefined on success; on failure the SQLSTATE, or {@link CLIENT_ERROR_CLASS} when it has none
+   */
+  onStatement(
+    statement: string | undefined,
+    text: string,
+    entity: string | undefined,
+    durationMs: number,
+    sqlState: string | undefined,
+  ): void;
+}
+
+/** The SQLSTATE class of failures that carry no SQLSTATE (connection lost, pool wait timeout). */
+export const CLIENT_ERROR_CLASS = 'client';
+
+/** @internal The SQLSTATE of an error the server sent; undefined for client-side failures (socket, pool, TLS). */
+export function serverSqlState(error: unknown): string | undefined {
+  return error instanceof DatabaseError ? error.code : undefined;
+}
+
+/** @internal The SQLSTATE class (its first two characters), or {@link CLIENT_ERROR_CLASS}. */
+export function sqlStateClass(sqlState: string | undefined): string {
+  return sqlState ? sqlState.slice(0, 2) : CLIENT_ERROR_CLASS;
+}
+
 /** Something that runs pg queries: the pool, or one checked-out client. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
 /**
  * Runs the repository's compiled SQL on the DataSource's own pg pool, one round trip per
  * statement, as named prepared statements when enabled; failures come back as typed errors.
- * Slow statements and failures are reported to TypeORM's logger like any other query.
+ * Slow statements and failures are reported to TypeORM's logger like any other query, counted in
+ * `stats`, and told to the `observer` (metrics) when one is set.
  */
 export class SqlExecutor {
+  /** Counters since start; always kept (a few integer increments). */
+  readonly stats: SqlStats = { statements: 0, failed: 0, failedBySqlStateClass: {} };
+  /** Receives each statement's duration and outcome; none by default. */
+  observer: SqlObserver | undefined;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: SqlExecutorOptions,
@@ -33,25 +78,30 @@ export class SqlExecutor {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
-  /** Runs a compiled statement with bound values. */
+  /** The connection of the transaction open in this async context, else the pool. */
+  target(): Queryable {
+    return currentScope(this.dataSource)?.frame.client ?? this.pool;
+  }
+
+  /** Runs a compiled statement with bound values, in the open transaction if there is one. */
   async run<R extends QueryResultRow>(
     statement: Statement,
     values: unknown[],
     metadata?: EntityMetadata,
-    on: Queryable = this.pool,
+    on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
     const config: QueryConfig = this.options.preparedStatements
       ? { name: statement.name, text: statement.text, values }
       : { text: statement.text, values };
-    return this.execute<R>(config, metadata, on);
+    return this.execute<R>(config, metadata, on, statement.name);
   }
 
-  /** Runs an ad-hoc statement (list queries) with bound values, never prepared. */
+  /** Runs an ad-hoc statement (list queries, raw SQL) with bound values, never prepared. */
   async runText<R extends QueryResultRow>(
     text: string,
     values: unknown[],
     metadata?: EntityMetadata,
-    on: Queryable = this.pool,
+    on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
     return this.execute<R>({ text, values }, metadata, on);
   }
@@ -60,17 +110,27 @@ export class SqlExecutor {
     config: QueryConfig,
     metadata: EntityMetadata | undefined,
     on: Queryable,
+    name?: string,
   ): Promise<QueryResult<R>> {
     const started = performance.now();
+    this.stats.statements++;
+    let result: QueryResult<R>;
     try {
-      const result = await (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config);
-      const elapsed = performance.now() - started;
-      const slow = this.dataSource.options.maxQueryExecutionTime;
-      if (slow && elapsed > slow) this.dataSource.logger.logQuerySlow(Math.round(elapsed), config.text, config.values);
-      return result;
+      result = await (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config);
     } catch (error) {
+      const sqlState = serverSqlState(error);
+      const failedClass = sqlStateClass(sqlState);
+      this.stats.failed++;
+      this.stats.failedBySqlStateClass[failedClass] = (this.stats.failedBySqlStateClass[failedClass] ?? 0) + 1;
+      const elapsed = performance.now() - started;
+      this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, sqlState ?? CLIENT_ERROR_CLASS);
       this.dataSource.logger.logQueryError(error as Error, config.text, config.values);
       throw translateDatabaseError(error, metadata);
     }
+    const elapsed = performance.now() - started;
+    const slow = this.dataSource.options.maxQueryExecutionTime;
+    if (slow && elapsed > slow) this.dataSource.logger.logQuerySlow(Math.round(elapsed), config.text, config.values);
+    this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, undefined);
+    return result;
   }
 }

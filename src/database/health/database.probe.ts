@@ -1,0 +1,179 @@
+import { performance } from 'node:perf_hooks';
+import { Client, ClientConfig, QueryResult } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
+import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../database.constants';
+import { sendCancelRequest } from './cancel-request';
+import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
+import { MigrationCounter, MigrationCounts } from './migration-counts';
+
+/** What one probe of the database found. */
+export interface ProbeResult {
+  /** Whether the server answered the ping. */
+  up: boolean;
+  /** Milliseconds until the ping answered or failed, connecting included. */
+  responseTimeMs: number;
+  /** The server's `server_version`, when up. */
+  serverVersion?: string;
+  /** Why the ping failed, when down. */
+  failure?: ConnectionFailure;
+  /** Applied and pending migrations, when they could be read. */
+  migrations?: MigrationCounts;
+  /** Why the migrations could not be read while the ping answered. */
+  migrationsFailure?: ConnectionFailure;
+}
+
+const PING = `SELECT current_setting('server_version') AS version`;
+const TIMED_OUT = Symbol('timed out');
+const MAX_APPLICATION_NAME = 63;
+
+interface Session {
+  client: Client;
+  ready: Promise<unknown>;
+}
+
+/** `work`'s value, or TIMED_OUT once `deadline` (a `performance.now()` instant) passes first. */
+async function within<T>(deadline: number, work: Promise<T>): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()), TIMED_OUT);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The health connection's settings: the DataSource's target and credentials, its own name. */
+export function healthConnectionConfig(options: PostgresDataSourceOptions): ClientConfig {
+  const name = (options.applicationName ?? DEFAULT_APPLICATION_NAME).slice(
+    0,
+    MAX_APPLICATION_NAME - HEALTH_APPLICATION_NAME_SUFFIX.length,
+  );
+  return {
+    connectionString: options.url,
+    host: options.host,
+    port: options.port,
+    user: options.username,
+    password: options.password,
+    database: options.database,
+    // TypeORM types it as server-side TlsOptions; pg uses the client-side subset the builder sets.
+    ssl: options.ssl as ClientConfig['ssl'],
+    application_name: `${name}${HEALTH_APPLICATION_NAME_SUFFIX}`,
+    keepAlive: true,
+  };
+}
+
+/**
+ * Pings PostgreSQL on a connection of its own, so a check never queues behind application
+ * queries in a busy pool, and reads the migration counts on it. Each check is bounded by its
+ * timeout, connecting included; past it the statement is cancelled on the server (the session's
+ * `statement_timeout`, and a CancelRequest at once) and the connection replaced, never abandoned.
+ * After any failure the next check reconnects, so a restarted server is picked up by itself.
+ * Concurrent checks share one round. Never throws.
+ *
+ * @example
+ * const probe = DatabaseProbe.forDataSource(dataSource);
+ * const { up, failure } = await probe.check(1000);
+ */
+export class DatabaseProbe {
+  private session: Session | undefined;
+  private inflight: Promise<ProbeResult> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly migrations?: MigrationCounter,
+  ) {}
+
+  /** A probe on the DataSource's server, as the DataSource's role, counting its migrations. */
+  static forDataSource(dataSource: DataSource): DatabaseProbe {
+    const options = dataSource.options as PostgresDataSourceOptions;
+    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource));
+  }
+
+  /** Pings (and counts migrations) within `timeoutMs`; joins a check already under way. */
+  check(timeoutMs: number): Promise<ProbeResult> {
+    this.inflight ??= this.run(Math.max(1, Math.floor(timeoutMs))).finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** Closes the health connection; later checks answer down. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drop();
+  }
+
+  private async run(timeoutMs: number): Promise<ProbeResult> {
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    const elapsed = () => Math.round(performance.now() - started);
+    let pinged: { client: Client; version: string } | typeof TIMED_OUT;
+    try {
+      pinged = await within(deadline, this.ping(timeoutMs));
+    } catch (error) {
+      await this.drop();
+      const failure = this.closed ? { cause: 'shutting down' } : describeConnectionFailure(error, timeoutMs);
+      return { up: false, responseTimeMs: elapsed(), failure };
+    }
+    if (pinged === TIMED_OUT) {
+      this.abort();
+      return { up: false, responseTimeMs: elapsed(), failure: { cause: timeoutCause(timeoutMs) } };
+    }
+    const result: ProbeResult = { up: true, responseTimeMs: elapsed(), serverVersion: pinged.version };
+    if (!this.migrations) return result;
+    const { client } = pinged;
+    try {
+      const counts = await within(
+        deadline,
+        this.migrations.read((sql, parameters) => client.query(sql, parameters).then((r) => r.rows)),
+      );
+      if (counts !== TIMED_OUT) return { ...result, migrations: counts };
+      this.abort();
+      return { ...result, migrationsFailure: { cause: timeoutCause(timeoutMs) } };
+    } catch (error) {
+      return { ...result, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
+    }
+  }
+
+  private async ping(timeoutMs: number): Promise<{ client: Client; version: string }> {
+    const client = await this.connection(timeoutMs);
+    // One round trip: the server cancels this session's statements past the timeout.
+    const results = (await client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`)) as unknown as QueryResult[];
+    return { client, version: String(results[1].rows[0].version) };
+  }
+
+  private async connection(timeoutMs: number): Promise<Client> {
+    if (this.closed) throw new Error('the health probe is closed');
+    if (!this.session) {
+      const client = new Client({ ...this.config, connectionTimeoutMillis: timeoutMs });
+      // Without these listeners a connection dropped by the server would crash the process.
+      client.on('error', () => this.forget(client));
+      client.on('end', () => this.forget(client));
+      this.session = { client, ready: client.connect() };
+    }
+    const { client, ready } = this.session;
+    await ready;
+    return client;
+  }
+
+  private forget(client: Client): void {
+    if (this.session?.client === client) this.session = undefined;
+  }
+
+  /** Closes the connection after a failure; the next check opens a new one. */
+  private async drop(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.client.end().catch(() => undefined);
+  }
+
+  /** Cancels the running statement on the server, then closes the connection. */
+  private abort(): void {
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    void sendCancelRequest(session.client).finally(() => session.client.end().catch(() => undefined));
+  }
+}

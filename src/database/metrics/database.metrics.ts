@@ -1,0 +1,141 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DatabaseStats, PoolStats } from '../database.service';
+import type { ProbeResult } from '../health/database.probe';
+import type { SqlObserver } from '../sql/sql-executor';
+import { StatementLabels, statementLabels } from './statement-labels';
+
+/** Where {@link DatabaseMetrics} reads its figures at scrape time. */
+export interface DatabaseMetricsSources {
+  /** Pool, statement and transaction figures: `DatabaseService.getStats`. */
+  stats: () => DatabaseStats;
+  /** A health probe round (`db_up`, migrations applied and pending); omitted, those gauges are absent. */
+  probe?: () => Promise<ProbeResult>;
+}
+
+const QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const HEALTH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Reasons a transaction is retried (TransactionManager): serialization failure, deadlock, lost connection. */
+const RETRY_REASONS = ['40001', '40P01', 'connection'];
+
+type Outcome = 'ok' | 'error';
+
+/**
+ * The database's Prometheus metrics on a registry the application owns: pool gauges, statement
+ * durations by operation, failures by SQLSTATE class, transactions and their retries, migrations
+ * and reachability, health check durations. Gauges and counters are read from their sources at
+ * scrape time; statement durations arrive through {@link SqlObserver}.
+ *
+ * @example
+ * const metrics = new DatabaseMetrics(registry, { stats: () => db.getStats(), probe: () => probe.check(1000) });
+ * db.observeQueries(metrics);
+ */
+export class DatabaseMetrics implements SqlObserver {
+  private readonly queryDuration: Histogram<'operation' | 'entity' | 'outcome'>;
+  private readonly healthDuration: Histogram<'check' | 'status'>;
+  /** Labels of compiled statements by name (a bounded set), so the hot path does not parse names. */
+  private readonly compiled = new Map<string, StatementLabels>();
+
+  constructor(registry: Registry, sources: DatabaseMetricsSources) {
+    const registers = [registry];
+    const pool = (help: string, name: string, read: (pool: PoolStats) => number) =>
+      new Gauge({ name, help, registers, collect: gaugeFrom(() => read(sources.stats().pool)) });
+    pool('Open connections of the pool, busy or idle', 'db_pool_connections', (p) => p.total);
+    pool('Idle connections of the pool', 'db_pool_idle_connections', (p) => p.idle);
+    pool('Callers waiting for a pooled connection', 'db_pool_waiting_clients', (p) => p.waiting);
+    pool('Most connections the pool opens (DB_POOL_MAX)', 'db_pool_max_connections', (p) => p.max);
+    pool('1 while every connection is busy and callers wait', 'db_pool_saturated', (p) => Number(p.saturated));
+
+    this.queryDuration = new Histogram({
+      name: 'db_query_duration_seconds',
+      help: 'Duration of statements run by RepositoryService and DatabaseService.query/execute',
+      labelNames: ['operation', 'entity', 'outcome'],
+      buckets: QUERY_BUCKETS,
+      registers,
+    });
+    counterFrom(registers, 'db_query_errors_total', 'Failed statements by SQLSTATE class', 'sqlstate_class', () => {
+      return sources.stats().queries.failedBySqlStateClass;
+    });
+    counterFrom(registers, 'db_transactions_total', 'Finished transactions by outcome', 'outcome', () => {
+      const { committed, rolledBack } = sources.stats().transactions;
+      return { committed, rolled_back: rolledBack };
+    });
+    counterFrom(
+      registers,
+      'db_transaction_retries_total',
+      'Transactions run again, by the SQLSTATE that caused it',
+      'sqlstate',
+      () => sources.stats().transactions.retriesBySqlState,
+      RETRY_REASONS,
+    );
+
+    const probe = sources.probe;
+    if (probe) {
+      const fromProbe = (name: string, help: string, read: (r: ProbeResult) => number | undefined) =>
+        new Gauge({ name, help, registers, collect: gaugeFrom(async () => read(await probe())) });
+      fromProbe('db_up', '1 when the health connection pings the database', (r) => Number(r.up));
+      fromProbe('db_migrations_applied', 'Migrations applied to the database', (r) => r.migrations?.applied);
+      fromProbe('db_migrations_pending', 'Migrations in the code not applied yet', (r) => r.migrations?.pending);
+    }
+
+    this.healthDuration = new Histogram({
+      name: 'db_health_check_duration_seconds',
+      help: 'Duration of health checks by check and resulting status',
+      labelNames: ['check', 'status'],
+      buckets: HEALTH_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Records a statement's duration (the SqlExecutor calls it). */
+  onStatement(
+    name: string | undefined,
+    text: string,
+    entity: string | undefined,
+    durationMs: number,
+    sqlState: string | undefined,
+  ): void {
+    let labels = name ? this.compiled.get(name) : undefined;
+    if (!labels) {
+      labels = statementLabels(name, text, entity);
+      if (name) this.compiled.set(name, labels);
+    }
+    const outcome: Outcome = sqlState === undefined ? 'ok' : 'error';
+    this.queryDuration.observe({ operation: labels.operation, entity: labels.entity, outcome }, durationMs / 1000);
+  }
+
+  /** Records how long a health check took and what it answered. */
+  observeHealthCheck(check: string, status: string, durationMs: number): void {
+    this.healthDuration.observe({ check, status }, durationMs / 1000);
+  }
+}
+
+/** @internal A gauge `collect` setting the value `read` returns; an unknown value leaves no sample. */
+function gaugeFrom(read: () => number | undefined | Promise<number | undefined>) {
+  return async function (this: Gauge) {
+    const value = await read();
+    this.reset();
+    if (value !== undefined) this.set(value);
+  };
+}
+
+/** @internal A counter mirroring a running tally by label value, read at scrape time. */
+function counterFrom(
+  registers: Registry[],
+  name: string,
+  help: string,
+  label: string,
+  read: () => Record<string, number>,
+  always: string[] = [],
+): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers,
+    collect() {
+      const tally = read();
+      this.reset();
+      for (const key of new Set([...always, ...Object.keys(tally)])) this.inc({ [label]: key }, tally[key] ?? 0);
+    },
+  });
+}

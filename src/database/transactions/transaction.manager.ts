@@ -1,0 +1,171 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
+import {
+  TransactionOutcomeUnknownError,
+  TransactionPropagationError,
+  TransactionRolledBackError,
+} from './transaction.errors';
+import { isConnectionLoss, isRetryable, retryDelay, sqlStateOf } from './transaction-retry';
+import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
+
+/** Counters of one DataSource's transactions. */
+export interface TransactionStats {
+  committed: number;
+  rolledBack: number;
+  retries: number;
+  /** Retries by SQLSTATE (`connection` for a lost connection). */
+  retriesBySqlState: Record<string, number>;
+}
+
+/**
+ * Opens, joins, nests and retries transactions in the async context (nestjs-cls), so every
+ * repository call, injected TypeORM repository and `DataSource.manager` use inside joins them.
+ */
+@Injectable()
+export class TransactionManager implements OnModuleInit, OnModuleDestroy {
+  private static active: TransactionManager | undefined;
+  private readonly logger = new Logger('Transactions');
+  readonly stats: TransactionStats = { committed: 0, rolledBack: 0, retries: 0, retriesBySqlState: {} };
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** @internal The manager `@Transactional()` methods use: the application's. */
+  static forDecorators(): TransactionManager {
+    if (!TransactionManager.active)
+      throw new Error('@Transactional() needs DatabaseModule.forRoot() in the application');
+    return TransactionManager.active;
+  }
+
+  onModuleInit(): void {
+    TransactionManager.active = this;
+  }
+
+  onModuleDestroy(): void {
+    if (TransactionManager.active === this) TransactionManager.active = undefined;
+  }
+
+  /** Whether a transaction is open in this async context. */
+  get inTransaction(): boolean {
+    return currentScope(this.dataSource) !== undefined;
+  }
+
+  /** Runs `fn` in a transaction as `options.propagation` says; see {@link TransactionOptions}. */
+  run<R>(fn: () => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+    const scope = currentScope(this.dataSource);
+    switch (options.propagation ?? Propagation.Required) {
+      case Propagation.Mandatory:
+        if (!scope) return Promise.reject(TransactionPropagationError.mandatory());
+        return this.join(scope, fn);
+      case Propagation.Never:
+        if (scope) return Promise.reject(TransactionPropagationError.never());
+        return fn();
+      case Propagation.RequiresNew:
+        return this.outermost(fn, options);
+      case Propagation.Nested:
+        return scope ? this.savepoint(scope, fn) : this.outermost(fn, options);
+      default:
+        return scope ? this.join(scope, fn) : this.outermost(fn, options);
+    }
+  }
+
+  /** Runs `hook` once the outermost transaction commits (never after a rollback); at once outside one. */
+  onCommit(hook: () => unknown): void {
+    const scope = currentScope(this.dataSource);
+    if (scope) scope.hooks.push(hook);
+    else void this.runHooks([hook]);
+  }
+
+  private async join<R>(scope: TransactionScope, fn: () => Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (error) {
+      scope.frame.rollbackOnly = true;
+      throw error;
+    }
+  }
+
+  private async savepoint<R>(scope: TransactionScope, fn: () => Promise<R>): Promise<R> {
+    const { frame } = scope;
+    const name = `nested_${++frame.savepoints}`;
+    await frame.queryRunner.query(`SAVEPOINT ${name}`);
+    const inner: TransactionScope = { frame, hooks: [] };
+    try {
+      const result = await runInScope(this.dataSource, inner, fn);
+      await frame.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
+      scope.hooks.push(...inner.hooks);
+      return result;
+    } catch (error) {
+      // The savepoint's work (and its hooks) is undone; the outer work stays.
+      await frame.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => (frame.rollbackOnly = true));
+      throw error;
+    }
+  }
+
+  private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
+    const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(fn, options);
+      } catch (error) {
+        if (error instanceof TransactionOutcomeUnknownError || attempt > retries || !isRetryable(error)) throw error;
+        const reason = isConnectionLoss(error) ? 'connection' : (sqlStateOf(error) ?? 'unknown');
+        this.stats.retries++;
+        this.stats.retriesBySqlState[reason] = (this.stats.retriesBySqlState[reason] ?? 0) + 1;
+        this.logger.warn(
+          `transaction attempt ${attempt} failed (SQLSTATE ${reason}); retrying, ${retries - attempt} retries left after this one`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
+      }
+    }
+  }
+
+  private async once<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
+    const queryRunner = this.dataSource.createQueryRunner();
+    let committing = false;
+    try {
+      await queryRunner.connect();
+      await queryRunner.startTransaction(options.isolationLevel);
+      if (options.readOnly) await queryRunner.query('SET TRANSACTION READ ONLY');
+      if (options.timeoutMs !== undefined) {
+        await queryRunner.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
+      }
+      const frame: TransactionFrame = {
+        queryRunner,
+        manager: queryRunner.manager,
+        client: (queryRunner as unknown as { databaseConnection: TransactionFrame['client'] }).databaseConnection,
+        rollbackOnly: false,
+        savepoints: 0,
+      };
+      const scope: TransactionScope = { frame, hooks: [] };
+      const result = await runInScope(this.dataSource, scope, fn);
+      if (frame.rollbackOnly) throw TransactionRolledBackError.innerFailure(undefined);
+      committing = true;
+      await queryRunner.commitTransaction();
+      this.stats.committed++;
+      await this.runHooks(scope.hooks);
+      return result;
+    } catch (error) {
+      if (committing && isConnectionLoss(error)) {
+        this.stats.rolledBack++;
+        throw TransactionOutcomeUnknownError.duringCommit(error);
+      }
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      this.stats.rolledBack++;
+      throw error;
+    } finally {
+      await queryRunner.release().catch(() => undefined);
+    }
+  }
+
+  private async runHooks(hooks: Array<() => unknown>): Promise<void> {
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.logger.error(`an after-commit hook failed: ${(error as Error)?.message ?? error}`);
+      }
+    }
+  }
+}

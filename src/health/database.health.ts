@@ -1,0 +1,152 @@
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  DATABASE_MODULE_OPTIONS,
+  DatabaseMetrics,
+  DatabaseModuleOptions,
+  DatabaseProbe,
+  DatabaseService,
+  PoolStats,
+  ResolvedDatabaseHealthOptions,
+  resolveDatabaseHealthOptions,
+} from '../database';
+
+/** Options of {@link DatabaseHealthIndicator.pingCheck}. */
+export interface PingCheckOptions {
+  /** Bound on the ping, connecting included. Default: `HEALTH_PING_TIMEOUT_MS`. */
+  timeoutMs?: number;
+}
+
+/** Options of {@link DatabaseHealthIndicator.migrationsCheck}. */
+export interface MigrationsCheckOptions extends PingCheckOptions {
+  /** `down` while migrations are pending. Default: `HEALTH_FAIL_ON_PENDING_MIGRATIONS`. */
+  failOnPending?: boolean;
+}
+
+type Status = 'up' | 'degraded' | 'down';
+
+/** What a check found, before it becomes Terminus' result. */
+interface Outcome {
+  status: Status;
+  details: Record<string, unknown>;
+}
+
+function saturationMessage(pool: PoolStats): string {
+  return (
+    `pool saturated: all ${pool.total} connections busy, ${pool.waiting} caller(s) waiting; ` +
+    'the database itself answers'
+  );
+}
+
+/**
+ * Terminus health indicators for PostgreSQL that tell the truth: the ping runs on a connection of
+ * its own (never queued behind application queries), is cancelled on the server past its timeout,
+ * says why it failed, and reports the pool (a saturated pool is `degraded`: still ready), the
+ * server version and pending migrations. Never throws.
+ *
+ * @example
+ * this.health.check([() => this.db.pingCheck('database'), () => this.db.migrationsCheck('migrations')]);
+ */
+@Injectable()
+export class DatabaseHealthIndicator implements OnApplicationShutdown {
+  private readonly logger = new Logger('Health');
+  private readonly options: ResolvedDatabaseHealthOptions;
+  private lastStatus: Status | undefined;
+
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly probe: DatabaseProbe,
+    private readonly database: DatabaseService,
+    private readonly metrics: DatabaseMetrics,
+    @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
+  ) {
+    this.options = resolveDatabaseHealthOptions(options.health);
+  }
+
+  /** `up` (or `degraded` with a saturated pool) when the database answers; `down` with the cause otherwise. */
+  async pingCheck<const Key extends string>(
+    key: Key,
+    options: PingCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    return this.measured(key, async () => {
+      const result = await this.probe.check(options.timeoutMs ?? this.options.pingTimeoutMs);
+      const pool = this.database.getStats().pool;
+      if (!result.up) {
+        const { cause, code } = result.failure!;
+        this.transition('down', `database down: ${cause}${code ? ` (${code})` : ''}`);
+        return { status: 'down', details: { message: cause, code, responseTimeMs: result.responseTimeMs, pool } };
+      }
+      const details = {
+        responseTimeMs: result.responseTimeMs,
+        serverVersion: result.serverVersion,
+        pool,
+        pendingMigrations: result.migrations?.pending ?? null,
+      };
+      if (!pool.saturated) {
+        this.transition('up', `database up again (${result.responseTimeMs} ms)`);
+        return { status: 'up', details };
+      }
+      this.transition('degraded', `database degraded: ${saturationMessage(pool)}`);
+      return { status: 'degraded', details: { ...details, message: saturationMessage(pool) } };
+    });
+  }
+
+  /** Applied and pending migrations; `down` on pending ones only when `failOnPending`. */
+  async migrationsCheck<const Key extends string>(
+    key: Key,
+    options: MigrationsCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const failOnPending = options.failOnPending ?? this.options.failOnPendingMigrations;
+    return this.measured(key, async () => {
+      const probed = await this.probe.check(options.timeoutMs ?? this.options.pingTimeoutMs);
+      const counts = probed.migrations;
+      if (!counts) {
+        const failure = probed.failure ?? probed.migrationsFailure;
+        const details = { message: `unknown: ${failure?.cause ?? 'not read'}`, pending: null, failOnPending };
+        return { status: failOnPending ? 'down' : 'degraded', details };
+      }
+      const { applied, pending, pendingNames } = counts;
+      const details = { applied, pending, pendingNames, failOnPending };
+      if (pending === 0 || !failOnPending) return { status: 'up', details };
+      const message = `${pending} migration(s) pending and HEALTH_FAIL_ON_PENDING_MIGRATIONS=true`;
+      return { status: 'down', details: { ...details, message } };
+    });
+  }
+
+  /** `down` because the application is shutting down: readiness fails first, so traffic drains. */
+  shuttingDown<const Key extends string>(key: Key): HealthIndicatorResult<Key> {
+    return this.indicators.check(key).down({ message: 'shutting down' });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.probe.close();
+  }
+
+  /** Runs a check, turns what it found into Terminus' result, records its duration; never throws. */
+  private async measured<Key extends string>(key: Key, check: () => Promise<Outcome>): Promise<HealthIndicatorResult<Key>> {
+    const started = performance.now();
+    const session = this.indicators.check(key);
+    let outcome: Outcome;
+    try {
+      outcome = await check();
+    } catch (error) {
+      this.logger.error(`the ${key} health check failed unexpectedly: ${(error as Error)?.message ?? error}`);
+      outcome = { status: 'down', details: { message: 'unexpected error in the health check' } };
+    }
+    this.metrics.observeHealthCheck(key, outcome.status, performance.now() - started);
+    if (outcome.status === 'up') return session.up(outcome.details);
+    if (outcome.status === 'degraded') return session.degraded(outcome.details);
+    return session.down(outcome.details);
+  }
+
+  /** Logs when the database's status changes, not on every probe a load balancer sends. */
+  private transition(status: Status, message: string): void {
+    if (status === this.lastStatus) return;
+    const first = this.lastStatus === undefined;
+    this.lastStatus = status;
+    if (first && status === 'up') return;
+    if (status === 'up') this.logger.log(message);
+    else this.logger.warn(message);
+  }
+}

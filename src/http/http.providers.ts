@@ -1,0 +1,13 @@
+import { Provider } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { DatabaseExceptionFilter } from '../database';
+import { AppValidationPipe } from './app-validation.pipe';
+
+/**
+ * The global validation pipe and exception filter, as providers, so that every way of building
+ * the app (`main.ts`, the test helper) gets them from `AppModule.register`.
+ */
+export const HTTP_PROVIDERS: Provider[] = [
+  { provide: APP_PIPE, useClass: AppValidationPipe },
+  { provide: APP_FILTER, useClass: DatabaseExceptionFilter },
+];

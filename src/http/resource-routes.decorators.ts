@@ -1,0 +1,107 @@
+import { applyDecorators, Delete, Get, HttpCode, HttpStatus, Patch, Post, Type } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ApiListQuery, ListQueryDocs } from './api-list-query.decorator';
+import { ErrorResponse, PageResponse } from './api-models';
+
+const ERRORS: Record<number, string> = {
+  400: 'Invalid body, path or query parameter; `fields` names them.',
+  404: 'No live row with that id.',
+  409: 'Conflict: a unique field is taken, a referenced row is missing, or `version` is stale.',
+  503: 'The database is unavailable or the statement timed out; retry later.',
+};
+
+const ApiErrors = (...statuses: number[]) =>
+  applyDecorators(
+    ...[...statuses, 503].map((status) => ApiResponse({ status, type: ErrorResponse, description: ERRORS[status] })),
+  );
+
+const ApiId = (name = 'id') => ApiParam({ name, format: 'uuid', description: 'The row id.' });
+
+/** A route under `/:id` documents the id and can answer 404. */
+const underId = (path?: string) => (path?.includes(':id') ? { id: [ApiId()], errors: [404] } : { id: [], errors: [] });
+
+const flag = (name: string, description: string) =>
+  ApiQuery({ name, required: false, schema: { type: 'string', enum: ['true', 'false'] }, description });
+
+/** `POST [path]` → 201 with the created row. */
+export const CreateRoute = (model: Type, summary: string, path?: string) =>
+  applyDecorators(
+    Post(path),
+    ApiOperation({ summary }),
+    ...underId(path).id,
+    ApiCreatedResponse({ type: model }),
+    ApiErrors(400, ...underId(path).errors, 409),
+  );
+
+/** `GET [path]` → 200 with a page of rows; the list grammar with the entity's allow-list. */
+export const ListRoute = (model: Type, summary: string, docs: ListQueryDocs, path?: string) =>
+  applyDecorators(
+    Get(path),
+    ApiOperation({ summary }),
+    ...underId(path).id,
+    ApiListQuery(docs),
+    ApiExtraModels(PageResponse, model),
+    ApiOkResponse({
+      schema: {
+        allOf: [
+          { $ref: getSchemaPath(PageResponse) },
+          { properties: { data: { type: 'array', items: { $ref: getSchemaPath(model) } } }, required: ['data'] },
+        ],
+      },
+    }),
+    ApiErrors(400, ...underId(path).errors),
+  );
+
+/** `GET :id[?withDeleted=true]` → 200 with the row. */
+export const ReadRoute = (model: Type, summary: string) =>
+  applyDecorators(
+    Get(':id'),
+    ApiOperation({ summary }),
+    ApiId(),
+    flag('withDeleted', 'Also find a soft-deleted row.'),
+    ApiOkResponse({ type: model }),
+    ApiErrors(400, 404),
+  );
+
+/** `PATCH :id` with `version` in the body → 200 with the updated row. */
+export const UpdateRoute = (model: Type, summary: string) =>
+  applyDecorators(
+    Patch(':id'),
+    ApiOperation({ summary }),
+    ApiId(),
+    ApiOkResponse({ type: model }),
+    ApiErrors(400, 404, 409),
+  );
+
+/** `DELETE :id[?hard=true]` → 204: soft delete, or permanent with `hard=true`. */
+export const DeleteRoute = (summary: string) =>
+  applyDecorators(
+    Delete(':id'),
+    HttpCode(HttpStatus.NO_CONTENT),
+    ApiOperation({ summary }),
+    ApiId(),
+    flag('hard', '`true` deletes permanently (a soft-deleted row too); otherwise the row is soft-deleted.'),
+    ApiNoContentResponse({ description: 'Deleted.' }),
+    ApiErrors(400, 404),
+  );
+
+/** `POST :id/restore` → 200 with the restored row. */
+export const RestoreRoute = (model: Type, summary: string) =>
+  applyDecorators(
+    Post(':id/restore'),
+    HttpCode(HttpStatus.OK),
+    ApiOperation({ summary }),
+    ApiId(),
+    ApiOkResponse({ type: model }),
+    ApiErrors(400, 404, 409),
+  );

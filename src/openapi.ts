@@ -1,0 +1,25 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { LIST_QUERY_GRAMMAR } from './http/api-list-query.decorator';
+
+/** Where the OpenAPI UI is served; the document is at `${OPENAPI_PATH}-json`. */
+export const OPENAPI_PATH = 'docs';
+
+/**
+ * Serves the OpenAPI document at `/docs-json` and its UI at `/docs`. Call it before `listen`
+ * (routes added after Nest's init land behind its 404 handler).
+ */
+export function setupOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('nest-pg-database example API')
+    .setDescription(
+      'Users and tasks on the PostgreSQL database module. Writes are validated (400 names the fields); ' +
+        'PATCH takes the `version` you read (409 if it changed); DELETE soft-deletes unless `hard=true`. ' +
+        LIST_QUERY_GRAMMAR,
+    )
+    .setVersion('0.1.0')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup(OPENAPI_PATH, app, document);
+  return document;
+}

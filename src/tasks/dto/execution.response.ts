@@ -1,0 +1,13 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ExecutionStatus } from '../../entities';
+import { EntityResponse } from '../../http/api-models';
+
+/** One execution of a task as the API returns it. */
+export class ExecutionResponse extends EntityResponse {
+  @ApiProperty({ format: 'uuid' }) taskId: string;
+  @ApiProperty() agentType: string;
+  @ApiProperty({ enum: ExecutionStatus, enumName: 'ExecutionStatus' }) status: ExecutionStatus;
+  @ApiProperty({ type: 'array', items: {} }) logs: unknown[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt: string | null;
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, BadRequestException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import {
+  CheckViolationError,
+  DatabaseExceptionFilter,
+  DatabaseUnavailableError,
+  EntityNotFoundError,
+  EntityValidationError,
+  ForeignKeyViolationError,
+  getRepositoryServiceToken,
+  InvalidQueryError,
+  NotNullViolationError,
+  OptimisticLockError,
+  QueryTimeoutError,
+  RepositoryService,
+  translateDatabaseError,
+  UniqueViolationError,
+} from '../src/database';
+import { Task, User } from '../src/entities';
+import { StartedTestApp } from './support/test-app';
+import { expectError, fieldNames, http, postTask, postUser, sql, startApiApp } from './support/api';
+
+/** What the filter answers for `error`, without HTTP. */
+function mapped(error: unknown): { status: number; body: any } {
+  const out = { status: 0, body: undefined as any };
+  const response = { status: (s: number) => ((out.status = s), response), json: (b: unknown) => (out.body = b) };
+  new DatabaseExceptionFilter().catch(error, {
+    switchToHttp: () => ({ getResponse: () => response }),
+  } as unknown as ArgumentsHost);
+  return out;
+}
+
+describe('error responses', () => {
+  let t: StartedTestApp;
+  beforeAll(async () => {
+    t = await startApiApp();
+  });
+  afterAll(() => t?.close());
+
+  describe('bodies the validation pipe refuses before any DTO logic (400)', () => {
+    const post = (body: string, type = 'application/json') =>
+      http(t).post('/tasks').set('content-type', type).send(body);
+
+    it('malformed JSON', async () => expectError(await post('{"title": '), 400));
+
+    it('a JSON array instead of an object', async () => {
+      const res = await post('[{"title":"x"}]');
+      expectError(res, 400);
+      expect(fieldNames(res.body)).toEqual(['body']);
+    });
+
+    it('nesting 5000 levels deep (would overflow class-transformer), naming the field', async () => {
+      const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+      const res = await post(`{"title":"x","requirements":${deep}}`);
+      expectError(res, 400);
+      expect(fieldNames(res.body)[0]).toMatch(/^requirements\.a\.a/);
+    });
+
+    it.each([
+      '{"__proto__":{"x":1},"title":"x"}',
+      '{"constructor":{"prototype":{}},"title":"x"}',
+      '{"title":"x","requirements":{"__proto__":{"admin":true}}}',
+    ])('a reserved key: %s', async (body) => {
+      const res = await post(body);
+      expectError(res, 400);
+      expect(Object.values(res.body.fields)).toEqual([['is a reserved name']]);
+    });
+
+    it('a body over 100 kB (413) and a body that is not JSON (400 naming the missing fields)', async () => {
+      expectError(await post(JSON.stringify({ title: 'x', description: 'd'.repeat(200_000) })), 413);
+      const res = await post('title=x', 'text/plain');
+      expectError(res, 400);
+      expect(fieldNames(res.body)).toEqual(['title']);
+    });
+  });
+
+  describe('through HTTP', () => {
+    it('404 for an unknown route or method, in the same JSON shape', async () => {
+      expectError(await http(t).get('/nope'), 404);
+      expectError(await http(t).put(`/users/${randomUUID()}`).send({}), 404);
+    });
+
+    it('409 for a foreign key to nothing names the field, never the constraint or the value', async () => {
+      const missing = randomUUID();
+      const res = await http(t).post('/tasks').send({ title: 'x', assigneeId: missing });
+      expectError(res, 409, missing, 'FK_', 'foreign key constraint');
+      expect(res.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        message: expect.any(String),
+        fields: ['assigneeId'],
+      });
+    });
+
+    it('503 when a statement times out (a row held locked past DB_STATEMENT_TIMEOUT_MS), and nothing changes', async () => {
+      const slow = await startApiApp({ DB_STATEMENT_TIMEOUT_MS: '300' }, t.db);
+      const user = await postUser(t);
+      const runner = t.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        await runner.startTransaction();
+        await runner.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+        const res = await http(slow).patch(`/users/${user.id}`).send({ displayName: 'Blocked', version: 1 });
+        expectError(res, 503, 'statement timeout', 'canceling');
+        await http(slow).get(`/users/${user.id}`).expect(200);
+      } finally {
+        await runner.rollbackTransaction().catch(() => undefined);
+        await runner.release();
+        await slow.close();
+      }
+      expect((await sql(t, 'SELECT display_name, version FROM users WHERE id = $1', [user.id]))[0]).toEqual({
+        display_name: user.displayName,
+        version: 1,
+      });
+    });
+  });
+
+  describe('the data layer behind the API', () => {
+    // BUG: User.email is validated with class-validator's @IsEmail (src/entities/user.entity.ts), whose
+    // validator.js throws a URIError on an unpaired surrogate; EntityInput.check
+    // (src/database/repository/entity-input.ts) lets it escape validateSync, so a caller outside HTTP gets a
+    // URIError (a 500 at the edge) instead of an EntityValidationError. Over HTTP, EmailField refuses it first.
+    it('refuses an email with an unpaired surrogate as an EntityValidationError', async () => {
+      const users = t.app.get<RepositoryService<User>>(getRepositoryServiceToken(User), { strict: false });
+      const error = await users.create({ email: 'a\uD800@example.com', displayName: 'X' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EntityValidationError);
+      expect(mapped(error).status).toBe(400);
+    });
+  });
+
+  describe('the mapping of every typed error (DatabaseExceptionFilter without HTTP)', () => {
+    it.each(
+      (
+        [
+          [EntityNotFoundError.byId('User', 'x'), 404],
+          [UniqueViolationError.onColumns('User', ['email']), 409],
+          [ForeignKeyViolationError.onColumns('Task', ['assigneeId']), 409],
+          [OptimisticLockError.versionMismatch('User', 'x', 1, 2), 409],
+          [NotNullViolationError.onColumn('Task', 'title'), 422],
+          [CheckViolationError.onConstraint('Task', ['priority']), 422],
+          [EntityValidationError.field('Task', 'title', 'must be a string'), 400],
+          [new InvalidQueryError('filter.x', 'this field cannot be filtered'), 400],
+          [QueryTimeoutError.cancelled(), 503],
+          [DatabaseUnavailableError.because('connection lost'), 503],
+        ] as const
+      ).map(([error, status]) => [error.name, status, error] as const),
+    )('%s → %i', (_name, status, error) => {
+      const { status: answered, body } = mapped(error);
+      expect(answered).toBe(status);
+      expect(body).toMatchObject({ statusCode: status, message: error.message });
+      expect(fieldNames(body)).toEqual([...error.fields]);
+    });
+
+    it('422 for real check and not-null violations, naming the fields but not the constraint', async () => {
+      const task = await postTask(t);
+      const metadata = t.dataSource.getMetadata(Task);
+      const failures = [
+        await sql(t, 'UPDATE tasks SET priority = 11 WHERE id = $1', [task.id]).catch((e: unknown) => e),
+        await sql(t, 'INSERT INTO tasks (title) VALUES (NULL)').catch((e: unknown) => e),
+      ];
+      const bodies = failures.map((failure) => {
+        expect(failure).toBeInstanceOf(QueryFailedError);
+        const { status, body } = mapped(translateDatabaseError(failure, metadata));
+        expect(status).toBe(422);
+        expect(JSON.stringify(body)).not.toMatch(/ck_tasks_priority|violates|UPDATE|INSERT/);
+        return body;
+      });
+      expect(bodies.map(fieldNames)).toEqual([['priority'], ['title']]);
+      expect(mapped(failures[0]).status).toBe(422); // an untranslated QueryFailedError maps the same way
+    });
+
+    it('503 for a real statement timeout and for a lost connection (SQLSTATE class 08)', async () => {
+      const timeout = await t.dataSource
+        .transaction(async (m) => {
+          await m.query("SET LOCAL statement_timeout = '10ms'");
+          await m.query('SELECT pg_sleep(1)');
+        })
+        .catch((e: unknown) => e);
+      expect(mapped(timeout).status).toBe(503);
+      const lost = new QueryFailedError('SELECT 1', [], Object.assign(new Error('terminated'), { code: '08006' }));
+      expect(mapped(lost)).toMatchObject({ status: 503, body: { message: expect.not.stringContaining('SELECT') } });
+    });
+
+    it('a 500 says nothing but "internal error"; an HTTP exception keeps its status and fields', () => {
+      const secret = new Error('password=hunter2 at SELECT * FROM users');
+      expect(mapped(secret)).toEqual({
+        status: 500,
+        body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error' },
+      });
+      const http400 = new BadRequestException({ message: 'title: too long', fields: { title: ['too long'] } });
+      expect(mapped(http400).body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'title: too long',
+        fields: { title: ['too long'] },
+      });
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { Column, DataSource, Entity } from 'typeorm';
+import { appDatabaseModuleOptions } from '../src/app.data-source';
+import {
+  AbstractEntity,
+  AuditRedacted,
+  DatabaseModule,
+  DatabaseService,
+  getRepositoryServiceToken,
+  RepositoryService,
+  runAs,
+} from '../src/database';
+import { ENTITIES, Task, TaskExecution, User } from '../src/entities';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/** A test-only entity with a secret field, on a table the test creates. */
+@Entity({ name: 'api_keys' })
+class ApiKey extends AbstractEntity {
+  @Column({ type: 'varchar', length: 100 })
+  label: string;
+
+  @AuditRedacted()
+  @Column({ name: 'key_hash', type: 'varchar', length: 200 })
+  keyHash: string;
+}
+
+interface AuditRow {
+  entity_type: string;
+  entity_id: string;
+  action: string;
+  old_values: Record<string, unknown> | null;
+  new_values: Record<string, unknown> | null;
+  actor: string;
+  request_id: string | null;
+}
+
+describe('audit trail of RepositoryService writes', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let ds: DataSource;
+  let users: RepositoryService<User>;
+  let tasks: RepositoryService<Task>;
+  let executions: RepositoryService<TaskExecution>;
+  let keys: RepositoryService<ApiKey>;
+
+  const trail = (id: string): Promise<AuditRow[]> =>
+    ds.query(
+      `SELECT entity_type, entity_id, action, old_values, new_values, actor, request_id FROM audit_logs WHERE entity_id = $1 ORDER BY created_at, action`,
+      [id],
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const options = appDatabaseModuleOptions(db.env);
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        DatabaseModule.forRoot({ ...options, entities: [...ENTITIES, ApiKey] }),
+        DatabaseModule.forFeature([User, Task, TaskExecution, ApiKey]),
+      ],
+    }).compile();
+    await moduleRef.init();
+    ds = moduleRef.get(DataSource);
+    await ds.query(`CREATE TABLE api_keys (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(), version int NOT NULL DEFAULT 1, label varchar(100) NOT NULL, key_hash varchar(200) NOT NULL)`);
+    users = moduleRef.get(getRepositoryServiceToken(User));
+    tasks = moduleRef.get(getRepositoryServiceToken(Task));
+    executions = moduleRef.get(getRepositoryServiceToken(TaskExecution));
+    keys = moduleRef.get(getRepositoryServiceToken(ApiKey));
+  });
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  it('records create, update (changed fields only), soft delete, restore and delete, with the actor', async () => {
+    const user = await runAs(
+      'alice',
+      () => users.create({ email: 'audited@example.com', displayName: 'Ada' }),
+      'req-1',
+    );
+    await runAs('bob', () => users.update(user.id, { displayName: 'Grace', email: 'audited@example.com' }));
+    await users.softDelete(user.id);
+    await users.restore(user.id);
+    await users.delete(user.id);
+    const rows = await trail(user.id);
+    expect(rows.map((r) => [r.action, r.actor, r.request_id])).toEqual([
+      ['create', 'alice', 'req-1'],
+      ['update', 'bob', null],
+      ['soft_delete', 'system', null],
+      ['restore', 'system', null],
+      ['delete', 'system', null],
+    ]);
+    expect(rows.every((r) => r.entity_type === 'User')).toBe(true);
+    expect(rows[0].old_values).toBeNull();
+    expect(rows[0].new_values).toMatchObject({
+      id: user.id,
+      email: 'audited@example.com',
+      displayName: 'Ada',
+      version: 1,
+    });
+    expect(rows[1].old_values).toEqual({ displayName: 'Ada' });
+    expect(rows[1].new_values).toEqual({ displayName: 'Grace' });
+    expect(rows[2].old_values).toEqual({ deletedAt: null });
+    expect(rows[2].new_values).toEqual({ deletedAt: expect.any(String) });
+    expect(rows[3].new_values).toEqual({ deletedAt: null });
+    expect(rows[4].old_values).toMatchObject({ id: user.id, displayName: 'Grace' });
+    expect(rows[4].new_values).toBeNull();
+  });
+
+  it('audits each action on tasks and executions, cascaded soft deletes and restores included', async () => {
+    const task = await tasks.create({ title: 'T', priority: 3 });
+    const execution = await executions.create({ taskId: task.id, agentType: 'a' });
+    await tasks.update(task.id, { priority: 5 }, { expectedVersion: 1 });
+    await tasks.softDelete(task.id);
+    await tasks.restore(task.id);
+    expect((await trail(task.id)).map((r) => r.action)).toEqual(['create', 'update', 'soft_delete', 'restore']);
+    expect((await trail(task.id))[1]).toMatchObject({ old_values: { priority: 3 }, new_values: { priority: 5 } });
+    const child = await trail(execution.id);
+    expect(child.map((r) => [r.entity_type, r.action])).toEqual([
+      ['TaskExecution', 'create'],
+      ['TaskExecution', 'soft_delete'],
+      ['TaskExecution', 'restore'],
+    ]);
+  });
+
+  it('writes nothing when the change fails or its transaction rolls back', async () => {
+    const user = await users.create({ email: 'rb@example.com', displayName: 'x' });
+    await expect(users.update(user.id, { displayName: 'y' }, { expectedVersion: 9 })).rejects.toThrow();
+    await moduleRef
+      .get(DatabaseService)
+      .transaction(async () => {
+        await users.update(user.id, { displayName: 'z' });
+        await users.create({ email: 'rb2@example.com', displayName: 'x' });
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect((await trail(user.id)).map((r) => r.action)).toEqual(['create']);
+    expect(await ds.query(`SELECT 1 FROM audit_logs WHERE new_values->>'email' = 'rb2@example.com'`)).toEqual([]);
+  });
+
+  it('records that a redacted field changed, never its values', async () => {
+    const key = await keys.create({ label: 'ci', keyHash: 'hash-ONE-secret' });
+    await keys.update(key.id, { keyHash: 'hash-TWO-secret' });
+    await keys.update(key.id, { label: 'ci2' });
+    const rows = await trail(key.id);
+    expect(rows[1]).toMatchObject({
+      action: 'update',
+      old_values: { keyHash: '[redacted]' },
+      new_values: { keyHash: '[redacted]' },
+    });
+    expect(rows[2]).toMatchObject({ old_values: { label: 'ci' }, new_values: { label: 'ci2' } });
+    const raw = JSON.stringify(await ds.query('SELECT * FROM audit_logs'));
+    expect(raw).not.toMatch(/hash-ONE|hash-TWO/);
+  });
+
+  it('audits every row of createMany in the same single statement', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => ({ title: `bulk-audit ${i}` }));
+    const created = await runAs('batch-job', () => tasks.createMany(rows));
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'create' AND actor = 'batch-job' AND entity_id = ANY($1)`,
+      [created.map((t) => t.id)],
+    );
+    expect(n).toBe(300);
+  });
+
+  it('keeps each concurrent actor on its own writes (no cross-talk)', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        runAs(`actor-${i}`, async () => {
+          await new Promise((r) => setTimeout(r, (i * 7) % 13));
+          return users.create({ email: `concurrent${i}@example.com`, displayName: `C${i}` });
+        }),
+      ),
+    );
+    const rows = await ds.query(`SELECT entity_id, actor FROM audit_logs WHERE entity_id = ANY($1)`, [
+      created.map((u) => u.id),
+    ]);
+    const actorOf = new Map(rows.map((r: { entity_id: string; actor: string }) => [r.entity_id, r.actor]));
+    created.forEach((u, i) => expect(actorOf.get(u.id)).toBe(`actor-${i}`));
+  });
+});

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { FILTER_OPERATORS } from '../src/database';
+import { Task, TaskExecution, User } from '../src/entities';
+import type { ListQueryDocs } from '../src/http/api-list-query.decorator';
+import { EXECUTIONS_LIST_QUERY, TASKS_LIST_QUERY } from '../src/tasks/tasks.list-query';
+import { USERS_LIST_QUERY } from '../src/users/users.list-query';
+import { StartedTestApp } from './support/test-app';
+import { http, postTask, startApiApp } from './support/api';
+
+const GRAMMAR = ['limit', 'page', 'cursor', 'sortBy', 'withDeleted', 'onlyDeleted', 'count'];
+
+/** A value of the right type for a filter on `field`. */
+function sample(field: string, entity: Function): string {
+  if (/^(id|assigneeId|parentId|taskId)$/.test(field)) return randomUUID();
+  if (/At$/.test(field)) return '2026-01-01T00:00:00Z';
+  if (field === 'priority') return '1';
+  if (field === 'status') return entity === Task ? 'pending' : 'queued';
+  return 'x';
+}
+
+/** `filter.<field>=…` using `operator` with a well-typed value. */
+function filterQuery(field: string, operator: string, entity: Function): string {
+  const v = encodeURIComponent(sample(field, entity));
+  if (operator === '$null') return `filter.${field}=$null`;
+  if (operator === '$not') return `filter.${field}=$not:${v}`;
+  return `filter.${field}=${operator}:${operator === '$btw' ? `${v},${v}` : v}`;
+}
+
+describe('OpenAPI document and UI', () => {
+  let t: StartedTestApp;
+  let doc: any;
+  let taskId: string;
+  beforeAll(async () => {
+    t = await startApiApp();
+    taskId = (await postTask(t)).id;
+    doc = (await http(t).get('/docs-json').expect(200).expect('content-type', /json/)).body;
+  });
+  afterAll(() => t?.close());
+
+  const lists: Array<[string, string, ListQueryDocs, Function]> = [
+    ['/users', '/users', USERS_LIST_QUERY, User],
+    ['/tasks', '/tasks', TASKS_LIST_QUERY, Task],
+    ['/tasks/{id}/executions', '/tasks/:id/executions', EXECUTIONS_LIST_QUERY, TaskExecution],
+  ];
+
+  it('serves an OpenAPI 3 document at /docs-json and the UI at /docs', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.info.title).toContain('example API');
+    expect(doc.info.description).toContain('$ilike');
+    const ui = await http(t).get('/docs').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('lists every route the app serves, with its method', () => {
+    const router = t.app.getHttpAdapter().getInstance().router;
+    const served = router.stack
+      .filter((layer: any) => layer.route && !String(layer.route.path).startsWith('/docs'))
+      .flatMap((layer: any) =>
+        Object.keys(layer.route.methods).map((m) => `${m} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`),
+      );
+    const documented = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${path}`),
+    );
+    expect(served.length).toBeGreaterThanOrEqual(16);
+    expect(documented.sort()).toEqual([...new Set(served)].sort());
+  });
+
+  it.each(lists)('documents the list grammar of GET %s with its sortable and filterable fields', (path, _r, docs) => {
+    const parameters: Array<{ name: string; in: string; schema: any; description?: string }> =
+      doc.paths[path].get.parameters;
+    const names = parameters.filter((p) => p.in === 'query').map((p) => p.name);
+    expect(names).toEqual([
+      ...GRAMMAR.slice(0, 4),
+      ...Object.keys(docs.filters).map((f) => `filter.${f}`),
+      ...GRAMMAR.slice(4),
+    ]);
+    const sortBy = parameters.find((p) => p.name === 'sortBy')!;
+    expect(sortBy.schema.items.enum).toEqual(docs.sortable.flatMap((f) => [`${f}:ASC`, `${f}:DESC`]));
+    for (const [field, operators] of Object.entries(docs.filters)) {
+      expect(parameters.find((p) => p.name === `filter.${field}`)!.description).toContain(operators.join(' '));
+    }
+    expect(parameters.find((p) => p.name === 'limit')!.schema).toMatchObject({ minimum: 1, maximum: 100, default: 20 });
+  });
+
+  it.each(lists)('documents for %s exactly the allow-list the server enforces', async (_path, route, docs, entity) => {
+    const url = route.replace(':id', taskId);
+    const status = async (query: string) => (await http(t).get(`${url}?${query}`)).status;
+    for (const column of t.dataSource.getMetadata(entity).columns.map((c) => c.propertyName)) {
+      expect([column, await status(`sortBy=${column}:DESC`)]).toEqual([
+        column,
+        docs.sortable.includes(column) ? 200 : 400,
+      ]);
+      const allowed = docs.filters[column] ?? [];
+      for (const operator of FILTER_OPERATORS) {
+        const query = filterQuery(column, operator, entity);
+        expect([query, await status(query)]).toEqual([query, allowed.includes(operator) ? 200 : 400]);
+      }
+    }
+  });
+
+  it('describes the DTOs: required fields, bounds and formats', () => {
+    const { CreateUserDto, UpdateUserDto, CreateTaskDto, UpdateTaskDto, CreateExecutionDto } = doc.components.schemas;
+    expect(CreateUserDto.required).toEqual(['email', 'displayName']);
+    expect(CreateUserDto.properties.email).toMatchObject({ type: 'string', maxLength: 320 });
+    expect(UpdateUserDto.required).toEqual(['version']);
+    expect(CreateTaskDto.required).toEqual(['title']);
+    expect(CreateTaskDto.properties.priority).toMatchObject({ type: 'integer', minimum: 0, maximum: 10 });
+    expect(CreateTaskDto.properties.assigneeId).toMatchObject({ format: 'uuid', nullable: true });
+    expect(UpdateTaskDto.required).toEqual(['version']);
+    expect(CreateExecutionDto.properties.startedAt).toMatchObject({ format: 'date-time' });
+    expect(doc.paths['/users'].post.responses['409'].content['application/json'].schema.$ref).toMatch(/ErrorResponse$/);
+    expect(doc.paths['/users/{id}'].delete.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'hard']);
+  });
+});

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { StartedTestApp } from './support/test-app';
+import { expectError, fieldNames, http, postTask, postUser, sql, startApiApp } from './support/api';
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('/tasks over HTTP (real app, real database)', () => {
+  let t: StartedTestApp;
+  beforeAll(async () => {
+    t = await startApiApp();
+  });
+  afterAll(() => t?.close());
+
+  const taskRow = async (id: string) => (await sql(t, 'SELECT * FROM tasks WHERE id = $1', [id]))[0];
+
+  describe('tasks', () => {
+    it('creates a task with defaults (201) and answers the stored row', async () => {
+      const res = await http(t).post('/tasks').send({ title: 'Write docs' }).expect(201);
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        title: 'Write docs',
+        description: null,
+        status: 'pending',
+        priority: 0,
+        requirements: {},
+        assigneeId: null,
+        parentId: null,
+        version: 1,
+        createdAt: expect.stringMatching(ISO),
+        updatedAt: expect.stringMatching(ISO),
+      });
+      expect(await taskRow(res.body.id)).toMatchObject({ title: 'Write docs', status: 'pending', priority: 0 });
+    });
+
+    it('creates a task with every field, references included', async () => {
+      const user = await postUser(t);
+      const parent = await postTask(t);
+      const body = {
+        title: 'Child',
+        description: 'Longer text',
+        status: 'in_progress',
+        priority: 10,
+        requirements: { skills: ['sql', 'ts'], nested: { gpu: false, n: 2 } },
+        assigneeId: user.id,
+        parentId: parent.id,
+      };
+      const res = await http(t).post('/tasks').send(body).expect(201);
+      expect(res.body).toMatchObject(body);
+      expect(await taskRow(res.body.id)).toMatchObject({
+        assignee_id: user.id,
+        parent_id: parent.id,
+        requirements: body.requirements,
+      });
+    });
+
+    it('answers 409 naming the field when assigneeId or parentId points nowhere, and writes nothing', async () => {
+      const before = await sql(t, 'SELECT count(*)::int AS n FROM tasks');
+      for (const field of ['assigneeId', 'parentId']) {
+        const res = await http(t)
+          .post('/tasks')
+          .send({ title: 'Orphan', [field]: randomUUID() });
+        expectError(res, 409);
+        expect(fieldNames(res.body)).toEqual([field]);
+      }
+      expect(await sql(t, 'SELECT count(*)::int AS n FROM tasks')).toEqual(before);
+    });
+
+    it.each([
+      ['priority 11', { title: 'x', priority: 11 }, 'priority'],
+      ['priority -1', { title: 'x', priority: -1 }, 'priority'],
+      ['a fractional priority', { title: 'x', priority: 1.5 }, 'priority'],
+      ['an unknown status', { title: 'x', status: 'done' }, 'status'],
+      ['null status', { title: 'x', status: null }, 'status'],
+      ['requirements as an array', { title: 'x', requirements: [1] }, 'requirements'],
+      [
+        'requirements nested 9 deep',
+        { title: 'x', requirements: { a: { b: { c: { d: { e: { f: { g: { h: {} } } } } } } } } },
+        'requirements',
+      ],
+      ['requirements over 16 kB', { title: 'x', requirements: { blob: 'x'.repeat(17_000) } }, 'requirements'],
+      ['a NUL inside requirements', { title: 'x', requirements: { a: 'b\u0000' } }, 'requirements'],
+      ['a malformed assigneeId', { title: 'x', assigneeId: 'user-1' }, 'assigneeId'],
+      ['a title over 200 characters', { title: 't'.repeat(201) }, 'title'],
+      ['a description over 10000 characters', { title: 'x', description: 'd'.repeat(10_001) }, 'description'],
+    ])('answers 400 naming the field for %s', async (_case, body, field) => {
+      const res = await http(t).post('/tasks').send(body);
+      expectError(res, 400);
+      expect(fieldNames(res.body)).toEqual([field]);
+    });
+
+    // BUG: src/database/repository/entity-sql.ts names prepared statements after the written properties
+    // (`tasks:insert(assigneeId,description,parentId,priority,requirements,status,title)`, 80 characters).
+    // PostgreSQL truncates names to 63 characters, so two field sets that share the first 63 collide on one
+    // connection: the second is refused with 42P05 "prepared statement … already exists", answered as a 500.
+    it('creates tasks with different sets of optional fields, one after another (prepared statement names)', async () => {
+      const full = {
+        title: 'a',
+        description: 'd',
+        status: 'pending',
+        priority: 1,
+        requirements: {},
+        assigneeId: null,
+        parentId: null,
+      };
+      const { status: _status, ...withoutStatus } = full;
+      const statuses: number[] = [];
+      for (const body of [full, withoutStatus, full, withoutStatus])
+        statuses.push((await http(t).post('/tasks').send(body)).status);
+      expect(statuses).toEqual([201, 201, 201, 201]);
+    });
+
+    it('patches at the version read, clears nullable fields with null, and refuses a stale version', async () => {
+      const user = await postUser(t);
+      const task = await postTask(t, { assigneeId: user.id, description: 'old' });
+      const res = await http(t)
+        .patch(`/tasks/${task.id}`)
+        .send({ assigneeId: null, description: null, priority: 7, status: 'completed', version: 1 })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        assigneeId: null,
+        description: null,
+        priority: 7,
+        status: 'completed',
+        version: 2,
+      });
+      expect(await taskRow(task.id)).toMatchObject({ assignee_id: null, description: null, priority: 7, version: 2 });
+      expectError(await http(t).patch(`/tasks/${task.id}`).send({ priority: 1, version: 1 }), 409);
+      expectError(await http(t).patch(`/tasks/${task.id}`).send({ title: null, version: 2 }), 400);
+      expect(await taskRow(task.id)).toMatchObject({ priority: 7, version: 2 });
+    });
+
+    it('lists with filters and sorting over task fields', async () => {
+      const user = await postUser(t);
+      for (const priority of [1, 5, 9]) await postTask(t, { title: `P${priority}`, priority, assigneeId: user.id });
+      const res = await http(t)
+        .get(`/tasks?filter.assigneeId=${user.id}&filter.priority=$gte:5&sortBy=priority:DESC`)
+        .expect(200);
+      expect(res.body.data.map((x: { title: string }) => x.title)).toEqual(['P9', 'P5']);
+      const none = await http(t).get(`/tasks?filter.assigneeId=${user.id}&filter.status=$in:failed,cancelled`);
+      expect(none.body.meta.totalItems).toBe(0);
+      expectError(await http(t).get('/tasks?filter.requirements=x'), 400);
+    });
+
+    it('hard-deletes a user: their tasks stay, unassigned', async () => {
+      const user = await postUser(t);
+      const task = await postTask(t, { assigneeId: user.id });
+      await http(t).delete(`/users/${user.id}?hard=true`).expect(204);
+      expect(await taskRow(task.id)).toMatchObject({ assignee_id: null, deleted_at: null });
+    });
+  });
+});

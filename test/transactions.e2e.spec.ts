@@ -1,0 +1,359 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource, Repository } from 'typeorm';
+import { appDatabaseModuleOptions } from '../src/app.data-source';
+import {
+  DatabaseModule,
+  DatabaseService,
+  InjectRepositoryService,
+  Propagation,
+  QueryTimeoutError,
+  RepositoryService,
+  Transactional,
+  TransactionOutcomeUnknownError,
+  TransactionPropagationError,
+} from '../src/database';
+import { SystemConfig, User } from '../src/entities';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+@Injectable()
+class AuditWriter {
+  constructor(@InjectRepository(SystemConfig) readonly config: Repository<SystemConfig>) {}
+
+  @Transactional()
+  async note(key: string): Promise<void> {
+    await this.config.save({ key, value: 'noted' });
+  }
+}
+
+@Injectable()
+class Registration {
+  constructor(
+    @InjectRepositoryService(User) readonly users: RepositoryService<User>,
+    readonly audit: AuditWriter,
+  ) {}
+
+  @Transactional()
+  async register(email: string, fail: boolean): Promise<void> {
+    await this.users.create({ email, displayName: 'R' });
+    await this.audit.note(`registered:${email}`);
+    if (fail) throw new Error('rejected after both writes');
+  }
+}
+
+@Module({
+  imports: [DatabaseModule.forFeature([User, SystemConfig])],
+  providers: [AuditWriter, Registration],
+})
+class FeatureModule {}
+
+describe('transactions', () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let tx: DatabaseService;
+  let users: RepositoryService<User>;
+  let dataSource: DataSource;
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await dataSource.query(`SELECT count(*)::int AS n FROM ${sql}`, params))[0].n);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    moduleRef = await Test.createTestingModule({
+      // A generous pool wait: 50 concurrent transactions share 12 connections on a loaded CI machine.
+      imports: [
+        DatabaseModule.forRoot(
+          appDatabaseModuleOptions({ ...db.env, DB_POOL_MAX: '12', DB_CONNECT_TIMEOUT_MS: '60000' }),
+        ),
+        FeatureModule,
+      ],
+    }).compile();
+    await moduleRef.init();
+    tx = moduleRef.get(DatabaseService);
+    dataSource = moduleRef.get(DataSource);
+    users = moduleRef.get(Registration).users;
+  });
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  const users_ = (email: string) => count(`users WHERE email = $1`, [email]);
+
+  it('commits everything the callback did, through every path into the database', async () => {
+    await tx.transaction(async () => {
+      await users.create({ email: 'c1@example.com', displayName: 'a' });
+      await dataSource.manager.getRepository(SystemConfig).save({ key: 'c1', value: 1 });
+      await tx.execute(`INSERT INTO users (email, display_name) VALUES ($1, 'raw')`, ['c2@example.com']);
+      expect(tx.inTransaction).toBe(true);
+    });
+    expect(await users_('c1@example.com')).toBe(1);
+    expect(await users_('c2@example.com')).toBe(1);
+    expect(await count(`system_config WHERE key = 'c1'`)).toBe(1);
+    expect(tx.inTransaction).toBe(false);
+  });
+
+  it('rolls everything back on an error and rethrows the original error', async () => {
+    const boom = new Error('boom');
+    const error = await tx
+      .transaction(async () => {
+        await users.create({ email: 'r1@example.com', displayName: 'a' });
+        await dataSource.getRepository(SystemConfig).save({ key: 'r1', value: 1 });
+        await tx.query(`INSERT INTO users (email, display_name) VALUES ($1, 'raw')`, ['r2@example.com']);
+        expect(await tx.queryOne('SELECT count(*)::int AS n FROM users WHERE email = $1', ['r1@example.com'])).toEqual({
+          n: 1,
+        });
+        throw boom;
+      })
+      .catch((e) => e);
+    expect(error).toBe(boom);
+    expect(await users_('r1@example.com')).toBe(0);
+    expect(await users_('r2@example.com')).toBe(0);
+    expect(await count(`system_config WHERE key = 'r1'`)).toBe(0);
+  });
+
+  it('two services calling each other inside one @Transactional() share it: a rollback undoes both', async () => {
+    const registration = moduleRef.get(Registration);
+    await expect(registration.register('both@example.com', true)).rejects.toThrow('rejected after both writes');
+    expect(await users_('both@example.com')).toBe(0);
+    expect(await count(`system_config WHERE key = 'registered:both@example.com'`)).toBe(0);
+    await registration.register('both@example.com', false);
+    expect(await users_('both@example.com')).toBe(1);
+    expect(await count(`system_config WHERE key = 'registered:both@example.com'`)).toBe(1);
+  });
+
+  it('NESTED rolls back to its savepoint and keeps the outer work', async () => {
+    await tx.transaction(async () => {
+      await users.create({ email: 'outer@example.com', displayName: 'a' });
+      await tx
+        .transaction(
+          async () => {
+            await users.create({ email: 'inner@example.com', displayName: 'a' });
+            throw new Error('inner fails');
+          },
+          { propagation: Propagation.Nested },
+        )
+        .catch(() => undefined);
+      await users.create({ email: 'after@example.com', displayName: 'a' });
+    });
+    expect(await users_('outer@example.com')).toBe(1);
+    expect(await users_('inner@example.com')).toBe(0);
+    expect(await users_('after@example.com')).toBe(1);
+  });
+
+  it('REQUIRES_NEW commits independently of an outer rollback', async () => {
+    await tx
+      .transaction(async () => {
+        await users.create({ email: 'doomed-outer@example.com', displayName: 'a' });
+        await tx.transaction(() => users.create({ email: 'independent@example.com', displayName: 'a' }), {
+          propagation: Propagation.RequiresNew,
+        });
+        throw new Error('outer fails');
+      })
+      .catch(() => undefined);
+    expect(await users_('doomed-outer@example.com')).toBe(0);
+    expect(await users_('independent@example.com')).toBe(1);
+  });
+
+  it('MANDATORY needs a transaction; NEVER refuses one', async () => {
+    await expect(tx.transaction(async () => 1, { propagation: Propagation.Mandatory })).rejects.toBeInstanceOf(
+      TransactionPropagationError,
+    );
+    await expect(
+      tx.transaction(() => tx.transaction(async () => 1, { propagation: Propagation.Mandatory })),
+    ).resolves.toBe(1);
+    await expect(tx.transaction(async () => 2, { propagation: Propagation.Never })).resolves.toBe(2);
+    await expect(
+      tx.transaction(() => tx.transaction(async () => 1, { propagation: Propagation.Never })),
+    ).rejects.toBeInstanceOf(TransactionPropagationError);
+  });
+
+  it('onCommit runs after commit, never after a rollback, and drops hooks of a rolled-back savepoint', async () => {
+    const ran: string[] = [];
+    await tx.transaction(async () => {
+      tx.onCommit(() => ran.push(`committed:${tx.inTransaction}`));
+      await tx
+        .transaction(
+          async () => {
+            tx.onCommit(() => ran.push('nested-rolled-back'));
+            throw new Error('x');
+          },
+          { propagation: Propagation.Nested },
+        )
+        .catch(() => undefined);
+      expect(ran).toEqual([]);
+    });
+    await tx
+      .transaction(async () => {
+        tx.onCommit(() => ran.push('rolled-back'));
+        throw new Error('no');
+      })
+      .catch(() => undefined);
+    expect(ran).toEqual(['committed:false']);
+  });
+
+  it('readOnly transactions reject writes on the server', async () => {
+    await expect(
+      tx.transaction(() => users.create({ email: 'ro@example.com', displayName: 'a' }), { readOnly: true }),
+    ).rejects.toThrow();
+    expect(await users_('ro@example.com')).toBe(0);
+  });
+
+  it('timeoutMs cancels the statement on the server', async () => {
+    const error = await tx.transaction(() => tx.query('SELECT pg_sleep(10)'), { timeoutMs: 200 }).catch((e) => e);
+    expect(error).toBeInstanceOf(QueryTimeoutError);
+    const sleeping = await dataSource.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(10)%'`,
+    );
+    expect(sleeping[0].n).toBe(0);
+  });
+
+  describe('a connection terminated mid-way', () => {
+    const killOwnBackend = async () => {
+      const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await admin.end();
+    };
+
+    it('rolls back (no retries asked), the pool stays usable, the next transaction succeeds', async () => {
+      const error = await tx
+        .transaction(
+          async () => {
+            await users.create({ email: 'killed@example.com', displayName: 'a' });
+            await killOwnBackend();
+            await users.create({ email: 'killed2@example.com', displayName: 'a' });
+          },
+          { retries: 0 },
+        )
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(await users_('killed@example.com')).toBe(0);
+      await tx.transaction(() => users.create({ email: 'next@example.com', displayName: 'a' }));
+      expect(await users_('next@example.com')).toBe(1);
+    });
+
+    it('is retried when lost before COMMIT: the work lands exactly once', async () => {
+      let attempts = 0;
+      const before = tx.getStats().transactions.retries;
+      await tx.transaction(async () => {
+        attempts++;
+        await users.create({ email: 'retried@example.com', displayName: 'a' });
+        if (attempts === 1) await killOwnBackend();
+        await tx.query('SELECT 1');
+      });
+      expect(attempts).toBe(2);
+      expect(await users_('retried@example.com')).toBe(1);
+      expect(tx.getStats().transactions.retries).toBe(before + 1);
+    });
+
+    it('lost during COMMIT is TransactionOutcomeUnknownError, not retried', async () => {
+      let attempts = 0;
+      const error = await tx
+        .transaction(async () => {
+          attempts++;
+          await users.create({ email: 'unknown@example.com', displayName: 'a' });
+          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          const client = (dataSource.manager as any).queryRunner.databaseConnection;
+          const original = client.query.bind(client);
+          client.query = async (...args: any[]) => {
+            if (args[0] === 'COMMIT') {
+              const admin = new Client({ connectionString: db.url });
+              await admin.connect();
+              await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+              await admin.end();
+            }
+            return original(...args);
+          };
+        })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(TransactionOutcomeUnknownError);
+      expect(attempts).toBe(1);
+    });
+  });
+
+  describe('retries under contention', () => {
+    const ACCOUNTS = 8;
+    beforeAll(async () => {
+      for (let i = 0; i < ACCOUNTS; i++)
+        await dataSource.query(`INSERT INTO system_config (key, value) VALUES ($1, '100')`, [`acct:${i}`]);
+    });
+    const total = async () =>
+      Number(
+        (
+          await dataSource.query(
+            `SELECT sum((value #>> '{}')::int)::int AS s FROM system_config WHERE key LIKE 'acct:%'`,
+          )
+        )[0].s,
+      );
+
+    it('50 concurrent SERIALIZABLE transfers all succeed and the total holds exactly', async () => {
+      const before = tx.getStats().transactions;
+      const transfer = (i: number) =>
+        tx.transaction(
+          async () => {
+            const from = `acct:${i % ACCOUNTS}`;
+            const to = `acct:${(i * 3 + 1) % ACCOUNTS}`;
+            const rows = await tx.query<{ key: string; n: number }>(
+              `SELECT key, (value #>> '{}')::int AS n FROM system_config WHERE key = ANY($1)`,
+              [[from, to]],
+            );
+            const balance = Object.fromEntries(rows.map((r) => [r.key, r.n]));
+            await tx.execute(`UPDATE system_config SET value = to_jsonb($2::int) WHERE key = $1`, [
+              from,
+              balance[from] - 7,
+            ]);
+            await tx.execute(`UPDATE system_config SET value = to_jsonb($2::int) WHERE key = $1`, [
+              to,
+              balance[to] + 7,
+            ]);
+          },
+          { isolationLevel: 'SERIALIZABLE', retries: 50 },
+        );
+      await Promise.all(Array.from({ length: 50 }, (_, i) => transfer(i)));
+      expect(await total()).toBe(ACCOUNTS * 100);
+      const after = tx.getStats().transactions;
+      expect(after.retries).toBeGreaterThan(before.retries);
+      expect(after.retriesBySqlState['40001']).toBeGreaterThan(0);
+    });
+
+    it('a provoked deadlock is retried and both transactions succeed', async () => {
+      let gate!: () => void;
+      const bothLocked = new Promise<void>((resolve) => (gate = resolve));
+      let arrived = 0;
+      const arrive = async () => {
+        if (++arrived === 2) gate();
+        await Promise.race([bothLocked, new Promise((r) => setTimeout(r, 2_000))]);
+      };
+      const lockInOrder = (first: string, second: string) =>
+        tx.transaction(async () => {
+          await tx.execute(`UPDATE system_config SET description = 'x' WHERE key = $1`, [first]);
+          await arrive();
+          await tx.execute(`UPDATE system_config SET description = 'y' WHERE key = $1`, [second]);
+        });
+      const before = tx.getStats().transactions.retriesBySqlState['40P01'] ?? 0;
+      await Promise.all([lockInOrder('acct:0', 'acct:1'), lockInOrder('acct:1', 'acct:0')]);
+      expect(tx.getStats().transactions.retriesBySqlState['40P01']).toBeGreaterThanOrEqual(before + 1);
+    });
+  });
+
+  it('stream() inside a transaction reads its uncommitted rows', async () => {
+    await tx
+      .transaction(async () => {
+        await users.createMany(
+          Array.from({ length: 30 }, (_, i) => ({ email: `s${i}@stream.example.com`, displayName: 'S' })),
+        );
+        let seen = 0;
+        for await (const u of users.stream({ filter: { email: '$ilike:@stream.example.com' } }, { batchSize: 7 })) {
+          expect(u.displayName).toBe('S');
+          seen++;
+        }
+        expect(seen).toBe(30);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await count(`users WHERE email LIKE '%@stream.example.com'`)).toBe(0);
+  });
+});
