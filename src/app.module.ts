@@ -1,17 +1,20 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { appDatabaseModuleOptions } from './app.data-source';
+import { AuditModule } from './audit/audit.module';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { HTTP_PROVIDERS } from './http/http.providers';
+import { RequestContextMiddleware } from './http/request-context.middleware';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
 /**
- * The example application: the database module, health, the `/users` and `/tasks` API, and the
- * global validation pipe and exception filter (so `main.ts` and the tests get the same app).
+ * The example application: the database module, health, the `/users`, `/tasks` and audit API,
+ * the request context (actor, request id), and the global validation pipe and exception filter
+ * (so `main.ts` and the tests get the same app).
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   /** The application configured from `env` (`process.env` in `main.ts`, a per-test copy in tests). */
   static register(env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
@@ -21,8 +24,13 @@ export class AppModule {
         HealthModule,
         UsersModule,
         TasksModule,
+        AuditModule,
       ],
       providers: HTTP_PROVIDERS,
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes('*path');
   }
 }

@@ -117,10 +117,7 @@ describe('error responses', () => {
   });
 
   describe('the data layer behind the API', () => {
-    // BUG: User.email is validated with class-validator's @IsEmail (src/entities/user.entity.ts), whose
-    // validator.js throws a URIError on an unpaired surrogate; EntityInput.check
-    // (src/database/repository/entity-input.ts) lets it escape validateSync, so a caller outside HTTP gets a
-    // URIError (a 500 at the edge) instead of an EntityValidationError. Over HTTP, EmailField refuses it first.
+    // Regression: validator.js threw a URIError on an unpaired surrogate and it escaped validation (fixed in EntityInput).
     it('refuses an email with an unpaired surrogate as an EntityValidationError', async () => {
       const users = t.app.get<RepositoryService<User>>(getRepositoryServiceToken(User), { strict: false });
       const error = await users.create({ email: 'a\uD800@example.com', displayName: 'X' }).catch((e: unknown) => e);

@@ -148,9 +148,7 @@ describe('GET /users pagination and list grammar over HTTP', () => {
       expect(res.body.message).toContain(parameter);
     });
 
-    // BUG: listQueryFromHttp (src/database/repository/list-query.parser.ts) collects filters with
-    // `filter[key.slice(7)] = value` on a plain object, so `filter.__proto__=x` sets the prototype (a no-op
-    // for a string) instead of an own key: the parameter is silently ignored and the list answers 200.
+    // Regression: `filter.__proto__=x` set the prototype of a plain object and was silently ignored (fixed).
     it('filter.__proto__=x', async () => {
       const res = await http(t).get('/users?filter.__proto__=x');
       expectError(res, 400);

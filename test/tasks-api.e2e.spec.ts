@@ -88,10 +88,7 @@ describe('/tasks over HTTP (real app, real database)', () => {
       expect(fieldNames(res.body)).toEqual([field]);
     });
 
-    // BUG: src/database/repository/entity-sql.ts names prepared statements after the written properties
-    // (`tasks:insert(assigneeId,description,parentId,priority,requirements,status,title)`, 80 characters).
-    // PostgreSQL truncates names to 63 characters, so two field sets that share the first 63 collide on one
-    // connection: the second is refused with 42P05 "prepared statement … already exists", answered as a 500.
+    // Regression: prepared statement names over 63 bytes were truncated by PostgreSQL and collided (42P05, fixed).
     it('creates tasks with different sets of optional fields, one after another (prepared statement names)', async () => {
       const full = {
         title: 'a',

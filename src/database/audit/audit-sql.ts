@@ -52,8 +52,9 @@ export function auditCte(
   oldExpr: string,
   newExpr: string,
 ): string {
-  return `, ${name} AS (INSERT INTO ${spec.table} ("entity_type", "entity_id", "action", "old_values", "new_values", "actor", "request_id")
-    SELECT ${entityType}, (${idExpr})::text, ${action}, ${oldExpr}, ${newExpr}, $${p + 1}, $${p + 2} FROM ${source})`;
+  // clock_timestamp(), not now(): several changes in one transaction keep their order.
+  return `, ${name} AS (INSERT INTO ${spec.table} ("entity_type", "entity_id", "action", "old_values", "new_values", "actor", "request_id", "created_at")
+    SELECT ${entityType}, (${idExpr})::text, ${action}, ${oldExpr}, ${newExpr}, $${p + 1}, $${p + 2}, clock_timestamp() FROM ${source})`;
 }
 
 /** @internal A SQL string literal of a name taken from entity metadata. */

@@ -3,6 +3,9 @@ import type { EntityMetadata } from 'typeorm';
 import { EntityValidationError } from '../errors/entity-validation.error';
 import { ColumnInfo } from './entity-columns';
 
+/** Unpaired UTF-16 surrogates: PostgreSQL cannot store them, and Node would replace them silently. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** @internal Validates and prepares writes of one entity: allow-list of writable fields, class-validator, pg values. */
 export class EntityInput {
   /** Properties a caller may write: not generated, not managed by TypeORM. */
@@ -40,6 +43,7 @@ export class EntityInput {
       const value = (data as Record<string, unknown>)[key];
       if (!this.writable.has(key)) errors[key] = ['is not a writable field'];
       else if (typeof value === 'string' && value.includes('\u0000')) errors[key] = ['must not contain NUL characters'];
+      else if (typeof value === 'string' && LONE_SURROGATE.test(value)) errors[key] = ['must be valid Unicode text'];
     }
     if (Object.keys(errors).length) throw new EntityValidationError(this.metadata.name, errors);
     const candidate = Object.assign(Object.create(this.prototype), data);

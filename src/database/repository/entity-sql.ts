@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityMetadata } from 'typeorm';
 import { AuditSpec, auditCte, changedJson, fieldsJson, rowJson } from '../audit/audit-sql';
 import type { Statement } from '../sql/sql-executor';
@@ -75,7 +76,7 @@ export class EntitySql {
   private cached(key: string, build: () => string): Statement {
     let statement = this.cache.get(key);
     if (!statement) {
-      statement = { name: `${this.metadata.tableName}:${key}`, text: build() };
+      statement = { name: statementName(this.metadata.tableName, key), text: build() };
       this.cache.set(key, statement);
     }
     return statement;
@@ -180,3 +181,19 @@ export class EntitySql {
     );
   }
 }
+
+/** PostgreSQL truncates identifiers, prepared statement names included, to 63 bytes. */
+const MAX_NAME_BYTES = 63;
+
+/**
+ * @internal `table:key` when it fits in 63 bytes; else `table:operation#hash` of the whole key, so
+ * two long keys never share a truncated name (which PostgreSQL would refuse as a duplicate).
+ */
+export function statementName(table: string, key: string): string {
+  const plain = `${table}:${key}`;
+  if (Buffer.byteLength(plain) <= MAX_NAME_BYTES) return plain;
+  const hash = createHash('sha1').update(plain).digest('hex').slice(0, 16);
+  const operation = key.split('(')[0];
+  return `${table.slice(0, 30)}:${operation.slice(0, 14)}#${hash}`;
+}
+

@@ -55,7 +55,8 @@ function flag(parameter: string, value: unknown): boolean {
  */
 export function listQueryFromHttp(raw: Record<string, unknown>): ListQueryInput {
   const input: ListQueryInput = {};
-  const filter: Record<string, string | string[]> = {};
+  // No prototype: `filter.__proto__` becomes a field name (then refused), not a prototype change.
+  const filter: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of Object.entries(raw)) {
     const values = Array.isArray(value) ? value : [value];
     if (!values.every((v) => typeof v === 'string')) fail(key, 'must be plain text');
