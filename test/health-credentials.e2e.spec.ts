@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { getHealth, HealthAnswer, pollUntil } from './support/health-client';
 import { createTestDatabase, HARNESS_ENV, TestDatabase, withAdminClient } from './support/test-database';
@@ -24,25 +23,21 @@ describe('/health with a rotated password and a dropped database (the app as a p
   let app: AppProcess;
   let baseUrl: string;
 
-  const onDatabase = async (fn: (c: Client) => Promise<unknown>) => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
   // Ends the role's sessions (the health connection and the pool's), so the next check connects anew.
   const endSessions = () =>
-    withAdminClient(adminUrl, (c) => c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]));
+    withAdminClient(adminUrl, (c) =>
+      c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]),
+    );
   const downWith = (message: string) =>
-    pollUntil(() => getHealth(baseUrl), (a: HealthAnswer) => a.body.error?.database?.message === message);
+    pollUntil(
+      () => getHealth(baseUrl),
+      (a: HealthAnswer) => a.body.error?.database?.message === message,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
     await withAdminClient(adminUrl, (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${CANARY}'`));
-    await onDatabase((c) => c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`));
+    await withAdminClient(db.url, (c) => c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`));
     const url = new URL(db.url);
     url.username = role;
     url.password = CANARY;

@@ -38,10 +38,14 @@ describe('/health while the database server stops and starts again (the app as a
     await server!.stop();
     server = undefined;
     const stopped = performance.now();
-    const down = await pollUntil(() => getHealth(baseUrl, '/health', 2_000), (a) => a.status === 503, {
-      timeoutMs: 2_000,
-      intervalMs: 20,
-    });
+    const down = await pollUntil(
+      () => getHealth(baseUrl, '/health', 2_000),
+      (a) => a.status === 503,
+      {
+        timeoutMs: 2_000,
+        intervalMs: 20,
+      },
+    );
     expect(performance.now() - stopped).toBeLessThan(2_000);
     expect(down.body.status).toBe('error');
     expect(down.body.error.database).toMatchObject({ status: 'down', message: expect.any(String) });
@@ -58,7 +62,11 @@ describe('/health while the database server stops and starts again (the app as a
     server = await startEmbeddedServerProcess(dataDir, port);
     expect(server.port).toBe(port);
     const restarted = performance.now();
-    const up = await pollUntil(() => getHealth(baseUrl), (a) => a.status === 200, { timeoutMs: 5_000 });
+    const up = await pollUntil(
+      () => getHealth(baseUrl),
+      (a) => a.status === 200,
+      { timeoutMs: 5_000 },
+    );
     expect(performance.now() - restarted).toBeLessThan(5_000);
     expect(up.body.info.database.status).toBe('up');
 

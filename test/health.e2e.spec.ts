@@ -2,19 +2,9 @@ import { Client } from 'pg';
 import { DatabaseProbe, DatabaseService } from '../src/database';
 import { getHealth, pollUntil } from './support/health-client';
 import { createTestApp, StartedTestApp } from './support/test-app';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { createTestDatabase, TestDatabase, withAdminClient } from './support/test-database';
 
 const HEALTH_APP = 'nest-pg-database:health';
-
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('GET /health (real app over HTTP)', () => {
   describe('a healthy application', () => {
@@ -40,15 +30,22 @@ describe('GET /health (real app over HTTP)', () => {
       });
       expect(database.responseTimeMs).toBeGreaterThanOrEqual(0);
       expect(database.pool.idle).toBeLessThanOrEqual(database.pool.total);
-      expect(migrations).toEqual({ status: 'up', applied: applied.n, pending: 0, pendingNames: [], failOnPending: false });
+      expect(migrations).toEqual({
+        status: 'up',
+        applied: applied.n,
+        pending: 0,
+        pendingNames: [],
+        failOnPending: false,
+      });
       expect(body.details).toEqual(body.info);
     });
 
     it('pings on a connection of its own, named after the application', async () => {
       await getHealth(t.baseUrl);
-      const rows = await t.dataSource.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [
-        HEALTH_APP,
-      ]);
+      const rows = await t.dataSource.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [HEALTH_APP],
+      );
       expect(rows[0].n).toBe(1);
     });
 
@@ -78,7 +75,10 @@ describe('GET /health (real app over HTTP)', () => {
         const { status, body } = await getHealth(slow.baseUrl);
         expect(status).toBe(200); // the database answered the ping; only the migrations read stalled
         expect(body.status).toBe('degraded');
-        expect(body.info.migrations).toMatchObject({ status: 'degraded', message: 'unknown: timeout after 300 ms (the server did not answer)' });
+        expect(body.info.migrations).toMatchObject({
+          status: 'degraded',
+          message: 'unknown: timeout after 300 ms (the server did not answer)',
+        });
         // With the lock still held, no health statement is left running on the server.
         const stillRunning = () =>
           locker
@@ -109,7 +109,11 @@ describe('GET /health (real app over HTTP)', () => {
       const db = t.app.get(DatabaseService);
       const sleepers = [1, 2, 3].map(() => db.query('SELECT pg_sleep(3)'));
       try {
-        await pollUntil(async () => db.getStats().pool, (pool) => pool.saturated, { intervalMs: 10 });
+        await pollUntil(
+          async () => db.getStats().pool,
+          (pool) => pool.saturated,
+          { intervalMs: 10 },
+        );
         const { status, body, ms } = await getHealth(t.baseUrl);
         expect(ms).toBeLessThan(1_000);
         expect(status).toBe(200);
@@ -176,10 +180,14 @@ describe('GET /health (real app over HTTP)', () => {
       expect((await getHealth(t.baseUrl)).status).toBe(200);
       const closing = t.close();
       try {
-        const draining = await pollUntil(() => getHealth(t.baseUrl), (a) => a.status === 503, { intervalMs: 20 });
+        const draining = await pollUntil(
+          () => getHealth(t.baseUrl),
+          (a) => a.status === 503,
+          { intervalMs: 20 },
+        );
         expect(draining.body.error.database).toEqual({ status: 'down', message: 'shutting down' });
         expect(t.dataSource.isInitialized).toBe(true);
-        expect(await withClient(t.db.url, (c) => c.query('SELECT 1'))).toBeDefined();
+        expect(await withAdminClient(t.db.url, (c) => c.query('SELECT 1'))).toBeDefined();
         expect(t.app.get(DatabaseService).getStats().pool.max).toBe(10);
         expect((await getHealth(t.baseUrl, '/health/live')).status).toBe(200);
       } finally {

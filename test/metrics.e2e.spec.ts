@@ -21,11 +21,38 @@ describe('GET /metrics (real app over HTTP)', () => {
   });
   afterAll(() => t?.close());
 
+  it('checks with a strict parser (it rejects what is not Prometheus text)', () => {
+    expect(parsePrometheusText('# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 2\n')).toEqual([
+      { name: 'a_total', labels: { x: '1' }, value: 2 },
+    ]);
+    expect(parsePrometheusText('a Nan\nb_bucket{le="+Inf"} 3\nc -Inf\nd 1.5e-3').map((s) => s.value)).toEqual([
+      NaN,
+      3,
+      -Infinity,
+      0.0015,
+    ]);
+    for (const bad of [
+      'a_total 1 2 3',
+      'a-b 1',
+      'a{x=1} 1',
+      'a{x="1"}',
+      'a one',
+      '# TYPE a nonsense',
+      '{"status":"ok"}',
+    ]) {
+      expect(() => parsePrometheusText(bad)).toThrow(/line 1/);
+    }
+  });
+
   it('parses as Prometheus text, with Node process metrics too', async () => {
     const samples = await scrape(t);
     expect(samples.length).toBeGreaterThan(20);
     const names = new Set(samples.map((s) => s.name));
-    for (const name of ['process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(names).toContain(name);
     }
   });
@@ -98,9 +125,9 @@ describe('GET /metrics (real app over HTTP)', () => {
     expect(sampleValue(samples, 'db_migrations_pending')).toBe(0);
     const checks = { check: 'database', status: 'up' };
     expect(sampleValue(samples, 'db_health_check_duration_seconds_count', checks)).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(samples, 'db_health_check_duration_seconds_count', { check: 'migrations' })).toBeGreaterThanOrEqual(
-      1,
-    );
+    expect(
+      sampleValue(samples, 'db_health_check_duration_seconds_count', { check: 'migrations' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps each application its own registry: two apps in one process do not collide', async () => {

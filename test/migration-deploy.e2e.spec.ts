@@ -6,25 +6,12 @@ import { Client } from 'pg';
 import { migrationChecksum, migrationLockKey } from '../src/database';
 import { InitialSchema1795320000000 } from '../src/migrations/1795320000000-InitialSchema';
 import { AppProcess, startAppProcess } from './support/app-process';
-import {
-  appliedCounts,
-  checkCli,
-  CliProcess,
-  queryDb,
-  ROOT,
-  spawnNode,
-  tableExists,
-} from './support/migration-process';
+import { appliedCounts, checkCli, finished, queryDb, ROOT, spawnNode, tableExists } from './support/migration-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const INITIAL = 'InitialSchema1795320000000';
 const FORBID_DEV_DEPENDENCIES = join(ROOT, 'test', 'fixtures', 'forbid-dev-dependencies.cjs');
 const BUILD_TIMEOUT_MS = 180_000;
-
-async function finished(run: CliProcess): Promise<{ code: number | string; output: string }> {
-  const code = await run.exited();
-  return { code, output: run.output() };
-}
 
 describe('deploying: the compiled CLI and app replicas', () => {
   let db: TestDatabase;

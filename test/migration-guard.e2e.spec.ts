@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import { appDataSourceOptions } from '../src/app.data-source';
 import {
   GuardedDataSource,
@@ -9,83 +8,17 @@ import {
   migrationLockKey,
 } from '../src/database';
 import { InitialSchema1795320000000 } from '../src/migrations/1795320000000-InitialSchema';
+import {
+  AlterAlpha1800000000005,
+  CreateAlpha1800000000001,
+  CreateBeta1800000000002,
+  CreateGamma1800000000003,
+  EditedAlpha,
+  IndexAlphaConcurrently1800000000004,
+  SlowStatement1800000000006,
+} from './fixtures/guard-migrations';
 import { appliedCounts, queryDb, tableExists } from './support/migration-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-
-class CreateAlpha1800000000001 implements MigrationInterface {
-  async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE alpha (id int PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE alpha`);
-  }
-}
-
-// The same migration, edited after it was applied.
-const EditedAlpha = (() => {
-  class CreateAlpha1800000000001 implements MigrationInterface {
-    async up(q: QueryRunner) {
-      await q.query(`CREATE TABLE alpha (id bigint PRIMARY KEY)`);
-    }
-    async down(q: QueryRunner) {
-      await q.query(`DROP TABLE alpha`);
-    }
-  }
-  return CreateAlpha1800000000001;
-})();
-
-class CreateBeta1800000000002 implements MigrationInterface {
-  async up(q: QueryRunner) {
-    await q.query(`SELECT pg_sleep(0.3)`); // long enough for concurrent runs to overlap
-    await q.query(`CREATE TABLE beta (id int PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE beta`);
-  }
-}
-
-class CreateGamma1800000000003 implements MigrationInterface {
-  async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE gamma (id int PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE gamma`);
-  }
-}
-
-class IndexAlphaConcurrently1800000000004 implements MigrationInterface {
-  transaction = false;
-  async up(q: QueryRunner) {
-    const [held] = await q.query(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()`,
-    );
-    if (held.n !== 1) throw new Error('the migration lock is not held by the session running the migration');
-    await q.query(`CREATE INDEX CONCURRENTLY ix_alpha_id ON alpha (id)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP INDEX CONCURRENTLY ix_alpha_id`);
-  }
-}
-
-class AlterAlpha1800000000005 implements MigrationInterface {
-  async up(q: QueryRunner) {
-    await q.query(`ALTER TABLE alpha ADD COLUMN note text`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`ALTER TABLE alpha DROP COLUMN note`);
-  }
-}
-
-class SlowStatement1800000000006 implements MigrationInterface {
-  transaction = false;
-  async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE delta (id int)`);
-    await q.query(`SELECT pg_sleep(5)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE delta`);
-  }
-}
 
 const ALPHA = 'CreateAlpha1800000000001';
 const BETA = 'CreateBeta1800000000002';
@@ -176,7 +109,9 @@ describe('the migration guard, called from code (GuardedDataSource)', () => {
         ),
       );
       expect(lines).toContainEqual(
-        expect.stringMatching(new RegExp(`^WARN waiting for the migration lock .*held by pid ${pid}`)),
+        expect.stringMatching(
+          new RegExp(`^WARN waiting up to 1000 ms for the migration lock \\(key -?\\d+\\), held by pid ${pid}`),
+        ),
       );
       expect(await tableExists(db.url, 'alpha')).toBe(false);
     } finally {

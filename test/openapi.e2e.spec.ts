@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FILTER_OPERATORS } from '../src/database';
 import { Task, TaskExecution, User } from '../src/entities';
 import type { ListQueryDocs } from '../src/http/api-list-query.decorator';
@@ -96,6 +98,14 @@ describe('OpenAPI document and UI', () => {
         expect([query, await status(query)]).toEqual([query, allowed.includes(operator) ? 200 : 400]);
       }
     }
+  });
+
+  it("answers 200 to every list example in the README's example API section", async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## The example API'));
+    const examples = [...section.matchAll(/^GET (\/\S+)/gm)].map((m) => m[1]);
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const example of examples) expect([example, (await http(t).get(example)).status]).toEqual([example, 200]);
   });
 
   it('describes the DTOs: required fields, bounds and formats', () => {

@@ -41,6 +41,7 @@ export function toTypeOrmModuleOptions(options: DatabaseModuleOptions): TypeOrmM
     preparedStatements: _prepared,
     cursorSecret: _secret,
     audit: _audit,
+    health: _health,
     ...dataSource
   } = options;
   return {

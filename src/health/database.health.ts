@@ -52,7 +52,8 @@ function saturationMessage(pool: PoolStats): string {
 export class DatabaseHealthIndicator implements OnApplicationShutdown {
   private readonly logger = new Logger('Health');
   private readonly options: ResolvedDatabaseHealthOptions;
-  private lastStatus: Status | undefined;
+  /** `status` or `down: cause` of the last check, to log changes only. */
+  private lastState: string | undefined;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -74,7 +75,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       const pool = this.database.getStats().pool;
       if (!result.up) {
         const { cause, code } = result.failure!;
-        this.transition('down', `database down: ${cause}${code ? ` (${code})` : ''}`);
+        this.transition(`down: ${cause}`, `database down: ${cause}${code ? ` (${code})` : ''}`);
         return { status: 'down', details: { message: cause, code, responseTimeMs: result.responseTimeMs, pool } };
       }
       const details = {
@@ -124,7 +125,10 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
   }
 
   /** Runs a check, turns what it found into Terminus' result, records its duration; never throws. */
-  private async measured<Key extends string>(key: Key, check: () => Promise<Outcome>): Promise<HealthIndicatorResult<Key>> {
+  private async measured<Key extends string>(
+    key: Key,
+    check: () => Promise<Outcome>,
+  ): Promise<HealthIndicatorResult<Key>> {
     const started = performance.now();
     const session = this.indicators.check(key);
     let outcome: Outcome;
@@ -140,13 +144,12 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     return session.down(outcome.details);
   }
 
-  /** Logs when the database's status changes, not on every probe a load balancer sends. */
-  private transition(status: Status, message: string): void {
-    if (status === this.lastStatus) return;
-    const first = this.lastStatus === undefined;
-    this.lastStatus = status;
-    if (first && status === 'up') return;
-    if (status === 'up') this.logger.log(message);
-    else this.logger.warn(message);
+  /** Logs when the database's state (or the cause of its failure) changes, not on every probe. */
+  private transition(state: string, message: string): void {
+    if (state === this.lastState) return;
+    const first = this.lastState === undefined;
+    this.lastState = state;
+    if (state !== 'up') this.logger.warn(message);
+    else if (!first) this.logger.log(message);
   }
 }

@@ -1,6 +1,6 @@
 import { Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import {
   DATABASE_MODULE_OPTIONS,
@@ -12,12 +12,12 @@ import {
 } from '../database';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
+import { MetricsController, processMetrics } from './metrics.controller';
 
 /**
  * `GET /health` (readiness), `GET /health/live` (liveness) and `GET /metrics` (Prometheus). The
- * registry is the application's own, not prom-client's global one, so several applications in
- * one process (tests) never collide.
+ * database metrics live in a registry the application owns, not prom-client's global one, so
+ * several applications in one process (tests) never collide; Node's metrics are the process'.
  */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
@@ -26,9 +26,8 @@ import { MetricsController } from './metrics.controller';
     {
       provide: Registry,
       useFactory: () => {
-        const registry = new Registry();
-        collectDefaultMetrics({ register: registry });
-        return registry;
+        processMetrics(); // started with the first application, so the first scrape has event-loop samples
+        return new Registry();
       },
     },
     {

@@ -1,7 +1,22 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
-/** `GET /metrics`: the application's registry in Prometheus' text format. */
+let processRegistry: Registry | undefined;
+
+/**
+ * @internal Node's process metrics, registered once per process: prom-client's default collectors
+ * (a GC observer among them) are never stopped, so one set per application would keep every
+ * closed application in memory, and they describe the process, not an application, anyway.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** `GET /metrics`: the application's registry and the process' metrics, in Prometheus' text format. */
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: Registry) {}
@@ -11,6 +26,6 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([processMetrics(), this.registry]).metrics();
   }
 }

@@ -68,6 +68,12 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv, options: { tsN
   };
 }
 
+/** The exit code and output of a finished process, so a failed expectation shows what it printed. */
+export async function finished(run: CliProcess): Promise<{ code: number | string; output: string }> {
+  const code = await run.exited();
+  return { code, output: run.output() };
+}
+
 /** `typeorm <command> -d <dataSource>` through ts-node, as `npm run migration:*` runs it. */
 export function typeormCli(command: string, dataSource: string, env: NodeJS.ProcessEnv): CliProcess {
   return spawnNode([TYPEORM_CLI, command, '-d', dataSource], env);

@@ -9,7 +9,8 @@ const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
 const SAMPLE_LINE = new RegExp(`^(${NAME})(?:\\{((?:${LABEL})(?:,${LABEL})*,?)?\\})? (\\S+)(?: -?\\d+)?$`);
 const COMMENT_LINE = new RegExp(`^# (?:HELP ${NAME} .*|TYPE ${NAME} (?:counter|gauge|histogram|summary|untyped))$`);
-const VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|[+-]Inf|NaN)$/;
+// Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes `Nan`).
+const VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|inf(?:inity)?)|nan)$/i;
 
 /**
  * Parses Prometheus' text format (0.0.4) strictly: every line must be a HELP/TYPE comment, a
@@ -29,7 +30,11 @@ export function parsePrometheusText(text: string): Sample[] {
     for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
       labels[key] = value.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
     }
-    samples.push({ name: match[1], labels, value: Number(match[3].replace('Inf', 'Infinity')) });
+    samples.push({
+      name: match[1],
+      labels,
+      value: Number(match[3].replace(/^([+-]?)inf(inity)?$/i, '$1Infinity').replace(/^nan$/i, 'NaN')),
+    });
   });
   return samples;
 }

@@ -76,7 +76,9 @@ export function describeConnectionFailure(error: unknown, timeoutMs: number): Co
   }
   if (code && TLS_CODE.test(code)) return { cause: 'TLS failed: the server certificate was not trusted', code };
   const message = messageOf(error);
-  if (/connection timeout/i.test(message)) return { cause: timeoutCause(timeoutMs, 'connecting'), code };
+  // pg's own connect timeout: `timeout expired` (Client), `… due to connection timeout` (Pool).
+  if (/timeout expired|connection timeout/i.test(message))
+    return { cause: timeoutCause(timeoutMs, 'connecting'), code };
   if (/does not support SSL/i.test(message)) return { cause: 'TLS failed: the server does not support TLS', code };
   if (/terminated|ended|not queryable|closed/i.test(message)) return { cause: 'connection lost', code };
   return { cause: 'unexpected error', code };

@@ -26,10 +26,13 @@ export interface ProbeResult {
 const PING = `SELECT current_setting('server_version') AS version`;
 const TIMED_OUT = Symbol('timed out');
 const MAX_APPLICATION_NAME = 63;
+/** How long a polite goodbye may take before the socket is simply closed. */
+const END_TIMEOUT_MS = 1_000;
 
 interface Session {
   client: Client;
   ready: Promise<unknown>;
+  connected: boolean;
 }
 
 /** `work`'s value, or TIMED_OUT once `deadline` (a `performance.now()` instant) passes first. */
@@ -113,13 +116,14 @@ export class DatabaseProbe {
     try {
       pinged = await within(deadline, this.ping(timeoutMs));
     } catch (error) {
-      await this.drop();
+      void this.drop();
       const failure = this.closed ? { cause: 'shutting down' } : describeConnectionFailure(error, timeoutMs);
       return { up: false, responseTimeMs: elapsed(), failure };
     }
     if (pinged === TIMED_OUT) {
+      const cause = timeoutCause(timeoutMs, this.session?.connected ? undefined : 'connecting');
       this.abort();
-      return { up: false, responseTimeMs: elapsed(), failure: { cause: timeoutCause(timeoutMs) } };
+      return { up: false, responseTimeMs: elapsed(), failure: { cause } };
     }
     const result: ProbeResult = { up: true, responseTimeMs: elapsed(), serverVersion: pinged.version };
     if (!this.migrations) return result;
@@ -151,7 +155,12 @@ export class DatabaseProbe {
       // Without these listeners a connection dropped by the server would crash the process.
       client.on('error', () => this.forget(client));
       client.on('end', () => this.forget(client));
-      this.session = { client, ready: client.connect() };
+      const session: Session = {
+        client,
+        ready: client.connect().then(() => (session.connected = true)),
+        connected: false,
+      };
+      this.session = session;
     }
     const { client, ready } = this.session;
     await ready;
@@ -162,18 +171,27 @@ export class DatabaseProbe {
     if (this.session?.client === client) this.session = undefined;
   }
 
-  /** Closes the connection after a failure; the next check opens a new one. */
+  /** Closes the connection (the next check opens a new one); bounded, never rejects. */
   private async drop(): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    await session?.client.end().catch(() => undefined);
+    if (!session) return;
+    const ended = await within(
+      performance.now() + END_TIMEOUT_MS,
+      session.client.end().catch(() => undefined),
+    );
+    if (ended === TIMED_OUT) session.client.connection.stream.destroy();
   }
 
-  /** Cancels the running statement on the server, then closes the connection. */
+  /**
+   * After a timeout: cancels the running statement on the server and closes the socket at once.
+   * A polite `end()` would half-close and wait for a server that is not answering.
+   */
   private abort(): void {
     const session = this.session;
     this.session = undefined;
     if (!session) return;
-    void sendCancelRequest(session.client).finally(() => session.client.end().catch(() => undefined));
+    void sendCancelRequest(session.client);
+    session.client.connection.stream.destroy();
   }
 }

@@ -37,13 +37,13 @@ export class DatabaseMetrics implements SqlObserver {
 
   constructor(registry: Registry, sources: DatabaseMetricsSources) {
     const registers = [registry];
-    const pool = (help: string, name: string, read: (pool: PoolStats) => number) =>
+    const pool = (name: string, help: string, read: (pool: PoolStats) => number) =>
       new Gauge({ name, help, registers, collect: gaugeFrom(() => read(sources.stats().pool)) });
-    pool('Open connections of the pool, busy or idle', 'db_pool_connections', (p) => p.total);
-    pool('Idle connections of the pool', 'db_pool_idle_connections', (p) => p.idle);
-    pool('Callers waiting for a pooled connection', 'db_pool_waiting_clients', (p) => p.waiting);
-    pool('Most connections the pool opens (DB_POOL_MAX)', 'db_pool_max_connections', (p) => p.max);
-    pool('1 while every connection is busy and callers wait', 'db_pool_saturated', (p) => Number(p.saturated));
+    pool('db_pool_connections', 'Open connections of the pool, busy or idle', (p) => p.total);
+    pool('db_pool_idle_connections', 'Idle connections of the pool', (p) => p.idle);
+    pool('db_pool_waiting_clients', 'Callers waiting for a pooled connection', (p) => p.waiting);
+    pool('db_pool_max_connections', 'Most connections the pool opens (DB_POOL_MAX)', (p) => p.max);
+    pool('db_pool_saturated', '1 while every connection is busy and callers wait', (p) => Number(p.saturated));
 
     this.queryDuration = new Histogram({
       name: 'db_query_duration_seconds',

@@ -70,7 +70,7 @@ export async function checkMigrations(
   for (const m of status.missing)
     finding(C.missing, `MISSING: applied migration ${m.name} (id ${m.id}) is not in the code`);
   if (!guard.allowsOutOfOrder) {
-    const newest = Math.max(...status.applied.map((m) => m.timestamp));
+    const newest = [...status.applied].sort((a, b) => b.timestamp - a.timestamp)[0]?.name;
     for (const m of status.outOfOrder) {
       finding(
         C.outOfOrder,

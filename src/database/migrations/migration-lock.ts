@@ -90,11 +90,9 @@ async function waitForLock(runner: QueryRunner, key: bigint, options: MigrationL
       throw MigrationGuardError.lockTimeout(waited, describeMigrationLockHolder(holder));
     }
     if (holder && waited - reported >= REPORT_EVERY_MS) {
+      const wait = reported < 0 ? `waiting up to ${options.timeoutMs} ms` : `still waiting after ${waited} ms`;
+      options.logger.warn(`${wait} for the migration lock (key ${key}), ${describeMigrationLockHolder(holder)}`);
       reported = waited;
-      options.logger.warn(
-        `waiting for the migration lock (key ${key}), ${describeMigrationLockHolder(holder)}; ` +
-          `${waited} of at most ${options.timeoutMs} ms so far`,
-      );
     }
     const pause = Math.min(POLL_MIN_MS + Math.random() * POLL_JITTER_MS, options.timeoutMs - waited);
     await new Promise((resolve) => setTimeout(resolve, Math.max(pause, 0)));
@@ -131,12 +129,10 @@ export async function withMigrationLock<T>(
   await runner.connect();
   try {
     await runner
-      .query(
-        `SELECT set_config('client_connection_check_interval', $1, false)
-          WHERE current_setting('server_version_num')::int >= 140000`,
-        [DEAD_CLIENT_CHECK_MS],
-      )
-      .catch(() => undefined); // unsupported platform: the lock still goes with the connection
+      .query(`SELECT set_config(name, $1, false) FROM pg_settings WHERE name = 'client_connection_check_interval'`, [
+        DEAD_CLIENT_CHECK_MS,
+      ])
+      .catch(() => undefined); // a platform without it: the lock still goes with the connection
     await waitForLock(runner, key, options);
     return await fn(runner);
   } finally {

@@ -48,7 +48,7 @@ export class MigrationGuard {
   run(options: MigrationRunOptions = {}): Promise<Migration[]> {
     return this.locked(async (runner, executor, status) => {
       const started = performance.now();
-      this.refuse(status, { pendingMatters: true });
+      this.refuse(status, 'run');
       await this.adopt(runner, status);
       if (status.pending.length === 0) {
         this.options.logger.log(`nothing to apply: ${status.applied.length} migration(s) applied, none pending`);
@@ -69,7 +69,7 @@ export class MigrationGuard {
   /** Reverts the newest applied migration, without a transaction if it opted out of one. */
   revert(options: MigrationRunOptions = {}): Promise<void> {
     return this.locked(async (runner, executor, status) => {
-      this.refuse(status, { pendingMatters: false });
+      this.refuse(status, 'revert');
       await this.adopt(runner, status);
       const last = status.applied.at(-1);
       if (!last) {
@@ -188,9 +188,10 @@ export class MigrationGuard {
     if (!this.dataSource.isInitialized) throw new CannotExecuteNotConnectedError();
   }
 
-  private refuse(status: MigrationStatus, { pendingMatters }: { pendingMatters: boolean }): void {
+  /** Throws before any DDL when the database and the code disagree in a way a run must not paper over. */
+  private refuse(status: MigrationStatus, action: 'run' | 'revert'): void {
     if (status.edited.length > 0) throw MigrationGuardError.edited(status.edited.map((m) => m.name));
-    if (!pendingMatters) return;
+    if (action === 'revert') return;
     const missing = status.missing.map((m) => m.name);
     if (missing.length > 0 && status.pending.length > 0) throw MigrationGuardError.missing(missing);
     if (missing.length > 0) {

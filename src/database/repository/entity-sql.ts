@@ -196,4 +196,3 @@ export function statementName(table: string, key: string): string {
   const operation = key.split('(')[0];
   return `${table.slice(0, 30)}:${operation.slice(0, 14)}#${hash}`;
 }
-

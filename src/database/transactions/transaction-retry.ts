@@ -9,7 +9,8 @@ const CONNECTION_LOST =
 /** @internal The SQLSTATE of an error or of any error in its cause chain (typed errors wrap pg's). */
 export function sqlStateOf(error: unknown): string | undefined {
   for (let e: any = error, depth = 0; e && depth < 5; e = e.cause ?? e.driverError, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    // Five characters, and not a Node error code such as EPIPE (no SQLSTATE class starts with E).
+    if (typeof e.code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(e.code)) return e.code;
   }
   return undefined;
 }
