@@ -22,11 +22,15 @@ export interface CliProcess {
   printed(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs `node [-r ts-node/register] <args>` in the repository with exactly `env` (plus PATH). */
-export function spawnNode(args: string[], env: NodeJS.ProcessEnv, options: { tsNode?: boolean } = {}): CliProcess {
+/** Runs `node [-r ts-node/register] <args>` in the repository (or `cwd`) with exactly `env` (plus PATH). */
+export function spawnNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { tsNode?: boolean; cwd?: string } = {},
+): CliProcess {
   const preload = options.tsNode === false ? [] : ['-r', 'ts-node/register'];
   const child = spawn(process.execPath, [...preload, ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
       NO_COLOR: '1',
