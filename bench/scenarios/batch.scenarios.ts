@@ -1,0 +1,108 @@
+import type { DataSource } from 'typeorm';
+import type { Contender, NewTask } from '../contenders/contender';
+import { median, once, Sample } from '../support/measure';
+import { statementsSent } from '../support/statements';
+import type { ScenarioResult } from '../report/results';
+
+const STATUSES: NewTask['status'][] = ['pending', 'in_progress', 'completed', 'failed', 'cancelled'];
+
+function bulkRows(n: number): NewTask[] {
+  return Array.from({ length: n }, (_, i) => ({
+    title: `bulk ${i}`,
+    description: 'bulk loaded',
+    status: STATUSES[i % 5],
+    priority: i % 11,
+    requirements: { cpu: i % 4 },
+  }));
+}
+
+/** Deletes what a bulk run inserted (untimed). */
+async function cleanUp(dataSource: DataSource, vacuum = false): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SET statement_timeout = 0');
+    await runner.query(`DELETE FROM tasks WHERE title LIKE 'bulk %'`);
+    await runner.query('TRUNCATE audit_logs');
+    if (vacuum) await runner.query('VACUUM tasks');
+    await runner.query('RESET statement_timeout');
+  } finally {
+    await runner.release();
+  }
+}
+
+/** @internal Median and statements per call of one contender's samples. */
+export function summarise(name: string, samples: Sample[], extra: Partial<ScenarioResult['results'][0]> = {}) {
+  const calls = samples.reduce((n, s) => n + s.calls, 0);
+  return {
+    contender: name,
+    median: median(samples.map((s) => (s.ops / s.ms) * 1000)),
+    samples: samples.map((s) => Math.round((s.ops / s.ms) * 1000)),
+    statementsPerCall: samples.reduce((n, s) => n + s.statements, 0) / calls,
+    ...extra,
+  };
+}
+
+/** Bulk insert of `n` rows per call, in interleaved rounds after a warm-up of a tenth of it. */
+export async function bulkInsert(
+  contenders: Contender[],
+  dataSource: DataSource,
+  n: number,
+  rounds: number,
+): Promise<ScenarioResult> {
+  // Fresh rows for every call: TypeORM writes generated ids back into the objects it is given.
+  const able = contenders.filter((c) => c.bulkInsert);
+  const samples = new Map<string, Sample[]>(able.map((c) => [c.name, []]));
+  for (const c of able) await c.bulkInsert!(bulkRows(n / 10));
+  await cleanUp(dataSource);
+  for (let round = 0; round < rounds; round++) {
+    for (const c of rotate(able, round)) {
+      const rows = bulkRows(n);
+      samples.get(c.name)!.push(await once(() => c.bulkInsert!(rows), n));
+      await cleanUp(dataSource);
+    }
+    await cleanUp(dataSource, true);
+  }
+  const results = able.map((c) => summarise(c.name, samples.get(c.name)!));
+  return {
+    key: 'bulk-insert',
+    label: `bulk insert of ${n.toLocaleString('en')} rows`,
+    unit: 'rows/s',
+    concurrency: 1,
+    results,
+  };
+}
+
+/** Streams every task through each contender that can, sampling RSS to find its peak growth. */
+export async function streamAll(contenders: Contender[], rounds: number): Promise<ScenarioResult> {
+  const able = contenders.filter((c) => c.stream && !c.writesOnly);
+  const samples = new Map<string, Sample[]>(able.map((c) => [c.name, []]));
+  const growth = new Map<string, number>(able.map((c) => [c.name, 0]));
+  let rows = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const c of rotate(able, round)) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      const started = performance.now();
+      const before = statementsSent();
+      rows = await c.stream!();
+      const ms = performance.now() - started;
+      clearInterval(sampler);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      const statements = statementsSent() - before;
+      samples.get(c.name)!.push({ ops: rows, ms, statements, calls: 1 });
+      growth.set(c.name, Math.max(growth.get(c.name)!, (peak - baseline) / 2 ** 20));
+    }
+  }
+  const results = able.map((c) =>
+    summarise(c.name, samples.get(c.name)!, { peakRssGrowthMb: Math.round(growth.get(c.name)!) }),
+  );
+  return { key: 'stream', label: `stream ${rows.toLocaleString('en')} rows`, unit: 'rows/s', concurrency: 1, results };
+}
+
+/** The contenders in another order each round, so none always runs first or last. */
+export function rotate<T>(items: T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}

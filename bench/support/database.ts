@@ -1,0 +1,84 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { appDataSourceOptions } from '../../src/app.data-source';
+import { EmbeddedPostgresLauncher } from '../../src/database';
+
+/** The PostgreSQL the run uses, and how to stop it. */
+export interface BenchDatabase {
+  url: string;
+  /** `embedded` or `BENCH_DATABASE_URL`. */
+  source: string;
+  stop(): Promise<void>;
+}
+
+/** `BENCH_DATABASE_URL` when set, else an embedded server in a temporary directory (fsync off). */
+export async function startDatabase(): Promise<BenchDatabase> {
+  const external = process.env.BENCH_DATABASE_URL;
+  if (external) return { url: external, source: 'BENCH_DATABASE_URL', stop: async () => undefined };
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
+  await chmod(dataDir, 0o755); // the server runs as the 'postgres' user when we are root
+  const server = await EmbeddedPostgresLauncher.start({
+    dataDir: join(dataDir, 'data'),
+    port: 0,
+    database: 'bench',
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '512MB' },
+  });
+  return {
+    url: server.url,
+    source: 'embedded (fsync off)',
+    stop: async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Environment the app's option builders read for this run. */
+export function benchEnv(url: string): NodeJS.ProcessEnv {
+  return { DATABASE_URL: url, DB_POOL_MAX: '10', DB_SLOW_QUERY_MS: '0', NODE_ENV: 'test' };
+}
+
+/** Migrated DataSource with the app's options: also the plain-TypeORM contender's. */
+export async function migratedDataSource(url: string): Promise<DataSource> {
+  const dataSource = await new DataSource(appDataSourceOptions(benchEnv(url))).initialize();
+  await dataSource.runMigrations();
+  return dataSource;
+}
+
+/** Empties the tables and loads `tasks` rows with `generate_series`, one second apart, 5 statuses. */
+export async function loadDataset(dataSource: DataSource, tasks: number): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    // The module's 30 s statement_timeout is for requests, not for loading a million rows.
+    await runner.query('SET statement_timeout = 0');
+    await runner.query('TRUNCATE tasks, task_executions, audit_logs');
+    await runner.query(
+      `INSERT INTO tasks (title, description, status, priority, requirements, created_at, updated_at)
+       SELECT 'task ' || i, 'generated', (ARRAY['pending','in_progress','completed','failed','cancelled'])[1 + i % 5]::task_status,
+              i % 11, '{}'::jsonb, now() - i * interval '1 second', now() - i * interval '1 second'
+         FROM generate_series(1, $1::int) AS i`,
+      [tasks],
+    );
+    await runner.query('VACUUM ANALYZE tasks');
+    await runner.query('RESET statement_timeout');
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Ids of the oldest tasks first (deep pages never reach them), `count` of them. */
+export async function taskIds(dataSource: DataSource, count: number): Promise<string[]> {
+  const rows: Array<{ id: string }> = await dataSource.query(
+    'SELECT id FROM tasks ORDER BY created_at ASC, id ASC LIMIT $1',
+    [count],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Server version, e.g. `18.1`. */
+export async function serverVersion(dataSource: DataSource): Promise<string> {
+  const [row] = await dataSource.query('SHOW server_version');
+  return String(row.server_version);
+}
