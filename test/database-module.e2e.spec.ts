@@ -135,7 +135,7 @@ describe('DatabaseModule registration', () => {
       const admin = new Client({ connectionString: db.url });
       await admin.connect();
       const killed = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'idle-victim'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'idle-victim' AND datname = current_database()`,
       );
       await admin.end();
       expect(killed.rowCount).toBeGreaterThan(0);

@@ -43,7 +43,8 @@ describe('GET /health (real app over HTTP)', () => {
     it('pings on a connection of its own, named after the application', async () => {
       await getHealth(t.baseUrl);
       const rows = await t.dataSource.query(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        // pg_stat_activity spans the cluster: other test files' apps run health sessions of the same name.
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()',
         [HEALTH_APP],
       );
       expect(rows[0].n).toBe(1);
@@ -80,13 +81,16 @@ describe('GET /health (real app over HTTP)', () => {
           message: 'unknown: timeout after 300 ms (the server did not answer)',
         });
         // With the lock still held, no health statement is left running on the server.
+        // The health sessions still running a statement, described for the failure message.
         const stillRunning = () =>
           locker
-            .query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, [
-              HEALTH_APP,
-            ])
-            .then((r) => r.rows[0].n as number);
-        await pollUntil(stillRunning, (n) => n === 0);
+            .query(
+              `SELECT pid, query, wait_event_type, wait_event, backend_start, query_start, now() AS now FROM pg_stat_activity
+                WHERE application_name = $1 AND state = 'active' AND datname = current_database()`,
+              [HEALTH_APP],
+            )
+            .then((r) => r.rows);
+        await pollUntil(stillRunning, (rows) => rows.length === 0);
         await locker.query('ROLLBACK');
         const after = await getHealth(slow.baseUrl);
         expect(after.status).toBe(200);

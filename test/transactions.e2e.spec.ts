@@ -204,7 +204,7 @@ describe('transactions', () => {
     const error = await tx.transaction(() => tx.query('SELECT pg_sleep(10)'), { timeoutMs: 200 }).catch((e) => e);
     expect(error).toBeInstanceOf(QueryTimeoutError);
     const sleeping = await dataSource.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(10)%'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(10)%'`,
     );
     expect(sleeping[0].n).toBe(0);
   });

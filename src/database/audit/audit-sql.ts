@@ -18,22 +18,18 @@ export function rowJson(alias: string, spec: AuditSpec): string {
   return masks.length ? `(to_jsonb(${alias}) || jsonb_build_object(${masks.join(', ')}))` : `to_jsonb(${alias})`;
 }
 
-/** @internal `jsonb_build_object('p', alias."p", …)` over `properties` (real values, for comparing). */
-export function fieldsJson(alias: string, properties: string[]): string {
-  return `jsonb_build_object(${properties.map((p) => `'${p.replace(/'/g, "''")}', ${alias}.${quote(p)}`).join(', ')})`;
-}
-
 /**
- * @internal The fields of `fromJson` whose value differs in `toJson` (the changed fields only),
- * compared on the real values; a redacted field that changed appears, with `[redacted]` as value.
+ * @internal The fields among `properties` whose value differs between rows `from` and `to` (the
+ * changed fields only), as `from` has them: one `CASE` per field, no set-returning functions. A
+ * redacted field that changed appears, with `[redacted]` as its value.
  */
-export function changedJson(fromJson: string, toJson: string, spec: AuditSpec): string {
-  const redacted = [...spec.redacted].map((p) => `'${p.replace(/'/g, "''")}'`);
-  const value = redacted.length
-    ? `CASE WHEN a.key IN (${redacted.join(', ')}) THEN to_jsonb('${REDACTED_VALUE}'::text) ELSE a.value END`
-    : 'a.value';
-  return `(SELECT coalesce(jsonb_object_agg(a.key, ${value}), '{}'::jsonb) FROM jsonb_each(${fromJson}) a
-    JOIN jsonb_each(${toJson}) b ON b.key = a.key WHERE a.value IS DISTINCT FROM b.value)`;
+export function changedJson(from: string, to: string, properties: string[], spec: AuditSpec): string {
+  const parts = properties.map((p) => {
+    const column = quote(p);
+    const value = spec.redacted.has(p) ? `'${REDACTED_VALUE}'::text` : `${from}.${column}`;
+    return `CASE WHEN ${from}.${column} IS DISTINCT FROM ${to}.${column} THEN jsonb_build_object('${p.replace(/'/g, "''")}', ${value}) ELSE '{}'::jsonb END`;
+  });
+  return parts.length ? `(${parts.join(' || ')})` : `'{}'::jsonb`;
 }
 
 /**

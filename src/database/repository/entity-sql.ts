@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityMetadata } from 'typeorm';
-import { AuditSpec, auditCte, changedJson, fieldsJson, rowJson } from '../audit/audit-sql';
+import { AuditSpec, auditCte, changedJson, rowJson } from '../audit/audit-sql';
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo, quote } from './entity-columns';
 import { restoreSql, softCascades, softDeleteSql } from './soft-delete-sql';
@@ -137,10 +137,12 @@ export class EntitySql {
       const qualified = this.selectList.replace(/(^|, )"/g, '$1u."');
       const update = `UPDATE ${this.table} AS u SET ${[...sets, ...this.bumps('u')].join(', ')}
         FROM old WHERE u.${this.id} = old.${this.idProperty} RETURNING ${qualified}`;
-      const [before, after] = [fieldsJson('old', properties), fieldsJson('w', properties)];
       const p = properties.length + 2 + (checkVersion ? 1 : 0);
       const source = `w JOIN old ON old.${this.idProperty} = w.${this.idProperty}`;
-      const changes = [changedJson(before, after, this.audit), changedJson(after, before, this.audit)] as const;
+      const changes = [
+        changedJson('old', 'w', properties, this.audit),
+        changedJson('w', 'old', properties, this.audit),
+      ] as const;
       const audit = auditCte(this.audit, 'audit', p, `$${p}`, `'update'`, source, `w.${this.idProperty}`, ...changes);
       const columns = this.properties.map((c) => `w.${quote(c)}`).join(', ');
       return `WITH ${old}w AS (${update})${audit} SELECT ${columns} FROM w`;
