@@ -20,8 +20,8 @@ import {
 } from './database.constants';
 import { DatabaseConfigError } from './errors/database-config.error';
 import { DatabaseLogger } from './logging/database.logger';
-import { buildMigrationGuardOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
-import { buildDatabaseHealthOptions, DatabaseHealthOptions } from './health/database-health.options';
+import { MigrationGuardOptions, migrationGuardOptionsFrom } from './migrations/migration-guard.options';
+import { DatabaseHealthOptions, databaseHealthOptionsFrom } from './health/database-health.options';
 
 /** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them. */
 export type PostgresOptions = PostgresDataSourceOptions;
@@ -116,7 +116,11 @@ function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): f
  * new DataSource({ ...buildDataSourceOptions(process.env), entities: [User], migrations: [...] })
  */
 export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): PostgresOptions {
-  const vars = validateDatabaseEnvironment(env, { requireTarget: true });
+  return dataSourceOptionsFrom(validateDatabaseEnvironment(env, { requireTarget: true }));
+}
+
+/** The data-source options from variables validated already (a target among them). */
+function dataSourceOptionsFrom(vars: DatabaseEnvironment): PostgresOptions {
   const target = connectionTarget(vars);
   const slowQueryMs = vars.DB_SLOW_QUERY_MS ?? DEFAULT_SLOW_QUERY_MS;
   const logQueries = vars.DB_LOG_QUERIES ?? false;
@@ -160,12 +164,13 @@ export function buildDataSourceOptions(env: NodeJS.ProcessEnv = process.env): Po
  * module's own (`DB_PREPARED_STATEMENTS`, `PAGINATION_CURSOR_SECRET`).
  */
 export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
+  // Validated once: every part below reads the same typed variables.
   const vars = validateDatabaseEnvironment(env, { requireTarget: true });
   return {
-    ...buildDataSourceOptions(env),
+    ...dataSourceOptionsFrom(vars),
     preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
     cursorSecret: vars.PAGINATION_CURSOR_SECRET,
-    migrationGuard: buildMigrationGuardOptions(env),
-    health: buildDatabaseHealthOptions(env),
+    migrationGuard: migrationGuardOptionsFrom(vars),
+    health: databaseHealthOptionsFrom(vars),
   };
 }

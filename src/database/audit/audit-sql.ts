@@ -1,4 +1,4 @@
-import { quote } from '../repository/entity-columns';
+import { quoteIdentifier } from '../sql/quote-identifier';
 import { REDACTED_VALUE } from './audit.decorators';
 
 /** @internal What the audit SQL needs to know of one audited entity. */
@@ -25,7 +25,7 @@ export function rowJson(alias: string, spec: AuditSpec): string {
  */
 export function changedJson(from: string, to: string, properties: string[], spec: AuditSpec): string {
   const parts = properties.map((p) => {
-    const column = quote(p);
+    const column = quoteIdentifier(p);
     const value = spec.redacted.has(p) ? `'${REDACTED_VALUE}'::text` : `${from}.${column}`;
     return `CASE WHEN ${from}.${column} IS DISTINCT FROM ${to}.${column} THEN jsonb_build_object('${p.replace(/'/g, "''")}', ${value}) ELSE '{}'::jsonb END`;
   });

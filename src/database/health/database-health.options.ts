@@ -1,4 +1,4 @@
-import { validateDatabaseEnvironment } from '../config/database.environment';
+import { DatabaseEnvironment, validateDatabaseEnvironment } from '../config/database.environment';
 import { DEFAULT_HEALTH_PING_TIMEOUT_MS, DEFAULT_HEALTH_SHUTDOWN_DELAY_MS } from '../database.constants';
 
 /** Settings of the health checks (`HEALTH_*` variables). */
@@ -31,7 +31,11 @@ export function resolveDatabaseHealthOptions(options: DatabaseHealthOptions = {}
  * DatabaseModule.forRoot({ ...buildDataSourceOptions(env), health: buildDatabaseHealthOptions(env) })
  */
 export function buildDatabaseHealthOptions(env: NodeJS.ProcessEnv = process.env): DatabaseHealthOptions {
-  const vars = validateDatabaseEnvironment(env);
+  return databaseHealthOptionsFrom(validateDatabaseEnvironment(env));
+}
+
+/** @internal The health settings from variables validated already. */
+export function databaseHealthOptionsFrom(vars: DatabaseEnvironment): DatabaseHealthOptions {
   return {
     pingTimeoutMs: vars.HEALTH_PING_TIMEOUT_MS,
     failOnPendingMigrations: vars.HEALTH_FAIL_ON_PENDING_MIGRATIONS,

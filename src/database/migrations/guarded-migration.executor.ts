@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { DataSource, Migration, MigrationExecutor, MigrationInterface, QueryRunner } from 'typeorm';
 import { migrationChecksum } from './migration-checksums';
-import { MigrationGuardError, sqlStateOf } from './migration-guard.error';
+import { sqlStateOf } from '../errors/sql-state';
+import { MigrationGuardError } from './migration-guard.error';
 import type { ResolvedMigrationGuardOptions } from './migration-guard.options';
 import type { MigrationHistory } from './migration-history';
 import type { CodeMigration } from './migration-status';

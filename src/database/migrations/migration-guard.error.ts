@@ -1,14 +1,9 @@
 import { inspect, InspectOptions } from 'node:util';
+import { sqlStateOf } from '../errors/sql-state';
 import { nameList } from './migration-status';
 
 /** Why the migration guard stopped a run. */
 export type MigrationGuardReason = 'edited' | 'missing' | 'out-of-order' | 'lock-timeout' | 'failed' | 'not-applied';
-
-/** The SQLSTATE of a driver error, when it has one. */
-export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /**
  * A migration run, revert or repair that the guard refused or that failed. `reason` says which

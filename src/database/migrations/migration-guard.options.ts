@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LoggerService } from '@nestjs/common';
 import type { DataSourceOptions } from 'typeorm';
-import { validateDatabaseEnvironment } from '../config/database.environment';
+import { DatabaseEnvironment, validateDatabaseEnvironment } from '../config/database.environment';
 import {
   DEFAULT_MIGRATIONS_LOCK_TIMEOUT_MS,
   DEFAULT_MIGRATIONS_STATEMENT_TIMEOUT_MS,
@@ -51,7 +51,11 @@ export function resolveMigrationGuardOptions(options: MigrationGuardOptions = {}
  * new GuardedDataSource({ ...buildDataSourceOptions(env), migrationGuard: buildMigrationGuardOptions(env) })
  */
 export function buildMigrationGuardOptions(env: NodeJS.ProcessEnv = process.env): MigrationGuardOptions {
-  const vars = validateDatabaseEnvironment(env);
+  return migrationGuardOptionsFrom(validateDatabaseEnvironment(env));
+}
+
+/** @internal The guard's settings from variables validated already. */
+export function migrationGuardOptionsFrom(vars: DatabaseEnvironment): MigrationGuardOptions {
   return {
     lockTimeoutMs: vars.DB_MIGRATIONS_LOCK_TIMEOUT_MS,
     tableLockTimeoutMs: vars.DB_MIGRATIONS_TABLE_LOCK_TIMEOUT_MS,

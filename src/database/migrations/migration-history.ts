@@ -1,11 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { MIGRATION_CHECKSUMS_TABLE_SUFFIX, MIGRATIONS_TABLE_NAME } from '../database.constants';
+import { quoteIdentifier } from '../sql/quote-identifier';
 import type { AppliedMigration } from './migration-status';
-
-/** @internal A PostgreSQL identifier, quoted. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /**
  * @internal TypeORM's migrations table and the guard's checksums table next to it

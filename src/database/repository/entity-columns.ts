@@ -1,5 +1,6 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { quoteIdentifier } from '../sql/quote-identifier';
 
 /** How a column's values are parsed from query text and compared. */
 export type ValueKind = 'uuid' | 'integer' | 'number' | 'time' | 'enum' | 'text' | 'boolean' | 'json';
@@ -20,9 +21,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^-?\d{1,15}$/;
 const NUMBER = /^-?\d+(\.\d+)?$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
-
-/** @internal Double-quotes an identifier taken from entity metadata. */
-export const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /** @internal Whether `value` is a uuid in canonical text form. */
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
@@ -45,7 +43,7 @@ export function entityColumns(metadata: EntityMetadata): Map<string, ColumnInfo>
   for (const column of metadata.columns) {
     columns.set(column.propertyName, {
       property: column.propertyName,
-      sql: quote(column.databaseName),
+      sql: quoteIdentifier(column.databaseName),
       kind: kindOf(column),
       nullable: column.isNullable,
       enumValues: column.enum?.map(String),
@@ -104,6 +102,6 @@ export function describeKind(column: ColumnInfo): string {
 /** @internal The SQL array type of a column, for `unnest($n::type[])` in multi-row inserts. */
 export function arrayType(dataSource: DataSource, column: ColumnInfo): string {
   const c = column.metadata;
-  if (column.kind === 'enum') return `${c.enumName ? quote(c.enumName) : 'text'}[]`;
+  if (column.kind === 'enum') return `${c.enumName ? quoteIdentifier(c.enumName) : 'text'}[]`;
   return `${dataSource.driver.normalizeType(c)}[]`;
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityMetadata } from 'typeorm';
 import { AuditSpec, auditCte, changedJson, rowJson } from '../audit/audit-sql';
 import type { Statement } from '../sql/sql-executor';
-import { ColumnInfo, quote } from './entity-columns';
+import { quoteIdentifier } from '../sql/quote-identifier';
+import { ColumnInfo } from './entity-columns';
 import { restoreSql, softCascades, softDeleteSql } from './soft-delete-sql';
 
 /**
@@ -35,15 +36,15 @@ export class EntitySql {
     readonly audit?: AuditSpec,
   ) {
     const name = metadata.tableName;
-    const sqlOf = (c?: { databaseName: string }) => (c ? quote(c.databaseName) : undefined);
-    this.table = quote(metadata.tablePath);
+    const sqlOf = (c?: { databaseName: string }) => (c ? quoteIdentifier(c.databaseName) : undefined);
+    this.table = quoteIdentifier(metadata.tablePath);
     this.id = sqlOf(metadata.primaryColumns[0])!;
-    this.idProperty = quote(metadata.primaryColumns[0].propertyName);
+    this.idProperty = quoteIdentifier(metadata.primaryColumns[0].propertyName);
     this.deletedAt = sqlOf(metadata.deleteDateColumn);
     this.version = sqlOf(metadata.versionColumn);
     this.updatedAt = sqlOf(metadata.updateDateColumn);
     this.properties = [...columns.values()].map((c) => c.property);
-    this.selectList = [...columns.values()].map((c) => `${c.sql} AS ${quote(c.property)}`).join(', ');
+    this.selectList = [...columns.values()].map((c) => `${c.sql} AS ${quoteIdentifier(c.property)}`).join(', ');
     const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
     const select = `SELECT ${this.selectList} FROM ${this.table} WHERE ${this.id} = $1`;
     this.findById = { name: `${name}:findById`, text: select + live };
@@ -94,7 +95,7 @@ export class EntitySql {
     if (!this.audit) return write;
     const p = params + 1;
     const audit = auditCte(this.audit, 'audit', p, `$${p}`, action, 'w', `w.${this.idProperty}`, oldJson, newJson);
-    const columns = this.properties.map((c) => quote(c)).join(', ');
+    const columns = this.properties.map((c) => quoteIdentifier(c)).join(', ');
     return `WITH ${before}w AS (${write})${audit} SELECT ${columns} FROM w`;
   }
 
@@ -144,7 +145,7 @@ export class EntitySql {
         changedJson('w', 'old', properties, this.audit),
       ] as const;
       const audit = auditCte(this.audit, 'audit', p, `$${p}`, `'update'`, source, `w.${this.idProperty}`, ...changes);
-      const columns = this.properties.map((c) => `w.${quote(c)}`).join(', ');
+      const columns = this.properties.map((c) => `w.${quoteIdentifier(c)}`).join(', ');
       return `WITH ${old}w AS (${update})${audit} SELECT ${columns} FROM w`;
     });
   }

@@ -14,7 +14,8 @@ import { OptimisticLockError } from '../errors/optimistic-lock.error';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentActor, currentRequestId } from '../audit/audit-context';
 import { isAudited, redactedFields } from '../audit/audit.decorators';
-import { arrayType, ColumnInfo, entityColumns, isUuid, quote } from './entity-columns';
+import { quoteIdentifier } from '../sql/quote-identifier';
+import { arrayType, ColumnInfo, entityColumns, isUuid } from './entity-columns';
 import { EntityInput } from './entity-input';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery, SortDirection } from './list-query';
@@ -70,7 +71,9 @@ export class RepositoryService<T extends ObjectLiteral> {
       [...this.columns.values()].map((c) => [c.property, arrayType(dataSource, c)] as [string, string]),
     );
     const audited = context.auditTable && isAudited(entity) && this.metadata.tableName !== context.auditTable;
-    const audit = audited ? { table: quote(context.auditTable!), redacted: redactedFields(entity) } : undefined;
+    const audit = audited
+      ? { table: quoteIdentifier(context.auditTable!), redacted: redactedFields(entity) }
+      : undefined;
     this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit);
     this.input = new EntityInput(this.metadata, this.columns);
     this.prototype = entity.prototype;

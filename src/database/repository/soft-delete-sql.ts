@@ -1,6 +1,6 @@
 import type { EntityMetadata } from 'typeorm';
 import { AuditSpec, auditCte, literal } from '../audit/audit-sql';
-import { quote } from './entity-columns';
+import { quoteIdentifier } from '../sql/quote-identifier';
 
 /** @internal A child table whose rows are soft-deleted and restored with their parent. */
 export interface SoftCascade {
@@ -20,16 +20,18 @@ export function softCascades(metadata: EntityMetadata): SoftCascade[] {
       const child = r.inverseEntityMetadata;
       const bumps = [
         ...(child.versionColumn
-          ? [`${quote(child.versionColumn.databaseName)} = ch.${quote(child.versionColumn.databaseName)} + 1`]
+          ? [
+              `${quoteIdentifier(child.versionColumn.databaseName)} = ch.${quoteIdentifier(child.versionColumn.databaseName)} + 1`,
+            ]
           : []),
-        ...(child.updateDateColumn ? [`${quote(child.updateDateColumn.databaseName)} = now()`] : []),
+        ...(child.updateDateColumn ? [`${quoteIdentifier(child.updateDateColumn.databaseName)} = now()`] : []),
       ];
       return {
         entity: child.name,
-        table: quote(child.tablePath),
-        foreignKey: quote(r.inverseRelation!.joinColumns[0].databaseName),
-        id: quote(child.primaryColumns[0].databaseName),
-        deletedAt: quote(child.deleteDateColumn!.databaseName),
+        table: quoteIdentifier(child.tablePath),
+        foreignKey: quoteIdentifier(r.inverseRelation!.joinColumns[0].databaseName),
+        id: quoteIdentifier(child.primaryColumns[0].databaseName),
+        deletedAt: quoteIdentifier(child.deleteDateColumn!.databaseName),
         bumps: bumps.map((b) => `, ${b}`).join(''),
       };
     });

@@ -7,7 +7,8 @@ import {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transaction.errors';
-import { isConnectionLoss, isRetryable, retryDelay, sqlStateOf } from './transaction-retry';
+import { sqlStateOf } from '../errors/sql-state';
+import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
 
 /** Counters of one DataSource's transactions. */

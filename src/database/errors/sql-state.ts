@@ -1,0 +1,11 @@
+/**
+ * @internal The SQLSTATE of an error, or of the first error in its cause chain that has one
+ * (typed errors and TypeORM's QueryFailedError wrap pg's). Node's own codes such as EPIPE are not
+ * SQLSTATEs: no SQLSTATE class starts with E.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let e: any = error, depth = 0; e && depth < 5; e = e.cause ?? e.driverError, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
