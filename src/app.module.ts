@@ -5,6 +5,7 @@ import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { HTTP_PROVIDERS } from './http/http.providers';
 import { RequestContextMiddleware } from './http/request-context.middleware';
+import { ShutdownModule } from './shutdown/shutdown.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
@@ -21,6 +22,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         DatabaseModule.forRootAsync({ useFactory: () => appDatabaseModuleOptions(env) }),
+        ShutdownModule,
         HealthModule,
         UsersModule,
         TasksModule,

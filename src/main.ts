@@ -57,7 +57,9 @@ async function bootstrap(): Promise<void> {
   const embedded = wantsEmbedded(env) ? await startEmbedded(env) : undefined;
   appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
   const app = await NestFactory.create(AppModule.register(env), { abortOnError: false, logger: logLevels(env) });
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: readiness 503, drain, close the pool, exit 0. With the embedded server, its
+  // library's exit hook ends the process once the server has stopped after the app.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: !embedded });
   setupOpenApi(app);
   let closing: Promise<void> | undefined;
   embedded?.onBeforeStop(() => (closing ??= app.close()));

@@ -20,10 +20,14 @@ export const DEFAULT_PORT = 5432;
 export const DEFAULT_DATABASE_NAME = 'postgres';
 /** Default `DB_USER` when only `DB_HOST` is given. */
 export const DEFAULT_USER = 'postgres';
-/** Default number of extra attempts to connect at startup for transient failures. */
+/** Default `DB_CONNECT_RETRY_ATTEMPTS`: extra attempts to connect at startup when the database is required. */
 export const DEFAULT_CONNECT_RETRY_ATTEMPTS = 3;
-/** Default delay between startup connection attempts. */
+/** Default `DB_CONNECT_RETRY_DELAY_MS`: the first delay between connection attempts (it doubles after each failure). */
 export const DEFAULT_CONNECT_RETRY_DELAY_MS = 1_000;
+/** Default `DB_CONNECT_RETRY_MAX_DELAY_MS`: the longest delay between background connection attempts. */
+export const DEFAULT_CONNECT_RETRY_MAX_DELAY_MS = 30_000;
+/** Default `SHUTDOWN_GRACE_MS`: how long in-flight requests and transactions may take to finish at shutdown. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Name of TypeORM's migrations table. */
 export const MIGRATIONS_TABLE_NAME = 'migrations';
 /** Suffix of the companion table holding each applied migration's checksum (`migrations_checksums`). */

@@ -5,17 +5,14 @@ import type { DataSource } from 'typeorm';
 import { RepositoryContext } from './repository/repository.context';
 import { RepositoryService } from './repository/repository.service';
 import { getRepositoryServiceToken, REPOSITORY_CONTEXT } from './repository/repository.tokens';
-import {
-  DATABASE_MODULE_OPTIONS,
-  DEFAULT_CONNECT_RETRY_ATTEMPTS,
-  DEFAULT_CONNECT_RETRY_DELAY_MS,
-} from './database.constants';
+import { DATABASE_MODULE_OPTIONS } from './database.constants';
 import { DatabaseModuleOptions } from './database.options';
 import { GuardedDataSource } from './migrations/guarded.data-source';
 import { DatabaseService } from './database.service';
 import { installAmbientManager } from './transactions/ambient-manager';
 import { TransactionManager } from './transactions/transaction.manager';
-import { MigrationGuardError } from './migrations/migration-guard.error';
+import { ConnectPolicy, resolveConnectPolicy } from './startup/connect-policy';
+import { DatabaseConnection, databaseConnectionOf } from './startup/database-connection';
 
 /** Implemented by a class given to `forRootAsync({ useClass | useExisting })`. */
 export interface DatabaseOptionsFactory {
@@ -30,27 +27,23 @@ export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'import
   useExisting?: Type<DatabaseOptionsFactory>;
 }
 
-// SQLSTATEs that no retry will fix: bad password, unknown database or role, bad configuration.
-const PERMANENT_SQLSTATES = new Set(['28P01', '28000', '3D000', '42704', '0A000']);
-
-/** @internal Maps the module's options onto `@nestjs/typeorm`'s, with a retry policy that fails fast. */
-export function toTypeOrmModuleOptions(options: DatabaseModuleOptions): TypeOrmModuleOptions {
+/** @internal Maps the module's options onto `@nestjs/typeorm`'s; connecting is the module's own (see {@link DatabaseConnection}). */
+export function toTypeOrmModuleOptions(
+  options: DatabaseModuleOptions,
+): TypeOrmModuleOptions & { connectPolicy: ConnectPolicy } {
   const {
     connectRetryAttempts: _attempts,
     connectRetryDelayMs: _delay,
+    connectRetryMaxDelayMs: _maxDelay,
+    requireAtStartup: _require,
     preparedStatements: _prepared,
     cursorSecret: _secret,
     audit: _audit,
     health: _health,
     ...dataSource
   } = options;
-  return {
-    ...dataSource,
-    retryAttempts: options.connectRetryAttempts ?? DEFAULT_CONNECT_RETRY_ATTEMPTS,
-    retryDelay: options.connectRetryDelayMs ?? DEFAULT_CONNECT_RETRY_DELAY_MS,
-    toRetry: (error: unknown) =>
-      !PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '') && !(error instanceof MigrationGuardError),
-  };
+  // The DataSource factory connects, retries and, when allowed, starts degraded; Nest's retry is not used.
+  return { ...dataSource, manualInitialization: true, retryAttempts: 0, connectPolicy: resolveConnectPolicy(options) };
 }
 
 function asyncOptionsProviders(options: DatabaseModuleAsyncOptions): Provider[] {
@@ -85,7 +78,15 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
         useFactory: toTypeOrmModuleOptions,
         // Startup migrations (`migrationsRun`) go through the guard; `migrationGuard` rides along in the options.
         // The ambient manager makes injected repositories and DataSource.manager join open transactions.
-        dataSourceFactory: async (options) => installAmbientManager(new GuardedDataSource(options!)),
+        dataSourceFactory: async (options) => {
+          const { connectPolicy, ...dataSourceOptions } = options as DatabaseModuleOptions & {
+            connectPolicy: ConnectPolicy;
+          };
+          const dataSource = new GuardedDataSource(dataSourceOptions);
+          installAmbientManager(dataSource);
+          await DatabaseConnection.open(dataSource, connectPolicy);
+          return dataSource;
+        },
       }),
     ],
     providers: [
@@ -99,10 +100,22 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
             audit: options.audit,
           }),
       },
+      {
+        provide: DatabaseConnection,
+        inject: [getDataSourceToken()],
+        useFactory: (dataSource: DataSource) => databaseConnectionOf(dataSource),
+      },
       TransactionManager,
       DatabaseService,
     ],
-    exports: [TypeOrmModule, optionsModule, REPOSITORY_CONTEXT, TransactionManager, DatabaseService],
+    exports: [
+      TypeOrmModule,
+      optionsModule,
+      REPOSITORY_CONTEXT,
+      DatabaseConnection,
+      TransactionManager,
+      DatabaseService,
+    ],
   };
 }
 

@@ -31,10 +31,19 @@ export type PostgresOptions = PostgresDataSourceOptions;
  * Build them with {@link buildDataSourceOptions} so the app and the CLI agree.
  */
 export type DatabaseModuleOptions = PostgresOptions & {
-  /** Extra connection attempts at startup for transient failures. Default: `DEFAULT_CONNECT_RETRY_ATTEMPTS`. */
+  /**
+   * Fail startup when the database cannot be reached (`DB_REQUIRE_AT_STARTUP`); otherwise start
+   * degraded and keep connecting in the background. Default: true in production, false elsewhere.
+   */
+  requireAtStartup?: boolean;
+  /** Extra connection attempts before startup fails, when required (`DB_CONNECT_RETRY_ATTEMPTS`). Default: `DEFAULT_CONNECT_RETRY_ATTEMPTS`. */
   connectRetryAttempts?: number;
-  /** Delay between startup connection attempts. Default: `DEFAULT_CONNECT_RETRY_DELAY_MS`. */
+  /** First delay between connection attempts, doubling after each (`DB_CONNECT_RETRY_DELAY_MS`). Default: `DEFAULT_CONNECT_RETRY_DELAY_MS`. */
   connectRetryDelayMs?: number;
+  /** Longest delay between background attempts (`DB_CONNECT_RETRY_MAX_DELAY_MS`). Default: `DEFAULT_CONNECT_RETRY_MAX_DELAY_MS`. */
+  connectRetryMaxDelayMs?: number;
+  /** How long shutdown waits for open transactions before the pool closes (`SHUTDOWN_GRACE_MS`). Default: `DEFAULT_SHUTDOWN_GRACE_MS`. */
+  shutdownGraceMs?: number;
   /** RepositoryService runs its SQL as named prepared statements (`DB_PREPARED_STATEMENTS`). Default: true. */
   preparedStatements?: boolean;
   /** Key signing pagination cursors (`PAGINATION_CURSOR_SECRET`); random per process when absent. */
@@ -168,6 +177,11 @@ export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env)
   const vars = validateDatabaseEnvironment(env, { requireTarget: true });
   return {
     ...dataSourceOptionsFrom(vars),
+    requireAtStartup: vars.DB_REQUIRE_AT_STARTUP ?? vars.NODE_ENV === 'production',
+    connectRetryAttempts: vars.DB_CONNECT_RETRY_ATTEMPTS,
+    connectRetryDelayMs: vars.DB_CONNECT_RETRY_DELAY_MS,
+    connectRetryMaxDelayMs: vars.DB_CONNECT_RETRY_MAX_DELAY_MS,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
     cursorSecret: vars.PAGINATION_CURSOR_SECRET,
     migrationGuard: migrationGuardOptionsFrom(vars),

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { RepositoryContext } from './repository/repository.context';
 import { REPOSITORY_CONTEXT } from './repository/repository.tokens';
 import type { SqlObserver, SqlStats } from './sql/sql-executor';
+import { ConnectionState, databaseConnectionOf } from './startup/database-connection';
 import { TransactionManager, TransactionStats } from './transactions/transaction.manager';
 import type { TransactionOptions } from './transactions/transaction.options';
 
@@ -26,10 +27,13 @@ export interface DatabaseStats {
   /** Statements run through RepositoryService and `query`/`execute`, and their failures by SQLSTATE class. */
   queries: SqlStats;
   transactions: TransactionStats;
+  /** Connected, or still connecting in the background (degraded start) and why. */
+  connection: ConnectionState;
 }
 
-/** @internal The pool's gauges and whether it is saturated. */
-export function poolStats(pool: Pool): PoolStats {
+/** @internal The pool's gauges and whether it is saturated; all zero while no pool is open. */
+export function poolStats(pool: Pool | undefined, configuredMax = 0): PoolStats {
+  if (!pool) return { total: 0, idle: 0, waiting: 0, max: configuredMax, saturated: false };
   const { totalCount: total, idleCount: idle, waitingCount: waiting } = pool;
   const max = (pool as Pool & { options: { max: number } }).options.max;
   return { total, idle, waiting, max, saturated: waiting > 0 && idle === 0 && total >= max };
@@ -91,9 +95,13 @@ export class DatabaseService {
     const queries = this.context.executor.stats;
     const transactions = this.transactions.stats;
     return {
-      pool: poolStats(this.context.executor.pool),
+      pool: poolStats(this.context.executor.poolIfOpen, (this.dataSource.options as { poolSize?: number }).poolSize),
       queries: { ...queries, failedBySqlStateClass: { ...queries.failedBySqlStateClass } },
       transactions: { ...transactions, retriesBySqlState: { ...transactions.retriesBySqlState } },
+      connection: databaseConnectionOf(this.dataSource)?.state ?? {
+        phase: this.dataSource.isInitialized ? 'ready' : 'connecting',
+        attempts: 1,
+      },
     };
   }
 

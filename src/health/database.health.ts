@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import {
+  ConnectionState,
   DATABASE_MODULE_OPTIONS,
   DatabaseMetrics,
   DatabaseModuleOptions,
@@ -71,6 +72,8 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     options: PingCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     return this.measured(key, async () => {
+      const { connection } = this.database.getStats();
+      if (connection.phase !== 'ready') return this.notConnected(connection);
       const result = await this.probe.check(options.timeoutMs ?? this.options.pingTimeoutMs);
       const pool = this.database.getStats().pool;
       if (!result.up) {
@@ -122,6 +125,17 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.probe.close();
+  }
+
+  /** `down` while the module has not connected yet (degraded start) or has closed. */
+  private notConnected(connection: ConnectionState): Outcome {
+    const { phase, attempts, lastFailure, nextAttemptInMs } = connection;
+    const message =
+      phase === 'closed'
+        ? 'shutting down'
+        : `not connected yet: ${lastFailure?.cause ?? 'startup under way'}; retrying in the background`;
+    this.transition(`down: ${message}`, `database down: ${message}`);
+    return { status: 'down', details: { message, code: lastFailure?.code, attempts, nextAttemptInMs } };
   }
 
   /** Runs a check, turns what it found into Terminus' result, records its duration; never throws. */

@@ -1,4 +1,4 @@
-import { Module, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -47,7 +47,7 @@ import { MetricsController, processMetrics } from './metrics.controller';
   ],
   exports: [DatabaseHealthIndicator, Registry],
 })
-export class HealthModule implements OnModuleInit, OnModuleDestroy {
+export class HealthModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly db: DatabaseService,
     private readonly metrics: DatabaseMetrics,
@@ -58,7 +58,8 @@ export class HealthModule implements OnModuleInit, OnModuleDestroy {
     this.db.observeQueries(this.metrics);
   }
 
-  onModuleDestroy(): void {
+  /** After requests drained: statements of the drain still count. */
+  onApplicationShutdown(): void {
     this.db.observeQueries(undefined);
   }
 }

@@ -52,6 +52,21 @@ export class DatabaseEnvironment {
   @IntegerVar(1)
   DB_CONNECT_TIMEOUT_MS?: number;
 
+  @BooleanVar()
+  DB_REQUIRE_AT_STARTUP?: boolean;
+
+  @IntegerVar(0, 100)
+  DB_CONNECT_RETRY_ATTEMPTS?: number;
+
+  @IntegerVar(1, 600_000)
+  DB_CONNECT_RETRY_DELAY_MS?: number;
+
+  @IntegerVar(1, 600_000)
+  DB_CONNECT_RETRY_MAX_DELAY_MS?: number;
+
+  @IntegerVar(0, 600_000)
+  SHUTDOWN_GRACE_MS?: number;
+
   @IntegerVar(0)
   DB_STATEMENT_TIMEOUT_MS?: number;
 

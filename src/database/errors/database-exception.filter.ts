@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
 import { CheckViolationError } from './check-violation.error';
 import { DatabaseUnavailableError } from './database-unavailable.error';
 import { DatabaseError } from './database.error';
@@ -61,7 +60,8 @@ export function errorResponse(exception: unknown): ErrorBody {
     // body-parser's errors (malformed JSON, payload too large) carry their own 4xx status.
     return { statusCode: status, error: reason(status), message: (exception as Error).message ?? reason(status) };
   }
-  const error = exception instanceof QueryFailedError ? translateDatabaseError(exception) : exception;
+  // Driver errors reach here wrapped (QueryFailedError) or bare (a failed pool checkout under an injected TypeORM repository).
+  const error = translateDatabaseError(exception);
   if (error instanceof DatabaseError) {
     const status = STATUS.get(error.constructor) ?? HttpStatus.INTERNAL_SERVER_ERROR;
     const fields = error instanceof EntityValidationError ? error.errors : error.fields;
@@ -86,6 +86,8 @@ export class DatabaseExceptionFilter implements ExceptionFilter {
       const detail = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
       this.logger.error(`${body.statusCode} ${detail}`);
     }
+    // Unavailable is temporary: tell clients when to try again.
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', '1');
     response.status(body.statusCode).json(body);
   }
 }

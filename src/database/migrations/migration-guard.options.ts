@@ -26,6 +26,8 @@ export interface MigrationGuardOptions {
 export type GuardedDataSourceOptions = DataSourceOptions & {
   /** Settings of the migration guard; see {@link buildMigrationGuardOptions}. */
   migrationGuard?: MigrationGuardOptions;
+  /** How long `destroy()` waits for busy pool connections (statements, transactions) before closing. Default: `DEFAULT_SHUTDOWN_GRACE_MS`. */
+  shutdownGraceMs?: number;
 };
 
 /** @internal {@link MigrationGuardOptions} with every default applied. */

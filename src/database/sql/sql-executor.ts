@@ -1,3 +1,5 @@
+import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
+import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { DatabaseError } from 'pg';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
@@ -68,14 +70,27 @@ export class SqlExecutor {
   /** Receives each statement's duration and outcome; none by default. */
   observer: SqlObserver | undefined;
 
+  /** The module's connection supervisor; absent for a DataSource opened elsewhere. */
+  private readonly connection: DatabaseConnection | undefined;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: SqlExecutorOptions,
-  ) {}
+  ) {
+    this.connection = databaseConnectionOf(dataSource);
+  }
 
-  /** The DataSource's pg pool. */
+  /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
   get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+    this.connection?.assertReady();
+    const pool = this.poolIfOpen;
+    if (!pool) throw DatabaseUnavailableError.because('not connected');
+    return pool;
+  }
+
+  /** The DataSource's pg pool, or undefined before it connects and after it closes. */
+  get poolIfOpen(): Pool | undefined {
+    return (this.dataSource.driver as unknown as { master?: Pool }).master;
   }
 
   /** The connection of the transaction open in this async context, else the pool. */

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
@@ -7,6 +7,7 @@ import {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transaction.errors';
+import { databaseConnectionOf } from '../startup/database-connection';
 import { sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
@@ -25,7 +26,7 @@ export interface TransactionStats {
  * repository call, injected TypeORM repository and `DataSource.manager` use inside joins them.
  */
 @Injectable()
-export class TransactionManager implements OnModuleInit, OnModuleDestroy {
+export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
   private static active: TransactionManager | undefined;
   private readonly logger = new Logger('Transactions');
   readonly stats: TransactionStats = { committed: 0, rolledBack: 0, retries: 0, retriesBySqlState: {} };
@@ -43,7 +44,8 @@ export class TransactionManager implements OnModuleInit, OnModuleDestroy {
     TransactionManager.active = this;
   }
 
-  onModuleDestroy(): void {
+  /** After requests drained (Nest's `onModuleDestroy` runs before that, while requests still use `@Transactional()`). */
+  onApplicationShutdown(): void {
     if (TransactionManager.active === this) TransactionManager.active = undefined;
   }
 
@@ -106,6 +108,7 @@ export class TransactionManager implements OnModuleInit, OnModuleDestroy {
 
   private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
+    databaseConnectionOf(this.dataSource)?.assertReady(); // not connected yet: 503 at once, no retries
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(fn, options);

@@ -1,0 +1,176 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../database.constants';
+import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
+import { ConnectionFailure, describeConnectionFailure } from '../health/connection-failure';
+import { MigrationGuardError } from '../migrations/migration-guard.error';
+import type { GuardedDataSource } from '../migrations/guarded.data-source';
+import { ConnectPolicy, nextDelay } from './connect-policy';
+
+/** Where the DataSource is: still trying, serving, or shut down. */
+export type ConnectionPhase = 'connecting' | 'ready' | 'closed';
+
+/** The connection's state, for health checks and `DatabaseService.getStats()`. */
+export interface ConnectionState {
+  phase: ConnectionPhase;
+  /** Connection attempts so far (1 once the first one ran). */
+  attempts: number;
+  /** Why the last attempt failed, while still connecting. */
+  lastFailure?: ConnectionFailure;
+  /** When the next attempt starts, while waiting for it. */
+  nextAttemptInMs?: number;
+}
+
+// SQLSTATEs no retry fixes at startup: bad password, unknown database or role, unsupported feature.
+const PERMANENT_SQLSTATES = new Set(['28P01', '28000', '3D000', '42704', '0A000']);
+
+/** @internal A failure that waiting does not fix: configuration, credentials, migration guard refusals. */
+export function isPermanentStartupFailure(error: unknown): boolean {
+  return error instanceof MigrationGuardError || PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '');
+}
+
+const connections = new WeakMap<DataSource, DatabaseConnection>();
+
+/** @internal The connection supervisor of a DataSource the module opened, if any. */
+export function databaseConnectionOf(dataSource: DataSource): DatabaseConnection | undefined {
+  return connections.get(dataSource);
+}
+
+/**
+ * Opens the module's DataSource and, when the database cannot be reached at startup, keeps the
+ * application up in a degraded state: entity metadata are built without a server, every statement
+ * fails fast with {@link DatabaseUnavailableError} (HTTP 503), readiness says why, and connection
+ * attempts continue in the background with exponential backoff and jitter until the database
+ * answers and startup migrations (if enabled) have run. No restart is needed.
+ *
+ * With `requireAtStartup` (the default in production, `DB_REQUIRE_AT_STARTUP=true`) startup
+ * instead fails after `retryAttempts` extra attempts, as `@nestjs/typeorm` does.
+ */
+export class DatabaseConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger('DatabaseConnection');
+  private phase: ConnectionPhase = 'connecting';
+  private attempts = 0;
+  private lastFailure: ConnectionFailure | undefined;
+  private nextAttemptAt: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private attempt: Promise<void> | undefined;
+
+  private constructor(
+    private readonly dataSource: GuardedDataSource,
+    private readonly policy: ConnectPolicy,
+  ) {
+    connections.set(dataSource, this);
+  }
+
+  /**
+   * Connects `dataSource` (initialize, startup migrations) per `policy`. Resolves once it is ready,
+   * or, when degraded start is allowed and the failure is transient, once reconnecting goes on in the background.
+   * Rejects on a permanent failure, or when the database is required and the attempts run out.
+   */
+  static async open(dataSource: GuardedDataSource, policy: ConnectPolicy): Promise<DatabaseConnection> {
+    const connection = new DatabaseConnection(dataSource, policy);
+    for (;;) {
+      const error = await connection.tryOnce();
+      if (!error) return connection;
+      if (isPermanentStartupFailure(error)) throw error;
+      if (!policy.requireAtStartup) {
+        await dataSource.prepareMetadata();
+        connection.logger.warn(
+          `starting without the database (${connection.lastFailure!.cause}); requests that need it answer 503 ` +
+            'and readiness is down until it answers; retrying in the background (DB_REQUIRE_AT_STARTUP=true fails instead)',
+        );
+        connection.schedule();
+        return connection;
+      }
+      if (connection.attempts > policy.retryAttempts) throw error;
+      const delay = nextDelay(policy, connection.attempts);
+      connection.logger.warn(
+        `cannot connect to the database (${connection.lastFailure!.cause}); attempt ${connection.attempts + 1} of ` +
+          `${policy.retryAttempts + 1} in ${delay} ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /** The phase, attempts and last failure now. */
+  get state(): ConnectionState {
+    const nextAttemptInMs =
+      this.nextAttemptAt === undefined ? undefined : Math.max(0, Math.round(this.nextAttemptAt - Date.now()));
+    return { phase: this.phase, attempts: this.attempts, lastFailure: this.lastFailure, nextAttemptInMs };
+  }
+
+  get ready(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /** Throws {@link DatabaseUnavailableError} (503) unless the DataSource is connected and migrated. */
+  assertReady(): void {
+    if (this.phase === 'ready') return;
+    if (this.phase === 'closed') throw DatabaseUnavailableError.because('the application is shutting down');
+    const cause = this.lastFailure ? `not connected yet (${this.lastFailure.cause})` : 'still starting';
+    throw DatabaseUnavailableError.because(cause);
+  }
+
+  /** Stops reconnecting; waits for an attempt under way and closes what it opened. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.phase === 'closed') return;
+    const wasReady = this.phase === 'ready';
+    this.phase = 'closed';
+    clearTimeout(this.timer);
+    this.nextAttemptAt = undefined;
+    await this.attempt;
+    // When ready, @nestjs/typeorm closes the DataSource; an attempt that finished during shutdown is ours to close.
+    if (!wasReady && this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);
+  }
+
+  /** One attempt; resolves with its error, or undefined once ready. */
+  private async tryOnce(): Promise<unknown> {
+    this.attempts++;
+    try {
+      await this.dataSource.initialize();
+    } catch (error) {
+      const timeoutMs =
+        (this.dataSource.options as { connectTimeoutMS?: number }).connectTimeoutMS ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      this.lastFailure =
+        error instanceof MigrationGuardError
+          ? { cause: `startup migrations refused: ${error.message}` }
+          : describeConnectionFailure(error, timeoutMs);
+      return error;
+    }
+    if (this.isClosed()) return undefined; // shut down meanwhile: onApplicationShutdown closes it
+    this.phase = 'ready';
+    this.lastFailure = undefined;
+    return undefined;
+  }
+
+  /** Read through a method: the phase changes across awaits, which narrowing does not see. */
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  private schedule(): void {
+    const delay = nextDelay(this.policy, this.attempts);
+    this.nextAttemptAt = Date.now() + delay;
+    this.timer = setTimeout(() => void this.background(), delay);
+    this.timer.unref();
+  }
+
+  private async background(): Promise<void> {
+    if (this.phase !== 'connecting') return;
+    this.nextAttemptAt = undefined;
+    const run = this.tryOnce();
+    this.attempt = run.then(() => undefined);
+    const error = await run;
+    this.attempt = undefined;
+    if (this.isClosed()) return;
+    if (!error) {
+      this.logger.log(`connected to the database after ${this.attempts} attempts; serving normally`);
+      return;
+    }
+    this.schedule();
+    const level = isPermanentStartupFailure(error) ? 'error' : 'warn';
+    this.logger[level](
+      `database still unavailable (${this.lastFailure!.cause}); attempt ${this.attempts} failed, next in ${this.state.nextAttemptInMs} ms`,
+    );
+  }
+}
