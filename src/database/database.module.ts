@@ -43,7 +43,12 @@ export function toTypeOrmModuleOptions(
     ...dataSource
   } = options;
   // The DataSource factory connects, retries and, when allowed, starts degraded; Nest's retry is not used.
-  return { ...dataSource, manualInitialization: true, retryAttempts: 0, connectPolicy: resolveConnectPolicy(options) };
+  return {
+    ...dataSource,
+    manualInitialization: true,
+    toRetry: () => false, // its retry would log a stack and start over; DatabaseConnection has retried already
+    connectPolicy: resolveConnectPolicy(options),
+  };
 }
 
 function asyncOptionsProviders(options: DatabaseModuleAsyncOptions): Provider[] {

@@ -25,7 +25,7 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger('Shutdown');
   private readonly graceMs: number;
   private readonly delayMs: number;
-  private inFlight = 0;
+  private readonly responses = new Set<ServerResponse>();
   private closing = false;
   private drained: (() => void) | undefined;
 
@@ -40,16 +40,16 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
 
   /** Requests being served now. */
   get requestsInFlight(): number {
-    return this.inFlight;
+    return this.responses.size;
   }
 
   onApplicationBootstrap(): void {
     this.server()?.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-      this.inFlight++;
+      this.responses.add(res);
       if (this.closing) res.setHeader('Connection', 'close');
       res.once('close', () => {
-        this.inFlight--;
-        if (this.inFlight === 0) this.drained?.();
+        this.responses.delete(res);
+        if (this.responses.size === 0) this.drained?.();
       });
     });
   }
@@ -62,18 +62,20 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
       await sleep(this.delayMs);
     }
     this.closing = true;
+    // Responses still to come close their connection, so clients do not send more on it.
+    for (const res of this.responses) if (!res.headersSent) res.setHeader('Connection', 'close');
     const server = this.server();
     if (server?.listening) {
       server.close(); // stops accepting; Node closes idle keep-alive connections too
       server.closeIdleConnections();
     }
-    if (this.inFlight > 0) {
-      this.logger.log(`waiting up to ${this.graceMs} ms for ${this.inFlight} request(s) in flight`);
+    if (this.responses.size > 0) {
+      this.logger.log(`waiting up to ${this.graceMs} ms for ${this.responses.size} request(s) in flight`);
       const finished = new Promise<void>((resolve) => (this.drained = resolve));
       const outcome = await Promise.race([finished.then(() => 'done'), sleep(this.graceMs).then(() => 'late')]);
       if (outcome === 'late') {
         this.logger.warn(
-          `${this.inFlight} request(s) still running after SHUTDOWN_GRACE_MS=${this.graceMs}; cutting them off`,
+          `${this.responses.size} request(s) still running after SHUTDOWN_GRACE_MS=${this.graceMs}; cutting them off`,
         );
       }
     }

@@ -34,6 +34,12 @@ describe('translateDatabaseError', () => {
     [{ code: '22P02', message: 'invalid input syntax for type uuid: "x"' }, EntityValidationError, ['value']],
     [{ code: 'ECONNREFUSED' }, DatabaseUnavailableError, []],
     [{ message: 'timeout exceeded when trying to connect' }, DatabaseUnavailableError, []],
+    [new Error('Driver not Connected'), DatabaseUnavailableError, []],
+    [
+      new Error('Connection with postgres database is not established. Check connection configuration.'),
+      DatabaseUnavailableError,
+      [],
+    ],
   ] as Array<[Record<string, string>, Function, string[]]>)(
     '%j becomes %p naming %j, wrapped by TypeORM or not',
     (fields, type, names) => {

@@ -33,7 +33,7 @@ const UNAVAILABLE_MESSAGES = [
   /Client has encountered a connection error/i,
   /connection is not yet established|Cannot use a pool after calling end/i,
   // TypeORM before its DataSource connects (degraded start) or after it closed.
-  /Driver not Connected|Connection with .* is not established|Cannot execute operation on .* connection because connection is not yet established/i,
+  /Driver not Connected|Connection with \w+ database is not established/i,
 ];
 
 function pgFields(error: unknown): PgErrorFields | undefined {

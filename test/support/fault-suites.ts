@@ -1,0 +1,399 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { DEFAULT_EMBEDDED_DATABASE, EMBEDDED_CREDENTIALS } from '../../src/database';
+import { findFreePort } from '../../src/database/embedded/free-port';
+import { AppProcess, startAppProcess } from './app-process';
+import { EmbeddedServerProcess, startEmbeddedServerProcess } from './embedded-server-process';
+import { getHealth, pollUntil } from './health-client';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { checkWrites, slowest, startWriteLoad, statusCounts, terminateBackends, WriteOutcome } from './write-load';
+
+/** How long and how hard the fault scenarios run: short in `npm test`, long in `npm run test:soak`. */
+export interface FaultScale {
+  name: string;
+  /** Concurrent writers of the load. */
+  clients: number;
+  /** How long the connection storm lasts, and how often every backend is terminated. */
+  stormMs: number;
+  stormEveryMs: number;
+  /** Concurrent requests against a pool of 5. */
+  exhaustionRequests: number;
+  /** Server restarts under load (each a 5 s outage). */
+  restarts: number;
+  /** Load before SIGTERM. */
+  loadBeforeSigtermMs: number;
+}
+
+/** Bounds the app runs with in these scenarios: every request must be answered within their sum. */
+const CONNECT_TIMEOUT_MS = 2_000;
+const STATEMENT_TIMEOUT_MS = 5_000;
+/** Slack on top of the bounds for HTTP, scheduling on a loaded 2-core machine, and the retry of a transaction. */
+const SLACK_MS = 3_000;
+const REQUEST_BOUND_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + SLACK_MS;
+
+const BOUNDS_ENV = {
+  DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+  DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+};
+
+/** Prints a scenario's figures when `TEST_REPORT=1` (docs/RELIABILITY.md quotes them). */
+function report(scale: FaultScale, scenario: string, figures: Record<string, unknown>): void {
+  if (process.env.TEST_REPORT === '1')
+    process.stdout.write(`[faults:${scale.name}] ${scenario} ${JSON.stringify(figures)}\n`);
+}
+
+/** Statuses other than 2xx and 503 (and, where allowed, no response at all). */
+function unexpected(outcomes: WriteOutcome[], allowNoResponse = false): WriteOutcome[] {
+  return outcomes.filter(
+    (o) => !((o.status >= 200 && o.status < 300) || o.status === 503 || (allowNoResponse && o.status === 0)),
+  );
+}
+
+async function stopApp(app: AppProcess | undefined): Promise<void> {
+  if (app && app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill('SIGTERM');
+    await app.exited();
+  }
+}
+
+function expectHealthyProcess(app: AppProcess): void {
+  expect(app.child.exitCode).toBeNull();
+  expect(app.output()).not.toMatch(/unhandled|uncaught|FATAL ERROR/i);
+}
+
+/** The app as a process on a test database of the shared server; `name` is its application_name. */
+async function appOnTestDatabase(db: TestDatabase, name: string, env: NodeJS.ProcessEnv, root: string) {
+  const app = startAppProcess(root, { ...db.env, ...BOUNDS_ENV, DB_APPLICATION_NAME: name, ...env });
+  const baseUrl = `http://127.0.0.1:${await app.listening()}`;
+  return { app, baseUrl };
+}
+
+/** Faults against the shared test server: connection storm, pool exhaustion, SIGTERM under load. */
+export function describeLoadFaults(scale: FaultScale): void {
+  describe(`faults under load (${scale.name})`, () => {
+    let db: TestDatabase;
+    let root: string;
+    let app: AppProcess | undefined;
+
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      root = await mkdtemp(join(tmpdir(), 'nest-pg-faults-'));
+    });
+
+    afterEach(async () => {
+      await stopApp(app);
+      app = undefined;
+    });
+
+    afterAll(async () => {
+      await db?.drop();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it(`connection storm: ${scale.clients} writers while every backend is terminated every ${scale.stormEveryMs} ms`, async () => {
+      const name = `storm-${randomBytes(3).toString('hex')}`;
+      const started = await appOnTestDatabase(db, name, {}, root);
+      app = started.app;
+      const prefix = `storm-${randomBytes(4).toString('hex')}`;
+      const load = startWriteLoad(started.baseUrl, { clients: scale.clients, prefix });
+      let terminated = 0;
+      let rounds = 0;
+      const until = performance.now() + scale.stormMs;
+      while (performance.now() < until) {
+        await sleep(scale.stormEveryMs);
+        terminated += await terminateBackends(db.url, name);
+        rounds++;
+      }
+      const outcomes = await load.stop();
+      const check = await checkWrites(db.url, prefix, outcomes);
+      const figures = {
+        rounds,
+        terminated,
+        requests: outcomes.length,
+        statuses: statusCounts(outcomes),
+        slowestMs: Math.round(slowest(outcomes)),
+        ...check,
+        lost: check.lost.length,
+        duplicated: check.duplicated.length,
+      };
+      report(scale, 'storm', figures);
+
+      expect(terminated).toBeGreaterThan(0);
+      expect(check.acknowledged).toBeGreaterThan(0);
+      expect(check.lost).toEqual([]);
+      expect(check.duplicated).toEqual([]);
+      expect(unexpected(outcomes)).toEqual([]);
+      expect(slowest(outcomes)).toBeLessThan(REQUEST_BOUND_MS);
+      const unavailable = outcomes.filter((o) => o.status === 503);
+      for (const o of unavailable) expect(JSON.stringify(o.body)).not.toMatch(/INSERT|SELECT|tasks"|\$1/);
+      expect((await getHealth(started.baseUrl)).status).toBe(200);
+      expectHealthyProcess(app);
+    });
+
+    it(`pool exhaustion: ${scale.exhaustionRequests} concurrent requests against a pool of 5 are all answered within the bounds`, async () => {
+      const started = await appOnTestDatabase(
+        db,
+        `exhaust-${randomBytes(3).toString('hex')}`,
+        { DB_POOL_MAX: '5' },
+        root,
+      );
+      app = started.app;
+      // Hold the table so the 5 connections stay busy and everyone else must wait for one.
+      const locker = new Client({ connectionString: db.url });
+      await locker.connect();
+      const holdMs = CONNECT_TIMEOUT_MS + 1_000;
+      let outcomes: { status: number; ms: number; error?: string }[];
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+        const release = sleep(holdMs).then(() => locker.query('ROLLBACK'));
+        outcomes = await Promise.all(
+          Array.from({ length: scale.exhaustionRequests }, async () => {
+            const t0 = performance.now();
+            try {
+              const res = await fetch(`${started.baseUrl}/tasks?limit=1`, { signal: AbortSignal.timeout(60_000) });
+              await res.arrayBuffer();
+              return { status: res.status, ms: performance.now() - t0 };
+            } catch (error) {
+              return {
+                status: 0,
+                ms: performance.now() - t0,
+                error: String((error as { cause?: unknown }).cause ?? error),
+              };
+            }
+          }),
+        );
+        await release;
+      } finally {
+        await locker.end();
+      }
+      const counts: Record<number, number> = {};
+      for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+      const figures = {
+        requests: outcomes.length,
+        statuses: counts,
+        slowestMs: Math.round(Math.max(...outcomes.map((o) => o.ms))),
+      };
+      report(scale, 'pool-exhaustion', figures);
+
+      expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
+      expect(counts[503]).toBeGreaterThan(0); // the pool really ran dry
+      expect(counts[200]).toBeGreaterThan(0); // and the ones holding a connection finished after the lock
+      expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(holdMs + REQUEST_BOUND_MS);
+      expect((await getHealth(started.baseUrl)).status).toBe(200);
+      expectHealthyProcess(app);
+    });
+
+    it('SIGTERM during load: readiness 503 first, in-flight requests complete, no acknowledged write lost, exit 0', async () => {
+      const started = await appOnTestDatabase(
+        db,
+        `sigterm-${randomBytes(3).toString('hex')}`,
+        { HEALTH_SHUTDOWN_DELAY_MS: '2000', SHUTDOWN_GRACE_MS: '8000' },
+        root,
+      );
+      app = started.app;
+      expect((await getHealth(started.baseUrl)).status).toBe(200); // a balancer has been polling all along
+      const prefix = `sigterm-${randomBytes(4).toString('hex')}`;
+      const load = startWriteLoad(started.baseUrl, { clients: scale.clients, prefix, stopOnConnectionError: true });
+      await sleep(scale.loadBeforeSigtermMs);
+      const before = load.outcomes.length;
+      app.child.kill('SIGTERM');
+      // A balancer's probes, every 100 ms, each on its own (a slow answer does not hold up the next).
+      const probes: Promise<unknown>[] = [];
+      const poller = setInterval(() => probes.push(getHealth(started.baseUrl).catch(() => undefined)), 100);
+      const exitCode = await app.exited();
+      clearInterval(poller);
+      const answers = (await Promise.all(probes)) as ({ status: number; body: any } | undefined)[];
+      const outcomes = await load.stop();
+      const check = await checkWrites(db.url, prefix, outcomes);
+      const figures = {
+        requests: outcomes.length,
+        afterSigterm: outcomes.length - before,
+        statuses: statusCounts(outcomes),
+        exitCode,
+        ...check,
+        lost: check.lost.length,
+        duplicated: check.duplicated.length,
+      };
+      report(scale, 'sigterm', figures);
+
+      const draining = answers.filter((a) => a?.body?.error?.database?.message === 'shutting down');
+      expect(draining.length).toBeGreaterThan(0);
+      expect(draining.every((a) => a!.status === 503)).toBe(true);
+      expect(exitCode).toBe(0);
+      expect(app.output()).toMatch(/requests drained in \d+ ms/);
+      expect(app.output()).not.toMatch(/cutting them off|still busy/);
+      expect(check.lost).toEqual([]);
+      expect(check.duplicated).toEqual([]);
+      // Every write the server took was answered: none is stored without its client having got the 201.
+      expect(check.storedUnacknowledged).toBe(0);
+      expect(outcomes.length - before).toBeGreaterThan(0); // writes kept being served during the readiness delay
+      // After the server stops listening, clients find nobody there (no response); never a 5xx other than 503.
+      expect(unexpected(outcomes, true)).toEqual([]);
+      app = undefined;
+    });
+  });
+}
+
+/** Faults of the server itself, on a dedicated embedded server: degraded start, restart under load. */
+export function describeServerFaults(scale: FaultScale): void {
+  describe(`database server faults (${scale.name})`, () => {
+    let root: string;
+    let dataDir: string;
+    let port: number;
+    let url: string;
+    let server: EmbeddedServerProcess | undefined;
+    let app: AppProcess | undefined;
+    let baseUrl: string;
+
+    beforeAll(async () => {
+      root = await mkdtemp(join(tmpdir(), 'nest-pg-server-faults-'));
+      await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
+      dataDir = join(root, 'data');
+      port = await findFreePort();
+      const { user, password } = EMBEDDED_CREDENTIALS;
+      url = `postgres://${user}:${password}@127.0.0.1:${port}/${DEFAULT_EMBEDDED_DATABASE}`;
+    });
+
+    afterAll(async () => {
+      await stopApp(app);
+      await server?.stop();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it('fails fast with DB_REQUIRE_AT_STARTUP=true when the database is unreachable, naming the cause', async () => {
+      const failing = startAppProcess(root, {
+        NODE_ENV: 'test',
+        DATABASE_URL: url,
+        DB_REQUIRE_AT_STARTUP: 'true',
+        DB_CONNECT_RETRY_ATTEMPTS: '1',
+        DB_CONNECT_RETRY_DELAY_MS: '100',
+      });
+      const code = await failing.exited();
+      expect(code).not.toBe(0);
+      expect(failing.output()).toMatch(
+        /cannot connect to the database \(connection refused \(no server listening\)\); attempt 2 of 2/,
+      );
+      expect(failing.output()).not.toMatch(/listening on http/);
+      expect(failing.output()).not.toContain(EMBEDDED_CREDENTIALS.password + '@');
+    });
+
+    it('degraded start: starts before the database, answers 503 quickly, serves once it is up, without a restart', async () => {
+      app = startAppProcess(root, {
+        NODE_ENV: 'test',
+        DATABASE_URL: url,
+        DB_MIGRATIONS_RUN: 'true',
+        DB_CONNECT_RETRY_DELAY_MS: '200',
+        DB_CONNECT_RETRY_MAX_DELAY_MS: '1000',
+        ...BOUNDS_ENV,
+      });
+      baseUrl = `http://127.0.0.1:${await app.listening()}`;
+      expect(app.output()).toMatch(/starting without the database \(connection refused/);
+
+      expect((await getHealth(baseUrl, '/health/live')).status).toBe(200);
+      const readiness = await getHealth(baseUrl);
+      expect(readiness.status).toBe(503);
+      expect(readiness.body.error.database).toMatchObject({
+        status: 'down',
+        message: 'not connected yet: connection refused (no server listening); retrying in the background',
+        code: 'ECONNREFUSED',
+      });
+      const t0 = performance.now();
+      const write = await fetch(`${baseUrl}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'before the database' }),
+      });
+      const writeMs = performance.now() - t0;
+      expect(write.status).toBe(503);
+      expect(write.headers.get('retry-after')).toBe('1');
+      expect(await write.json()).toMatchObject({
+        statusCode: 503,
+        message: expect.stringMatching(/not connected yet/),
+      });
+      expect((await fetch(`${baseUrl}/users?limit=1`)).status).toBe(503);
+      report(scale, 'degraded-start', { writeWhileDownMs: Math.round(writeMs) });
+      expect(writeMs).toBeLessThan(CONNECT_TIMEOUT_MS); // answered without waiting on a connection
+
+      server = await startEmbeddedServerProcess(dataDir, port);
+      const upAt = performance.now();
+      await pollUntil(
+        () => getHealth(baseUrl),
+        (a) => a.status === 200,
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      report(scale, 'degraded-start', { readyAfterServerUpMs: Math.round(performance.now() - upAt) });
+      const created = await fetch(`${baseUrl}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'after the database came up' }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT title FROM tasks WHERE id = $1', [id]);
+        expect(rows).toEqual([{ title: 'after the database came up' }]);
+      } finally {
+        await client.end();
+      }
+      expect(app.output()).toMatch(/connected to the database after \d+ attempts; serving normally/);
+      expectHealthyProcess(app);
+    });
+
+    it(`server restart under load (${scale.restarts}x): readiness 503 within 2 s, 200 within 5 s, no acknowledged write lost`, async () => {
+      expect(app).toBeDefined(); // the app of the degraded-start test, never restarted
+      const pid = app!.child.pid;
+      const prefix = `restart-${randomBytes(4).toString('hex')}`;
+      const load = startWriteLoad(baseUrl, { clients: Math.min(scale.clients, 20), prefix });
+      const figures: Record<string, number>[] = [];
+      for (let i = 0; i < scale.restarts; i++) {
+        await sleep(1_000);
+        await server!.stop();
+        server = undefined;
+        const stopped = performance.now();
+        await pollUntil(
+          () => getHealth(baseUrl, '/health', 2_000),
+          (a) => a.status === 503,
+          { timeoutMs: 2_000, intervalMs: 20 },
+        );
+        const downMs = performance.now() - stopped;
+        await sleep(Math.max(0, 5_000 - (performance.now() - stopped)));
+        server = await startEmbeddedServerProcess(dataDir, port);
+        const restarted = performance.now();
+        await pollUntil(
+          () => getHealth(baseUrl),
+          (a) => a.status === 200,
+          { timeoutMs: 5_000, intervalMs: 20 },
+        );
+        figures.push({ readinessDownMs: Math.round(downMs), readinessUpMs: Math.round(performance.now() - restarted) });
+      }
+      await sleep(1_000);
+      const outcomes = await load.stop();
+      const check = await checkWrites(url, prefix, outcomes);
+      report(scale, 'restart', {
+        restarts: figures,
+        requests: outcomes.length,
+        statuses: statusCounts(outcomes),
+        slowestMs: Math.round(slowest(outcomes)),
+        ...check,
+        lost: check.lost.length,
+        duplicated: check.duplicated.length,
+      });
+
+      expect(check.lost).toEqual([]);
+      expect(check.duplicated).toEqual([]);
+      expect(unexpected(outcomes)).toEqual([]);
+      expect(slowest(outcomes)).toBeLessThan(REQUEST_BOUND_MS);
+      expect(outcomes.filter((o) => o.status === 201).length).toBeGreaterThan(0);
+      expect(app!.child.pid).toBe(pid);
+      expectHealthyProcess(app!);
+    });
+  });
+}
