@@ -2,6 +2,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../database.constants';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
+import { translateDatabaseError } from '../errors/translate-database-error';
 import { ConnectionFailure, describeConnectionFailure } from '../health/connection-failure';
 import { MigrationGuardError } from '../migrations/migration-guard.error';
 import type { GuardedDataSource } from '../migrations/guarded.data-source';
@@ -23,6 +24,14 @@ export interface ConnectionState {
 
 // SQLSTATEs no retry fixes at startup: bad password, unknown database or role, unsupported feature.
 const PERMANENT_SQLSTATES = new Set(['28P01', '28000', '3D000', '42704', '0A000']);
+
+/** @internal The server cannot be reached or does not take connections now: what degraded start waits out. */
+export function isUnreachable(error: unknown): boolean {
+  if (translateDatabaseError(error) instanceof DatabaseUnavailableError) return true;
+  // Node's happy-eyeballs connect (a host name with several addresses) rejects with an AggregateError.
+  const parts = (error as { errors?: unknown[] } | null)?.errors;
+  return Array.isArray(parts) && parts.length > 0 && parts.every(isUnreachable);
+}
 
 /** @internal A failure that waiting does not fix: configuration, credentials, migration guard refusals. */
 export function isPermanentStartupFailure(error: unknown): boolean {
@@ -74,6 +83,8 @@ export class DatabaseConnection implements OnApplicationShutdown {
       if (!error) return connection;
       if (isPermanentStartupFailure(error)) throw error;
       if (!policy.requireAtStartup) {
+        // Degraded start waits out an unreachable server, not a server that answers with an error.
+        if (!isUnreachable(error)) throw error;
         await dataSource.prepareMetadata();
         connection.logger.warn(
           `starting without the database (${connection.lastFailure!.cause}); requests that need it answer 503 ` +
@@ -168,9 +179,10 @@ export class DatabaseConnection implements OnApplicationShutdown {
       return;
     }
     this.schedule();
-    const level = isPermanentStartupFailure(error) ? 'error' : 'warn';
-    this.logger[level](
-      `database still unavailable (${this.lastFailure!.cause}); attempt ${this.attempts} failed, next in ${this.state.nextAttemptInMs} ms`,
+    // The server answered but something failed (a migration, permissions): its message says what.
+    const detail = isUnreachable(error) ? '' : `: ${(error as Error)?.message ?? error}`;
+    this.logger[detail ? 'error' : 'warn'](
+      `database still not ready (${this.lastFailure!.cause}${detail}); attempt ${this.attempts} failed, next in ${this.state.nextAttemptInMs} ms`,
     );
   }
 }
