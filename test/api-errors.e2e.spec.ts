@@ -22,9 +22,13 @@ import { StartedTestApp } from './support/test-app';
 import { expectError, fieldNames, http, postTask, postUser, sql, startApiApp } from './support/api';
 
 /** What the filter answers for `error`, without HTTP. */
-function mapped(error: unknown): { status: number; body: any } {
-  const out = { status: 0, body: undefined as any };
-  const response = { status: (s: number) => ((out.status = s), response), json: (b: unknown) => (out.body = b) };
+function mapped(error: unknown): { status: number; body: any; headers: Record<string, string> } {
+  const out = { status: 0, body: undefined as any, headers: {} as Record<string, string> };
+  const response = {
+    status: (s: number) => ((out.status = s), response),
+    setHeader: (name: string, value: string) => (out.headers[name.toLowerCase()] = value),
+    json: (b: unknown) => (out.body = b),
+  };
   new DatabaseExceptionFilter().catch(error, {
     switchToHttp: () => ({ getResponse: () => response }),
   } as unknown as ArgumentsHost);
@@ -143,9 +147,10 @@ describe('error responses', () => {
         ] as const
       ).map(([error, status]) => [error.name, status, error] as const),
     )('%s → %i', (_name, status, error) => {
-      const { status: answered, body } = mapped(error);
+      const { status: answered, body, headers } = mapped(error);
       expect(answered).toBe(status);
       expect(body).toMatchObject({ statusCode: status, message: error.message });
+      expect(headers['retry-after']).toBe(status === 503 ? '1' : undefined); // temporary: try again later
       expect(fieldNames(body)).toEqual([...error.fields]);
     });
 
@@ -184,6 +189,7 @@ describe('error responses', () => {
       expect(mapped(secret)).toEqual({
         status: 500,
         body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error' },
+        headers: {},
       });
       const http400 = new BadRequestException({ message: 'title: too long', fields: { title: ['too long'] } });
       expect(mapped(http400).body).toEqual({
