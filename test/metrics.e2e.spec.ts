@@ -67,6 +67,8 @@ describe('GET /metrics (real app over HTTP)', () => {
     expect(sampleValue(samples, 'db_pool_waiting_clients')).toBe(pool.waiting);
     expect(sampleValue(samples, 'db_pool_max_connections')).toBe(7);
     expect(sampleValue(samples, 'db_pool_saturated')).toBe(0);
+    expect(sampleValue(samples, 'db_connection_ready')).toBe(1);
+    expect(sampleValue(samples, 'db_connection_attempts')).toBe(1);
   });
 
   it('times statements by operation and entity, and counts failures by SQLSTATE class', async () => {

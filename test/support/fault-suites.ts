@@ -317,6 +317,9 @@ export function describeServerFaults(scale: FaultScale): void {
         message: expect.stringMatching(/not connected yet/),
       });
       expect((await fetch(`${baseUrl}/users?limit=1`)).status).toBe(503);
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^db_connection_ready 0$/m);
+      expect(metrics).toMatch(/^db_up 0$/m);
       report(scale, 'degraded-start', { writeWhileDownMs: Math.round(writeMs) });
       expect(writeMs).toBeLessThan(CONNECT_TIMEOUT_MS); // answered without waiting on a connection
 

@@ -44,6 +44,18 @@ export class DatabaseMetrics implements SqlObserver {
     pool('db_pool_waiting_clients', 'Callers waiting for a pooled connection', (p) => p.waiting);
     pool('db_pool_max_connections', 'Most connections the pool opens (DB_POOL_MAX)', (p) => p.max);
     pool('db_pool_saturated', '1 while every connection is busy and callers wait', (p) => Number(p.saturated));
+    new Gauge({
+      name: 'db_connection_ready',
+      help: '1 once the module is connected and startup migrations ran; 0 while starting degraded or shutting down',
+      registers,
+      collect: gaugeFrom(() => Number(sources.stats().connection.phase === 'ready')),
+    });
+    new Gauge({
+      name: 'db_connection_attempts',
+      help: 'Connection attempts since start (more than 1: the database was unreachable at startup)',
+      registers,
+      collect: gaugeFrom(() => sources.stats().connection.attempts),
+    });
 
     this.queryDuration = new Histogram({
       name: 'db_query_duration_seconds',
