@@ -175,6 +175,27 @@ describe('buildDataSourceOptions', () => {
       expect(() => build({ DB_SSL: 'verify-full', DB_SSL_CA: TMP_DIR })).toThrow(DatabaseConfigError);
     });
 
+    // Regression: DB_SSL_CA was refused with ?sslmode=verify-full although the builder uses it there (fixed).
+    it('?sslmode=verify-full uses DB_SSL_CA', () => {
+      expect(build({ DATABASE_URL: withSslMode('verify-full'), DB_SSL_CA: CA_FILE }).ssl).toEqual({
+        ...verified,
+        ca: PEM,
+      });
+    });
+
+    // Regression: libpq's TLS parameters in the URL were silently ignored, so sslrootcert gave a bare
+    // "unable to verify the first certificate" at connect time (fixed: refused, saying what to do).
+    it.each([
+      ['sslrootcert=/etc/ca.pem', /DATABASE_URL: put the CA certificate in DB_SSL_CA/],
+      ['sslcert=/c.pem&sslkey=/k.pem', /DATABASE_URL: client certificates .* remove sslcert\n.*remove sslkey/],
+      ['sslpassword=x', /DATABASE_URL: client certificates .*remove sslpassword/],
+      ['sslcrl=/crl.pem', /DATABASE_URL: certificate revocation lists are not supported/],
+    ])('URL ?sslmode=verify-full&%s throws naming DATABASE_URL', (params, message) => {
+      const error = configError(() => build({ DATABASE_URL: `${withSslMode('verify-full')}&${params}` }));
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain('secret');
+    });
+
     it('URL ?sslmode=bogus throws naming DATABASE_URL', () => {
       const error = configError(() => buildDataSourceOptions({ DATABASE_URL: withSslMode('bogus') }));
       expect(error.problems.map((p) => p.variable)).toEqual(['DATABASE_URL']);
