@@ -255,6 +255,17 @@ describe('buildDataSourceOptions', () => {
     it.each<[string, NodeJS.ProcessEnv]>([
       ['malformed URL', { DATABASE_URL: `postgres://u:${CANARY}@:bad:port/db` }],
       ['not a URL', { DATABASE_URL: `not a url ${CANARY}` }],
+      // A password with an unencoded '#', '/' or '?' ends the URL's authority early: unparseable, never echoed.
+      ['unencoded # in the password', { DATABASE_URL: `postgres://u:${CANARY}#x@h:5432/db` }],
+      ['unencoded / in the password', { DATABASE_URL: `postgres://u:${CANARY}/x@h:5432/db` }],
+      ['unencoded ? in the password', { DATABASE_URL: `postgres://u:${CANARY}?x@h:5432/db` }],
+      [
+        'production refusal of a weak sslmode',
+        {
+          NODE_ENV: 'production',
+          DATABASE_URL: `${DB_URL.replace('secret', encodeURIComponent(CANARY))}?sslmode=require`,
+        },
+      ],
       ['URL with bad sslmode', { DATABASE_URL: `postgres://u:${encodeURIComponent(CANARY)}@h/d?sslmode=bogus` }],
       ['DB_PASSWORD with bad variables', { DB_HOST: 'h', DB_PASSWORD: CANARY, DB_POOL_MAX: '0', DB_PORT: 'abc' }],
       ['DB_PASSWORD without a host', { DB_PASSWORD: CANARY }],
