@@ -143,6 +143,11 @@ describe.each([false, true])(
       expectNoPassword(app.output());
       if (!logParameters) expect(app.output()).not.toContain(PARAMETER);
       expect(app.child.exitCode).toBeNull();
+      const bytes = answers.reduce((n, a) => n + a.text.length, 0);
+      process.stdout.write(
+        `[secrets figures] DB_LOG_PARAMETERS=${logParameters}: ${answers.length} answers (${bytes} bytes) and ` +
+          `${app.output().length} bytes of log checked\n`,
+      );
     });
   },
 );
