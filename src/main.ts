@@ -3,7 +3,7 @@ import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { appDataSourceOptions } from './app.data-source';
 import { AppModule } from './app.module';
-import { DatabaseConfigError, EmbeddedPostgresLauncher, redactConnectionUrl } from './database';
+import { DatabaseConfigError, describeStartupFailure, EmbeddedPostgresLauncher, redactConnectionUrl } from './database';
 import { setupOpenApi } from './openapi';
 
 /** Default `PORT` of the HTTP server. */
@@ -70,7 +70,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   logger.error(
-    error instanceof DatabaseConfigError ? error.message : `startup failed: ${(error as Error)?.message ?? error}`,
+    error instanceof DatabaseConfigError ? error.message : `startup failed: ${describeStartupFailure(error)}`,
   );
   process.exit(1);
 });

@@ -175,6 +175,27 @@ describe('buildDataSourceOptions', () => {
       expect(() => build({ DB_SSL: 'verify-full', DB_SSL_CA: TMP_DIR })).toThrow(DatabaseConfigError);
     });
 
+    // Regression: DB_SSL_CA was refused with ?sslmode=verify-full although the builder uses it there (fixed).
+    it('?sslmode=verify-full uses DB_SSL_CA', () => {
+      expect(build({ DATABASE_URL: withSslMode('verify-full'), DB_SSL_CA: CA_FILE }).ssl).toEqual({
+        ...verified,
+        ca: PEM,
+      });
+    });
+
+    // Regression: libpq's TLS parameters in the URL were silently ignored, so sslrootcert gave a bare
+    // "unable to verify the first certificate" at connect time (fixed: refused, saying what to do).
+    it.each([
+      ['sslrootcert=/etc/ca.pem', /DATABASE_URL: put the CA certificate in DB_SSL_CA/],
+      ['sslcert=/c.pem&sslkey=/k.pem', /DATABASE_URL: client certificates .* remove sslcert\n.*remove sslkey/],
+      ['sslpassword=x', /DATABASE_URL: client certificates .*remove sslpassword/],
+      ['sslcrl=/crl.pem', /DATABASE_URL: certificate revocation lists are not supported/],
+    ])('URL ?sslmode=verify-full&%s throws naming DATABASE_URL', (params, message) => {
+      const error = configError(() => build({ DATABASE_URL: `${withSslMode('verify-full')}&${params}` }));
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain('secret');
+    });
+
     it('URL ?sslmode=bogus throws naming DATABASE_URL', () => {
       const error = configError(() => buildDataSourceOptions({ DATABASE_URL: withSslMode('bogus') }));
       expect(error.problems.map((p) => p.variable)).toEqual(['DATABASE_URL']);
@@ -234,6 +255,17 @@ describe('buildDataSourceOptions', () => {
     it.each<[string, NodeJS.ProcessEnv]>([
       ['malformed URL', { DATABASE_URL: `postgres://u:${CANARY}@:bad:port/db` }],
       ['not a URL', { DATABASE_URL: `not a url ${CANARY}` }],
+      // A password with an unencoded '#', '/' or '?' ends the URL's authority early: unparseable, never echoed.
+      ['unencoded # in the password', { DATABASE_URL: `postgres://u:${CANARY}#x@h:5432/db` }],
+      ['unencoded / in the password', { DATABASE_URL: `postgres://u:${CANARY}/x@h:5432/db` }],
+      ['unencoded ? in the password', { DATABASE_URL: `postgres://u:${CANARY}?x@h:5432/db` }],
+      [
+        'production refusal of a weak sslmode',
+        {
+          NODE_ENV: 'production',
+          DATABASE_URL: `${DB_URL.replace('secret', encodeURIComponent(CANARY))}?sslmode=require`,
+        },
+      ],
       ['URL with bad sslmode', { DATABASE_URL: `postgres://u:${encodeURIComponent(CANARY)}@h/d?sslmode=bogus` }],
       ['DB_PASSWORD with bad variables', { DB_HOST: 'h', DB_PASSWORD: CANARY, DB_POOL_MAX: '0', DB_PORT: 'abc' }],
       ['DB_PASSWORD without a host', { DB_PASSWORD: CANARY }],

@@ -3,7 +3,8 @@ import type { TlsOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { parseConnectionUrl } from './config/connection-url';
-import { DatabaseEnvironment, SslMode, validateDatabaseEnvironment } from './config/database.environment';
+import { DatabaseEnvironment, validateDatabaseEnvironment } from './config/database.environment';
+import { tlsSettingOf } from './config/tls-settings';
 import {
   DEFAULT_APPLICATION_NAME,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -58,18 +59,6 @@ export type DatabaseModuleOptions = PostgresOptions & {
 
 const poolLogger = new Logger('DatabasePool');
 
-// URL sslmode words (libpq's and pg's) mapped to the module's modes; stricter when in doubt,
-// as pg 8 does for `require`.
-const URL_SSL_MODES: Record<string, SslMode | 'no-verify'> = {
-  disable: 'disable',
-  allow: 'verify-full',
-  prefer: 'verify-full',
-  require: 'verify-full',
-  'verify-ca': 'verify-full',
-  'verify-full': 'verify-full',
-  'no-verify': 'no-verify',
-};
-
 function connectionTarget(env: DatabaseEnvironment) {
   if (env.DATABASE_URL) {
     // Validated already, so parsing cannot fail here.
@@ -80,7 +69,6 @@ function connectionTarget(env: DatabaseEnvironment) {
       database: url.database ?? DEFAULT_DATABASE_NAME,
       username: url.username ?? DEFAULT_USER,
       password: url.password ?? env.DB_PASSWORD,
-      urlSslMode: url.sslmode,
     };
   }
   if (env.DB_HOST) {
@@ -90,27 +78,23 @@ function connectionTarget(env: DatabaseEnvironment) {
       database: env.DB_NAME ?? DEFAULT_DATABASE_NAME,
       username: env.DB_USER ?? DEFAULT_USER,
       password: env.DB_PASSWORD,
-      urlSslMode: undefined,
     };
   }
   // validateDatabaseEnvironment({ requireTarget: true }) has rejected a missing target already.
   throw DatabaseConfigError.invalid('DATABASE_URL', 'must be set (or DB_HOST)');
 }
 
-function tlsOptions(env: DatabaseEnvironment, urlSslMode: string | undefined): false | TlsOptions {
-  let mode: SslMode | 'no-verify' = env.DB_SSL ?? 'disable';
-  if (!env.DB_SSL && urlSslMode) {
-    const mapped = URL_SSL_MODES[urlSslMode];
-    if (!mapped) {
-      throw DatabaseConfigError.invalid(
-        'DATABASE_URL',
-        `sslmode must be one of ${Object.keys(URL_SSL_MODES).join(', ')}`,
-      );
-    }
-    mode = mapped;
-  }
-  if (mode === 'disable') return false;
-  if (mode === 'no-verify') return { rejectUnauthorized: false };
+/**
+ * pg's TLS options for the mode in force. pg 8 passes the target host to `tls.connect` (and as
+ * `servername` unless it is an IP address), so Node's default `checkServerIdentity` verifies the
+ * host name against the certificate's SAN; `rejectUnauthorized: true` verifies the chain.
+ */
+function tlsOptions(env: DatabaseEnvironment): false | TlsOptions {
+  const setting = tlsSettingOf(env);
+  // Validated already: an unknown sslmode cannot reach this point.
+  if (!setting) throw DatabaseConfigError.invalid('DATABASE_URL', 'has an unknown sslmode');
+  if (setting.mode === 'disable') return false;
+  if (setting.mode === 'no-verify') return { rejectUnauthorized: false };
   const ca = env.DB_SSL_CA;
   if (!ca) return { rejectUnauthorized: true };
   return { rejectUnauthorized: true, ca: ca.includes('-----BEGIN') ? ca : readFileSync(ca, 'utf8') };
@@ -141,7 +125,7 @@ function dataSourceOptionsFrom(vars: DatabaseEnvironment): PostgresOptions {
     database: target.database,
     username: target.username,
     password: target.password,
-    ssl: tlsOptions(vars, target.urlSslMode),
+    ssl: tlsOptions(vars),
     applicationName: vars.DB_APPLICATION_NAME ?? DEFAULT_APPLICATION_NAME,
     poolSize: vars.DB_POOL_MAX ?? DEFAULT_POOL_MAX,
     connectTimeoutMS: vars.DB_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS,

@@ -16,6 +16,7 @@ export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { DatabaseConfigError } from './errors/database-config.error';
 export type { ConfigProblem } from './errors/database-config.error';
+export { describeStartupFailure } from './errors/startup-failure';
 export { DatabaseLogger } from './logging/database.logger';
 export {
   DEFAULT_EMBEDDED_DATABASE,

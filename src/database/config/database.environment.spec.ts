@@ -193,8 +193,9 @@ describe('validateDatabaseEnvironment', () => {
   });
 
   describe('NODE_ENV', () => {
+    // DB_URL's host is remote: production requires TLS to it (production-policy.spec.ts).
     it.each(['development', 'test', 'production'])('accepts %s', (value) => {
-      expect(validate({ NODE_ENV: value }).NODE_ENV).toBe(value);
+      expect(validate({ NODE_ENV: value, DB_SSL: 'verify-full' }).NODE_ENV).toBe(value);
     });
 
     it.each(['staging', 'prod', 'Production'])('rejects %s, naming NODE_ENV', (value) => {

@@ -5,6 +5,8 @@ import { ConfigProblem, DatabaseConfigError } from '../errors/database-config.er
 import { DEFAULT_POOL_MAX } from '../database.constants';
 import { parseConnectionUrl } from './connection-url';
 import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVar } from './env-decorators';
+import { productionPolicyProblems } from './production-policy';
+import { tlsProblems } from './tls-settings';
 
 /** Accepted values of `DB_SSL`. */
 export const SSL_MODES = ['disable', 'verify-full'] as const;
@@ -138,9 +140,6 @@ function crossFieldProblems(env: DatabaseEnvironment, invalid: Set<string>, requ
   if (valid('DB_POOL_MIN') && !invalid.has('DB_POOL_MAX') && env.DB_POOL_MIN! > poolMax) {
     problems.push({ variable: 'DB_POOL_MIN', expected: `must not exceed DB_POOL_MAX (${poolMax})` });
   }
-  if (valid('DB_SSL_CA') && env.DB_SSL !== 'verify-full') {
-    problems.push({ variable: 'DB_SSL_CA', expected: 'is only used with DB_SSL=verify-full; set DB_SSL=verify-full' });
-  }
   if (requireTarget && env.DATABASE_URL === undefined && env.DB_HOST === undefined) {
     problems.push({
       variable: 'DATABASE_URL',
@@ -177,6 +176,7 @@ export function validateDatabaseEnvironment(
   }));
   const invalid = new Set(problems.map((p) => p.variable));
   problems.push(...crossFieldProblems(typed, invalid, options.requireTarget ?? false));
+  problems.push(...tlsProblems(typed, invalid), ...productionPolicyProblems(typed, invalid));
   if (problems.length > 0) throw new DatabaseConfigError(problems);
   return typed;
 }

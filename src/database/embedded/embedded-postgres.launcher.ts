@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Extra server settings (`-c name=value`), e.g. `{ fsync: 'off' }` for throwaway test clusters. */
   settings?: Record<string, string>;
+  /** The superuser's password, set when the cluster is initialised (tests use a canary). Default: `EMBEDDED_CREDENTIALS.password`. */
+  password?: string;
   /** Receives the server's own log lines. Default: dropped. */
   onLog?: (line: string) => void;
 }
@@ -59,8 +61,14 @@ async function stopOrphan(dataDir: string): Promise<number | undefined> {
   return pid;
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new Client({ host: '127.0.0.1', port, database: 'postgres', ...EMBEDDED_CREDENTIALS });
+async function ensureDatabase(port: number, database: string, password: string): Promise<void> {
+  const client = new Client({
+    host: '127.0.0.1',
+    port,
+    database: 'postgres',
+    user: EMBEDDED_CREDENTIALS.user,
+    password,
+  });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -92,6 +100,7 @@ export class EmbeddedPostgresLauncher {
     readonly reused: boolean,
     /** Pid of an orphaned server stopped before this start, if any. */
     readonly orphanStopped: number | undefined,
+    private readonly password: string,
   ) {}
 
   private beforeStop: BeforeStopHook | undefined;
@@ -112,7 +121,8 @@ export class EmbeddedPostgresLauncher {
 
   /** Connection URL of another database in this cluster. */
   urlFor(database: string): string {
-    const { user, password } = EMBEDDED_CREDENTIALS;
+    const { user } = EMBEDDED_CREDENTIALS;
+    const password = encodeURIComponent(this.password);
     return `postgres://${user}:${password}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
   }
 
@@ -126,6 +136,7 @@ export class EmbeddedPostgresLauncher {
     }
     const orphanStopped = reused ? await stopOrphan(dataDir) : undefined;
     const port = await choosePort(options.port ?? DEFAULT_EMBEDDED_PORT);
+    const password = options.password ?? EMBEDDED_CREDENTIALS.password;
     const recent: string[] = [];
     const onLog = (message: unknown) => {
       for (const line of String(message).split('\n').filter(Boolean)) {
@@ -139,7 +150,8 @@ export class EmbeddedPostgresLauncher {
     const server: LibraryInstance = new Library({
       databaseDir: dataDir,
       port,
-      ...EMBEDDED_CREDENTIALS,
+      user: EMBEDDED_CREDENTIALS.user,
+      password,
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: process.getuid?.() === 0,
@@ -152,7 +164,7 @@ export class EmbeddedPostgresLauncher {
       await mkdir(resolve(dataDir, '..'), { recursive: true });
       if (!reused) await server.initialise();
       await server.start();
-      await ensureDatabase(port, database);
+      await ensureDatabase(port, database, password);
     } catch (error) {
       await server.stop().catch(() => undefined);
       const cause = error instanceof Error ? error.message : 'the server exited';
@@ -160,7 +172,7 @@ export class EmbeddedPostgresLauncher {
         cause: error,
       });
     }
-    const launcher = new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped);
+    const launcher = new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped, password);
     // The library's exit hook calls `stop()` on each instance: route it through ours.
     const libraryStop = server.stop.bind(server);
     server.stop = () => launcher.stopOnce(libraryStop);

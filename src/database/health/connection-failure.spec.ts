@@ -34,7 +34,7 @@ describe('describeConnectionFailure', () => {
     ['EPIPE', 'connection lost'],
     ['EHOSTUNREACH', 'host unreachable'],
     ['DEPTH_ZERO_SELF_SIGNED_CERT', 'TLS failed: the server certificate was not trusted'],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', 'TLS failed: the server certificate was not trusted'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'TLS failed: the server certificate does not name the host connected to'],
   ])('maps Node code %s to %j', (code, cause) => {
     expect(describeConnectionFailure(nodeError(code), 750)).toEqual({ cause, code });
   });

@@ -74,6 +74,8 @@ export function describeConnectionFailure(error: unknown, timeoutMs: number): Co
     const cause = BY_SQLSTATE[sqlState] ?? BY_SQLSTATE_CLASS[sqlState.slice(0, 2)] ?? 'the server reported an error';
     return { cause, code: sqlState };
   }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return { cause: 'TLS failed: the server certificate does not name the host connected to', code };
   if (code && TLS_CODE.test(code)) return { cause: 'TLS failed: the server certificate was not trusted', code };
   const message = messageOf(error);
   // pg's own connect timeout: `timeout expired` (Client), `… due to connection timeout` (Pool).
