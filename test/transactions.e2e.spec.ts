@@ -249,14 +249,15 @@ describe('transactions', () => {
       expect(tx.getStats().transactions.retries).toBe(before + 1);
     });
 
-    it('lost during COMMIT is TransactionOutcomeUnknownError, not retried', async () => {
+    it('lost during COMMIT is TransactionOutcomeUnknownError, not retried; the dead client leaves the pool', async () => {
       let attempts = 0;
+      let client: any;
       const error = await tx
         .transaction(async () => {
           attempts++;
           await users.create({ email: 'unknown@example.com', displayName: 'a' });
           const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-          const client = (dataSource.manager as any).queryRunner.databaseConnection;
+          client = (dataSource.manager as any).queryRunner.databaseConnection;
           const original = client.query.bind(client);
           client.query = async (...args: any[]) => {
             if (args[0] === 'COMMIT') {
@@ -271,6 +272,30 @@ describe('transactions', () => {
         .catch((e) => e);
       expect(error).toBeInstanceOf(TransactionOutcomeUnknownError);
       expect(attempts).toBe(1);
+      // Released with the error, so the pool destroyed it instead of handing it to the next caller.
+      const pool = (dataSource.driver as any).master;
+      expect(pool._clients).not.toContain(client);
+      await Promise.all(Array.from({ length: 12 }, () => tx.query('SELECT 1')));
+    });
+
+    it('a client whose connection was reported lost never goes back to the pool, even before its socket closes', async () => {
+      // The server's FATAL 57P01 arrives before the socket's end: released plainly, the client would
+      // look healthy to the pool and fail whoever got it next.
+      let client: any;
+      const error = await tx
+        .transaction(async () => {
+          await tx.query('SELECT 1');
+          client = (dataSource.manager as any).queryRunner.databaseConnection;
+          const original = client.query.bind(client);
+          client.query = async (...args: any[]) => {
+            if (args[0] !== 'COMMIT') return original(...args);
+            client.query = original;
+            throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+          };
+        })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(TransactionOutcomeUnknownError);
+      expect((dataSource.driver as any).master._clients).not.toContain(client);
     });
   });
 

@@ -51,6 +51,12 @@ function nodeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether `error` is a TLS failure (certificate not trusted, wrong host name, no TLS on the server): configuration, not load. */
+export function isTlsFailure(error: unknown): boolean {
+  const code = nodeCode(error);
+  return (code !== undefined && TLS_CODE.test(code)) || /does not support SSL/i.test(messageOf(error));
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

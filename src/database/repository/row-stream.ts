@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import type { QueryResultRow } from 'pg';
 import type { EntityMetadata } from 'typeorm';
 import { translateDatabaseError } from '../errors/translate-database-error';
@@ -28,16 +29,21 @@ export async function* streamRows<T>(
     throw translateDatabaseError(error, metadata);
   }
   let open = false;
+  let broken: Error | undefined;
   try {
     await executor.runText('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], metadata, client);
     open = true;
     yield* fetchAll(executor, client, text, values, batchSize, map, metadata, 'repository_stream');
     await executor.runText('COMMIT', [], metadata, client);
     open = false;
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) broken = error;
+    throw error;
   } finally {
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
-    if (open) await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
+    if (open && !broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    // A lost connection leaves the pool (release with an error destroys the client).
+    client.release(broken);
   }
 }
 

@@ -13,5 +13,10 @@ describe('what degraded start waits out', () => {
       isPermanentStartupFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' })),
     ).toBe(true);
     expect(isPermanentStartupFailure(refused)).toBe(false);
+    const wrongCa = Object.assign(new Error('unable to verify the first certificate'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+    expect(isPermanentStartupFailure(wrongCa)).toBe(true);
+    expect(isPermanentStartupFailure(new Error('The server does not support SSL connections'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../database.constants';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { translateDatabaseError } from '../errors/translate-database-error';
-import { ConnectionFailure, describeConnectionFailure } from '../health/connection-failure';
+import { ConnectionFailure, describeConnectionFailure, isTlsFailure } from '../health/connection-failure';
 import { MigrationGuardError } from '../migrations/migration-guard.error';
 import type { GuardedDataSource } from '../migrations/guarded.data-source';
 import { ConnectPolicy, nextDelay } from './connect-policy';
@@ -33,9 +33,13 @@ export function isUnreachable(error: unknown): boolean {
   return Array.isArray(parts) && parts.length > 0 && parts.every(isUnreachable);
 }
 
-/** @internal A failure that waiting does not fix: configuration, credentials, migration guard refusals. */
+/** @internal A failure that waiting does not fix: credentials, unknown database, TLS verification, migration guard refusals. */
 export function isPermanentStartupFailure(error: unknown): boolean {
-  return error instanceof MigrationGuardError || PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '');
+  return (
+    error instanceof MigrationGuardError ||
+    PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '') ||
+    isTlsFailure(error)
+  );
 }
 
 const connections = new WeakMap<DataSource, DatabaseConnection>();

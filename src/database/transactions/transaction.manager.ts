@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
 import {
   TransactionOutcomeUnknownError,
@@ -19,6 +19,17 @@ export interface TransactionStats {
   retries: number;
   /** Retries by SQLSTATE (`connection` for a lost connection). */
   retriesBySqlState: Record<string, number>;
+}
+
+/**
+ * Gives the runner's connection back to the pool or, after `error` (a lost connection), has the
+ * pool destroy it: a client returned after its socket died fails the next caller that gets it.
+ */
+async function releaseRunner(queryRunner: QueryRunner, error: unknown): Promise<void> {
+  const postgres = queryRunner as QueryRunner & { releasePostgresConnection?: (err?: unknown) => Promise<void> };
+  const release =
+    error && postgres.releasePostgresConnection ? postgres.releasePostgresConnection(error) : queryRunner.release();
+  await release.catch(() => undefined);
 }
 
 /**
@@ -128,6 +139,8 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
   private async once<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const queryRunner = this.dataSource.createQueryRunner();
     let committing = false;
+    /** A lost connection: its client must leave the pool, not go back to it. */
+    let broken: unknown;
     try {
       await queryRunner.connect();
       await queryRunner.startTransaction(options.isolationLevel);
@@ -151,15 +164,20 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       await this.runHooks(scope.hooks);
       return result;
     } catch (error) {
-      if (committing && isConnectionLoss(error)) {
+      if (isConnectionLoss(error)) broken = error;
+      if (committing && broken) {
         this.stats.rolledBack++;
         throw TransactionOutcomeUnknownError.duringCommit(error);
       }
-      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      if (queryRunner.isTransactionActive && !broken) {
+        await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => {
+          if (isConnectionLoss(rollbackError)) broken = rollbackError;
+        });
+      }
       this.stats.rolledBack++;
       throw error;
     } finally {
-      await queryRunner.release().catch(() => undefined);
+      await releaseRunner(queryRunner, broken);
     }
   }
 
