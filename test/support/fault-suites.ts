@@ -11,7 +11,7 @@ import { AppProcess, startAppProcess } from './app-process';
 import { EmbeddedServerProcess, startEmbeddedServerProcess } from './embedded-server-process';
 import { getHealth, pollUntil } from './health-client';
 import { createTestDatabase, TestDatabase } from './test-database';
-import { checkWrites, slowest, startWriteLoad, statusCounts, terminateBackends, WriteOutcome } from './write-load';
+import { checkWrites, loadFigures, slowest, startWriteLoad, terminateBackends, WriteOutcome } from './write-load';
 
 /** How long and how hard the fault scenarios run: short in `npm test`, long in `npm run test:soak`. */
 export interface FaultScale {
@@ -111,17 +111,7 @@ export function describeLoadFaults(scale: FaultScale): void {
       }
       const outcomes = await load.stop();
       const check = await checkWrites(db.url, prefix, outcomes);
-      const figures = {
-        rounds,
-        terminated,
-        requests: outcomes.length,
-        statuses: statusCounts(outcomes),
-        slowestMs: Math.round(slowest(outcomes)),
-        ...check,
-        lost: check.lost.length,
-        duplicated: check.duplicated.length,
-      };
-      report(scale, 'storm', figures);
+      report(scale, 'storm', { rounds, terminated, ...loadFigures(outcomes, check) });
 
       expect(terminated).toBeGreaterThan(0);
       expect(check.acknowledged).toBeGreaterThan(0);
@@ -211,16 +201,7 @@ export function describeLoadFaults(scale: FaultScale): void {
       const answers = (await Promise.all(probes)) as ({ status: number; body: any } | undefined)[];
       const outcomes = await load.stop();
       const check = await checkWrites(db.url, prefix, outcomes);
-      const figures = {
-        requests: outcomes.length,
-        afterSigterm: outcomes.length - before,
-        statuses: statusCounts(outcomes),
-        exitCode,
-        ...check,
-        lost: check.lost.length,
-        duplicated: check.duplicated.length,
-      };
-      report(scale, 'sigterm', figures);
+      report(scale, 'sigterm', { exitCode, afterSigterm: outcomes.length - before, ...loadFigures(outcomes, check) });
 
       const draining = answers.filter((a) => a?.body?.error?.database?.message === 'shutting down');
       expect(draining.length).toBeGreaterThan(0);
@@ -380,15 +361,7 @@ export function describeServerFaults(scale: FaultScale): void {
       await sleep(1_000);
       const outcomes = await load.stop();
       const check = await checkWrites(url, prefix, outcomes);
-      report(scale, 'restart', {
-        restarts: figures,
-        requests: outcomes.length,
-        statuses: statusCounts(outcomes),
-        slowestMs: Math.round(slowest(outcomes)),
-        ...check,
-        lost: check.lost.length,
-        duplicated: check.duplicated.length,
-      });
+      report(scale, 'restart', { restarts: figures, ...loadFigures(outcomes, check) });
 
       expect(check.lost).toEqual([]);
       expect(check.duplicated).toEqual([]);

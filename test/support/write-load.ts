@@ -139,3 +139,15 @@ export async function terminateBackends(databaseUrl: string, applicationName: st
     return rows[0].n;
   });
 }
+
+/** A load's figures for the report: requests, statuses, slowest, and the set check's counts. */
+export function loadFigures(outcomes: WriteOutcome[], check: SetCheck): Record<string, unknown> {
+  return {
+    requests: outcomes.length,
+    statuses: statusCounts(outcomes),
+    slowestMs: Math.round(slowest(outcomes)),
+    ...check,
+    lost: check.lost.length,
+    duplicated: check.duplicated.length,
+  };
+}
