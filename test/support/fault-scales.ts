@@ -7,6 +7,7 @@ export const FAST_FAULTS: FaultScale = {
   stormMs: 6_000,
   stormEveryMs: 1_000,
   exhaustionRequests: 1_000,
+  exhaustionWaves: 1,
   restarts: 1,
   loadBeforeSigtermMs: 1_500,
 };
@@ -17,7 +18,8 @@ export const SOAK_FAULTS: FaultScale = {
   clients: 100,
   stormMs: 120_000,
   stormEveryMs: 2_000,
-  exhaustionRequests: 5_000,
+  exhaustionRequests: 1_000,
+  exhaustionWaves: 5,
   restarts: 5,
   loadBeforeSigtermMs: 20_000,
 };

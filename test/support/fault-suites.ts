@@ -21,8 +21,10 @@ export interface FaultScale {
   /** How long the connection storm lasts, and how often every backend is terminated. */
   stormMs: number;
   stormEveryMs: number;
-  /** Concurrent requests against a pool of 5. */
+  /** Concurrent requests against a pool of 5 (1,000: more at once overflows the HTTP server's accept backlog, not the pool). */
   exhaustionRequests: number;
+  /** How many times in a row. */
+  exhaustionWaves: number;
   /** Server restarts under load (each a 5 s outage). */
   restarts: number;
   /** Load before SIGTERM. */
@@ -71,6 +73,37 @@ async function appOnTestDatabase(db: TestDatabase, name: string, env: NodeJS.Pro
   const app = startAppProcess(root, { ...db.env, ...BOUNDS_ENV, DB_APPLICATION_NAME: name, ...env });
   const baseUrl = `http://127.0.0.1:${await app.listening()}`;
   return { app, baseUrl };
+}
+
+/** `requests` concurrent `GET /tasks` while a transaction holds the table for `holdMs`. */
+async function exhaustionWave(databaseUrl: string, baseUrl: string, requests: number, holdMs: number) {
+  const locker = new Client({ connectionString: databaseUrl });
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+    const release = sleep(holdMs).then(() => locker.query('ROLLBACK'));
+    const outcomes = await Promise.all(
+      Array.from({ length: requests }, async () => {
+        const t0 = performance.now();
+        try {
+          const res = await fetch(`${baseUrl}/tasks?limit=1`, { signal: AbortSignal.timeout(60_000) });
+          await res.arrayBuffer();
+          return { status: res.status, ms: performance.now() - t0 };
+        } catch (error) {
+          return {
+            status: 0,
+            ms: performance.now() - t0,
+            error: String((error as { cause?: unknown }).cause ?? error),
+          };
+        }
+      }),
+    );
+    await release;
+    return outcomes;
+  } finally {
+    await locker.end();
+  }
 }
 
 /** Faults against the shared test server: connection storm, pool exhaustion, SIGTERM under load. */
@@ -125,7 +158,7 @@ export function describeLoadFaults(scale: FaultScale): void {
       expectHealthyProcess(app);
     });
 
-    it(`pool exhaustion: ${scale.exhaustionRequests} concurrent requests against a pool of 5 are all answered within the bounds`, async () => {
+    it(`pool exhaustion: ${scale.exhaustionWaves} × ${scale.exhaustionRequests} concurrent requests against a pool of 5 are all answered within the bounds`, async () => {
       const started = await appOnTestDatabase(
         db,
         `exhaust-${randomBytes(3).toString('hex')}`,
@@ -134,37 +167,15 @@ export function describeLoadFaults(scale: FaultScale): void {
       );
       app = started.app;
       // Hold the table so the 5 connections stay busy and everyone else must wait for one.
-      const locker = new Client({ connectionString: db.url });
-      await locker.connect();
       const holdMs = CONNECT_TIMEOUT_MS + 1_000;
-      let outcomes: { status: number; ms: number; error?: string }[];
-      try {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
-        const release = sleep(holdMs).then(() => locker.query('ROLLBACK'));
-        outcomes = await Promise.all(
-          Array.from({ length: scale.exhaustionRequests }, async () => {
-            const t0 = performance.now();
-            try {
-              const res = await fetch(`${started.baseUrl}/tasks?limit=1`, { signal: AbortSignal.timeout(60_000) });
-              await res.arrayBuffer();
-              return { status: res.status, ms: performance.now() - t0 };
-            } catch (error) {
-              return {
-                status: 0,
-                ms: performance.now() - t0,
-                error: String((error as { cause?: unknown }).cause ?? error),
-              };
-            }
-          }),
-        );
-        await release;
-      } finally {
-        await locker.end();
+      const outcomes: { status: number; ms: number; error?: string }[] = [];
+      for (let wave = 0; wave < scale.exhaustionWaves; wave++) {
+        outcomes.push(...(await exhaustionWave(db.url, started.baseUrl, scale.exhaustionRequests, holdMs)));
       }
       const counts: Record<number, number> = {};
       for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
       const figures = {
+        waves: scale.exhaustionWaves,
         requests: outcomes.length,
         statuses: counts,
         slowestMs: Math.round(Math.max(...outcomes.map((o) => o.ms))),
