@@ -69,6 +69,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export const encode = (text: string) => encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD'));
 
 /**
+ * `text` halved until its URL encoding has at most `max` characters: under Node's 16 kB limit for
+ * the request line and headers, so that the request reaches the app (Node answers 431 itself).
+ */
+export const shortened = (text: string, max = 12_000): string =>
+  encode(text).length <= max ? text : shortened(text.slice(0, text.length / 2), max);
+
+/**
  * `text` as an HTTP header value: its UTF-8 bytes as a byte string (what a client sends; Node
  * reads them back as latin1), or `undefined` when it is no valid field value (control characters
  * other than tab: Node's HTTP parser answers those itself, before the app).

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { uniqueEmail } from './api';
-import { bounded, encode, headerValue, HOSTILE_STRINGS, HOSTILE_VALUES } from './hostile-input';
+import { http, postExecution, postTask, postUser, uniqueEmail } from './api';
+import { bounded, encode, headerValue, HOSTILE_STRINGS, HOSTILE_VALUES, shortened } from './hostile-input';
 import {
   Answer,
   errorShapeProblems,
@@ -11,7 +11,16 @@ import {
   send,
   storedMismatches,
 } from './hostile-request';
-import { ApiOperation, ApiParameter, fillPath, JsonSchema, operatorsOf, resourceOf } from './openapi-operations';
+import {
+  ApiOperation,
+  ApiParameter,
+  fillPath,
+  JsonSchema,
+  loadOperations,
+  operatorsOf,
+  resourceOf,
+} from './openapi-operations';
+import { injectionCanaryCalls, installInjectionCanary, tableChecksums } from './table-checksums';
 import type { StartedTestApp } from './test-app';
 
 /** Rows the sweep's base requests point at. */
@@ -38,8 +47,6 @@ export const STALE_VERSION = 1_000_000;
 const BIG = 'a'.repeat(5_000);
 /** Malformed percent-encoding and dot segments, sent as they are. */
 const RAW = ['%E0%A4%A', '%00', '%ZZ', '%2e%2e%2f', '..', '%20'];
-/** Under Node's 16 kB header limit, so that the request reaches the app (Node answers 431 itself). */
-const MAX_ENCODED = 12_000;
 // prettier-ignore
 const ODD_QUERIES = [
   'filter.status[$ne]=x', 'filter[status]=x', 'filter.id[]=x', '__proto__=x', '__proto__[admin]=1', 'constructor=x',
@@ -50,14 +57,13 @@ const ODD_QUERIES = [
   'filter.id=%ZZ', 'limit=%', '%=1', 'filter.id=%E0%A4%A', 'sortBy=%00', '=', '&&&', 'filter.=1', 'filter..id=1',
   'withDeleted=true&withDeleted=false', 'hard=TRUE', 'hard=1', 'limit=1e1', 'page=0x1', 'cursor=%00',
 ];
+/** Parameters other list APIs take (nestjs-paginate's `search`, `select`…): undocumented here, so refused by name. */
+const UNDOCUMENTED = ['search', 'searchBy', 'select', 'q', 'fields', 'sort', 'order', 'offset', 'filter', 'include'];
 /** Bodies that are not one JSON object, as text. */
 const ODD_BODIES = ['', '{"a":', '{"a":1}}', '[]', '[{}]', '"x"', '1', 'null', 'true', '\u0000', '{"a":1,}', "{'a':1}"];
 
 /** `text` encoded for a URL, halved until it fits. */
-function fit(text: string): string {
-  const encoded = encode(text);
-  return encoded.length <= MAX_ENCODED ? encoded : fit(text.slice(0, text.length / 2));
-}
+const fit = (text: string) => encode(shortened(text));
 
 const decoded = (encoded: string) => {
   try {
@@ -157,6 +163,11 @@ export function sweepProbes(operations: ApiOperation[], targets: SweepTargets, o
           }),
         );
       }
+    }
+    for (const [k, name] of UNDOCUMENTED.entries()) {
+      const value = fit(HOSTILE_STRINGS[(slots.name * 7 + k) % HOSTILE_STRINGS.length]);
+      const url = base.url(undefined, `${name}=${value}`);
+      probes.push(base.probe('query undocumented', body(), { url, names: [name], sent: [decoded(value)] }));
     }
     for (const query of ODD_QUERIES) {
       probes.push(base.probe('query odd', body(), { url: base.url(undefined, query), sent: [decoded(query)] }));
@@ -331,5 +342,39 @@ export function sweepFigures(outcomes: Outcome[]) {
     operations: new Set(outcomes.map((o) => o.probe.operation)).size,
     parameters: new Set(outcomes.map((o) => `${o.probe.operation} ${o.probe.target}`)).size,
     statuses,
+  };
+}
+
+/**
+ * The whole sweep on `t`'s fresh database: the canary, a user with a task and its execution and a
+ * soft-deleted user, checksums, every probe from `/docs-json`, then what is wrong. A clean run has
+ * no problems, nothing uncovered, no canary call and equal checksums.
+ */
+export async function runSweep(t: StartedTestApp, options: SweepOptions = {}) {
+  await installInjectionCanary(t);
+  const user = await postUser(t);
+  const task = await postTask(t, { assigneeId: user.id, requirements: { skills: ['sql'] } });
+  await postExecution(t, task.id, { logs: ['started'] });
+  await http(t)
+    .delete(`/users/${(await postUser(t)).id}`)
+    .expect(204);
+  const before = await tableChecksums(t);
+  const { operations } = await loadOperations(t);
+  const started = Date.now();
+  const outcomes = await sendProbes(t, sweepProbes(operations, { live: { users: user.id, tasks: task.id } }, options));
+  const seconds = Math.round((Date.now() - started) / 1_000);
+  const swept = new Set(outcomes.map((o) => `${o.probe.operation} ${o.probe.target}`));
+  const documented = operations.flatMap((o) => [
+    ...o.parameters.map((p) => `${o.key} ${p.in} ${p.name}`),
+    ...Object.keys(o.body?.properties ?? {}).map((f) => `${o.key} body ${f}`),
+  ]);
+  return {
+    figures: { ...sweepFigures(outcomes), documented: documented.length, seconds },
+    operations: operations.length,
+    problems: await sweepProblems(t, outcomes),
+    uncovered: documented.filter((p) => !swept.has(p)),
+    canaryCalls: await injectionCanaryCalls(t),
+    before,
+    after: await tableChecksums(t, createdIds(outcomes)),
   };
 }
