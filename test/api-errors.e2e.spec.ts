@@ -58,6 +58,14 @@ describe('error responses', () => {
       },
     );
 
+    // Regression (found by the soak sweep): an extra field named "" was reported as `body`.
+    it('an extra field with an empty name is named, not taken for the body', async () => {
+      const res = await post('{"title":"x","":1}');
+      expectError(res, 400);
+      expect(res.body.fields).toEqual({ '': ['is not a field of this body'] });
+      expect(res.body.message).toBe('"": is not a field of this body');
+    });
+
     // Regression (found by the sweep): `1e400` parses to Infinity, which JSON.stringify stores as null.
     it('a number out of JSON range inside a JSON field is a 400 naming it, not stored as null', async () => {
       const before = await sql(t, 'SELECT count(*)::int AS n FROM tasks');
