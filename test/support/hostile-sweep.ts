@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { http, postExecution, postTask, postUser, uniqueEmail } from './api';
+import { fieldNames, http, postExecution, postTask, postUser, uniqueEmail } from './api';
 import { bounded, encode, headerValue, HOSTILE_STRINGS, HOSTILE_VALUES, shortened } from './hostile-input';
 import {
   Answer,
@@ -314,6 +314,7 @@ export async function sweepProblems(t: StartedTestApp, outcomes: Outcome[]): Pro
     if ((answer.status === 400 || answer.status === 422) && !namesOneOf(answer, probe.names ?? [])) {
       if (probe.names || !Object.keys(answer.body?.fields ?? {}).length) fail(`names not ${probe.names ?? 'a field'}`);
     }
+    if (fieldNames(answer.body ?? {}).some((name) => name.length > 65)) fail('a name echoed past 64 characters');
     const sentId = probe.headers?.['X-Request-Id'];
     if (sentId !== undefined && answer.requestId !== sentId && REQUEST_ID.test(sentId)) fail('request id not kept');
     if (sentId !== undefined && answer.requestId === sentId && !REQUEST_ID.test(sentId)) fail('request id echoed');
