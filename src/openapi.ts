@@ -1,9 +1,21 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { LIST_QUERY_GRAMMAR } from './http/api-list-query.decorator';
+import { REQUEST_CONTEXT_HEADERS } from './http/request-context.middleware';
 
 /** Where the OpenAPI UI is served; the document is at `${OPENAPI_PATH}-json`. */
 export const OPENAPI_PATH = 'docs';
+
+/** The request-context headers on every operation: the middleware reads them on every route. */
+function withRequestContextHeaders(document: OpenAPIObject): OpenAPIObject {
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations[method];
+      if (operation) operation.parameters = [...(operation.parameters ?? []), ...REQUEST_CONTEXT_HEADERS];
+    }
+  }
+  return document;
+}
 
 /**
  * Serves the OpenAPI document at `/docs-json` and its UI at `/docs`. Call it before `listen`
@@ -19,7 +31,7 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = withRequestContextHeaders(SwaggerModule.createDocument(app, config));
   SwaggerModule.setup(OPENAPI_PATH, app, document);
   return document;
 }

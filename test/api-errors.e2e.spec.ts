@@ -46,7 +46,39 @@ describe('error responses', () => {
     const post = (body: string, type = 'application/json') =>
       http(t).post('/tasks').set('content-type', type).send(body);
 
-    it('malformed JSON', async () => expectError(await post('{"title": '), 400));
+    // Regression (found by the OpenAPI-driven sweep): these 400s named no field, and JSON.parse's
+    // message quoted the body back.
+    it.each(['{"title": ', '{"title":"SELECT 1"}}', 'null', '"x"', "{'title':1}"])(
+      'malformed JSON or no object (%s): 400 naming the body, quoting nothing back',
+      async (body) => {
+        const res = await post(body);
+        expectError(res, 400);
+        expect(res.body).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'body: must be a JSON object',
+          fields: ['body'],
+        });
+      },
+    );
+
+    // Regression (found by the soak sweep): an extra field named "" was reported as `body`.
+    it('an extra field with an empty name is named, not taken for the body', async () => {
+      const res = await post('{"title":"x","":1}');
+      expectError(res, 400);
+      expect(res.body.fields).toEqual({ '': ['is not a field of this body'] });
+      expect(res.body.message).toBe('"": is not a field of this body');
+    });
+
+    // Regression (found by the sweep): `1e400` parses to Infinity, which JSON.stringify stores as null.
+    it('a number out of JSON range inside a JSON field is a 400 naming it, not stored as null', async () => {
+      const before = await sql(t, 'SELECT count(*)::int AS n FROM tasks');
+      const res = await post('{"title":"x","requirements":{"gpu":{"memory":1e400}}}');
+      expectError(res, 400);
+      expect(fieldNames(res.body)).toEqual(['requirements.gpu.memory']);
+      expectError(await post('{"title":"x","priority":-1e400}'), 400);
+      expect(await sql(t, 'SELECT count(*)::int AS n FROM tasks')).toEqual(before);
+    });
 
     it('a JSON array instead of an object', async () => {
       const res = await post('[{"title":"x"}]');
@@ -72,7 +104,9 @@ describe('error responses', () => {
     });
 
     it('a body over 100 kB (413) and a body that is not JSON (400 naming the missing fields)', async () => {
-      expectError(await post(JSON.stringify({ title: 'x', description: 'd'.repeat(200_000) })), 413);
+      const tooLarge = await post(JSON.stringify({ title: 'x', description: 'd'.repeat(200_000) }));
+      expectError(tooLarge, 413);
+      expect(fieldNames(tooLarge.body)).toEqual(['body']);
       const res = await post('title=x', 'text/plain');
       expectError(res, 400);
       expect(fieldNames(res.body)).toEqual(['title']);
@@ -80,6 +114,16 @@ describe('error responses', () => {
   });
 
   describe('through HTTP', () => {
+    // Regression (found by the sweep): Express' "Failed to decode param '%ZZ'" named no field.
+    it.each(['/users/%ZZ', '/tasks/%E0%A4%A/history', '/tasks/%C0%AF/executions'])(
+      'a path that is not percent-encoded UTF-8 (%s): 400 naming the path',
+      async (path) => {
+        const res = await http(t).get(path);
+        expectError(res, 400);
+        expect(res.body).toMatchObject({ message: 'path: is not valid percent-encoded UTF-8', fields: ['path'] });
+      },
+    );
+
     it('404 for an unknown route or method, in the same JSON shape', async () => {
       expectError(await http(t).get('/nope'), 404);
       expectError(await http(t).put(`/users/${randomUUID()}`).send({}), 404);

@@ -119,6 +119,38 @@ describe('OpenAPI document and UI', () => {
     expect(UpdateTaskDto.required).toEqual(['version']);
     expect(CreateExecutionDto.properties.startedAt).toMatchObject({ format: 'date-time' });
     expect(doc.paths['/users'].post.responses['409'].content['application/json'].schema.$ref).toMatch(/ErrorResponse$/);
-    expect(doc.paths['/users/{id}'].delete.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'hard']);
+    expect(doc.paths['/users/{id}'].delete.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'id',
+      'hard',
+      'X-Actor',
+      'X-Request-Id',
+    ]);
+    expect(CreateUserDto.properties.email.format).toBe('email');
+  });
+
+  // The hostile-input sweep is driven by this document: what it leaves out is never swept.
+  it("documents the request-context headers on every operation, and the history routes' limit and cursor", () => {
+    for (const [path, operations] of Object.entries<any>(doc.paths)) {
+      for (const [method, operation] of Object.entries<any>(operations)) {
+        const headers = operation.parameters.filter((p: { in: string }) => p.in === 'header');
+        expect([method, path, headers.map((p: { name: string }) => p.name)]).toEqual([
+          method,
+          path,
+          ['X-Actor', 'X-Request-Id'],
+        ]);
+      }
+    }
+    for (const path of ['/users/{id}/history', '/tasks/{id}/history']) {
+      const { parameters, responses } = doc.paths[path].get;
+      expect(parameters.filter((p: { in: string }) => p.in !== 'header').map((p: { name: string }) => p.name)).toEqual([
+        'id',
+        'limit',
+        'cursor',
+      ]);
+      expect(Object.keys(responses).sort()).toEqual(['200', '400', '404', '503']);
+    }
+    expect(doc.paths['/audit-logs'].get.responses['200'].content['application/json'].schema.allOf[1]).toMatchObject({
+      properties: { data: { items: { $ref: '#/components/schemas/AuditLogResponse' } } },
+    });
   });
 });

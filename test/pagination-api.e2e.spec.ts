@@ -148,6 +148,16 @@ describe('GET /users pagination and list grammar over HTTP', () => {
       expect(res.body.message).toContain(parameter);
     });
 
+    // Regression (found by the sweep): a 5 000-character parameter name came back whole in the 400.
+    it('a long parameter name is echoed cut to 64 characters', async () => {
+      for (const query of [`${'p'.repeat(5_000)}=1`, `filter.${'f'.repeat(5_000)}=1`]) {
+        const res = await http(t).get(`/users?${query}`);
+        expectError(res, 400);
+        expect(fieldNames(res.body)).toEqual([`${query.slice(0, 64)}…`]);
+        expect(res.text.length).toBeLessThan(500);
+      }
+    });
+
     // Regression: `filter.__proto__=x` set the prototype of a plain object and was silently ignored (fixed).
     it('filter.__proto__=x', async () => {
       const res = await http(t).get('/users?filter.__proto__=x');

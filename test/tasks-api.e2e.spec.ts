@@ -138,6 +138,36 @@ describe('/tasks over HTTP (real app, real database)', () => {
       expectError(await http(t).get('/tasks?filter.requirements=x'), 400);
     });
 
+    // Regression (found by the OpenAPI-driven sweep): values that passed the parser but not PostgreSQL
+    // (2020-02-30, which Date.parse rolls over to March 1; year 0; a +16:00 offset; 32768 for a
+    // smallint) reached SQL and came back as a 400 naming `value` instead of the parameter.
+    it.each([
+      ['filter.priority=$gt:32768', 'filter.priority'],
+      ['filter.priority=-32769', 'filter.priority'],
+      ['filter.priority=$in:1,2147483648', 'filter.priority'],
+      ['filter.updatedAt=$gt:2020-02-30', 'filter.updatedAt'],
+      ['filter.createdAt=$lt:2021-02-29T00:00:00Z', 'filter.createdAt'],
+      ['filter.createdAt=$lt:0000-01-01T00:00:00Z', 'filter.createdAt'],
+      ['filter.createdAt=$gt:2020-01-01T00:00:00%2B16:00', 'filter.createdAt'],
+      ['filter.deletedAt=$btw:2020-01-01,2020-01-01T24:00:00Z', 'filter.deletedAt'],
+    ])('refuses %s, which PostgreSQL would refuse, naming the parameter', async (query, parameter) => {
+      const res = await http(t).get(`/tasks?${query}`);
+      expectError(res, 400);
+      expect(fieldNames(res.body)).toEqual([parameter]);
+    });
+
+    it('accepts the edges PostgreSQL accepts: smallint bounds, a leap day, year 1, a ±15:59 offset', async () => {
+      for (const query of [
+        'filter.priority=$lte:32767',
+        'filter.priority=$gte:-32768',
+        'filter.createdAt=$gt:2024-02-29',
+        'filter.createdAt=$gt:0001-01-01T00:00:00Z',
+        'filter.createdAt=$lt:9999-12-31T23:59:59.999999%2B15:59',
+      ]) {
+        expect([query, (await http(t).get(`/tasks?${query}`)).status]).toEqual([query, 200]);
+      }
+    });
+
     it('hard-deletes a user: their tasks stay, unassigned', async () => {
       const user = await postUser(t);
       const task = await postTask(t, { assigneeId: user.id });

@@ -1,10 +1,42 @@
-import { Controller, Get, NotFoundException, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectRepositoryService, InvalidQueryError, Page, RepositoryService } from '../database';
+import { applyDecorators, Controller, Get, NotFoundException, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  DEFAULT_LIMIT,
+  InjectRepositoryService,
+  InvalidQueryError,
+  MAX_LIMIT,
+  Page,
+  RepositoryService,
+} from '../database';
 import { AuditLog, Task, User } from '../entities';
+import { ApiErrors, ApiId, ApiPageResponse } from '../http/resource-routes.decorators';
 import { UuidParam } from '../http/uuid-param.decorator';
+import { AuditLogResponse } from './dto/audit-log.response';
 
 const HISTORY_PARAMETERS = new Set(['limit', 'cursor']);
+
+/** `GET path`: one entity's history, keyset pages of `limit` rows from `cursor`. */
+const HistoryRoute = (path: string, summary: string) =>
+  applyDecorators(
+    Get(path),
+    ApiOperation({ summary }),
+    ApiId(),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+      description: 'Entries per page.',
+    }),
+    ApiQuery({
+      name: 'cursor',
+      required: false,
+      allowEmptyValue: true,
+      schema: { type: 'string' },
+      description: 'Empty (or absent) for the first page, then the token from `links.next`.',
+    }),
+    ApiPageResponse(AuditLogResponse),
+    ApiErrors(400, 404),
+  );
 
 /** `GET /users/:id/history`, `GET /tasks/:id/history`: one entity's changes, oldest first. */
 @ApiTags('audit')
@@ -16,14 +48,12 @@ export class EntityHistoryController {
     @InjectRepositoryService(Task) private readonly tasks: RepositoryService<Task>,
   ) {}
 
-  @Get('users/:id/history')
-  @ApiOperation({ summary: "A user's changes, oldest first (keyset pages: limit, cursor)" })
+  @HistoryRoute('users/:id/history', "A user's changes, oldest first (keyset pages: limit, cursor)")
   userHistory(@UuidParam() id: string, @Query() query: Record<string, unknown>, @Req() req: { path: string }) {
     return this.history('User', id, this.users, query, req.path);
   }
 
-  @Get('tasks/:id/history')
-  @ApiOperation({ summary: "A task's changes, oldest first (keyset pages: limit, cursor)" })
+  @HistoryRoute('tasks/:id/history', "A task's changes, oldest first (keyset pages: limit, cursor)")
   taskHistory(@UuidParam() id: string, @Query() query: Record<string, unknown>, @Req() req: { path: string }) {
     return this.history('Task', id, this.tasks, query, req.path);
   }

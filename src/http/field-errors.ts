@@ -19,7 +19,7 @@ export function echoName(name: string): string {
 export function fieldsBadRequest(entries: Array<[string, string[]]>): BadRequestException {
   const named = entries.map(([name, messages]) => [echoName(name), messages] as [string, string[]]);
   const fields: FieldMessages = Object.fromEntries(named); // own keys, even `__proto__`
-  const message = named.map(([name, messages]) => `${name}: ${messages.join(', ')}`).join('; ');
+  const message = named.map(([name, messages]) => `${name || '""'}: ${messages.join(', ')}`).join('; ');
   return new BadRequestException({ message, fields });
 }
 
@@ -34,9 +34,12 @@ function messagesOf(error: ValidationError, property: string): string[] {
 /** class-validator's errors as `[field, messages]` pairs; nested properties are joined with dots. */
 export function validationEntries(errors: ValidationError[], prefix = ''): Array<[string, string[]]> {
   return errors.flatMap((error) => {
-    const property = error.property ?? '';
-    const path = property ? `${prefix}${property}` : prefix.replace(/\.$/, '') || 'body';
-    const own: Array<[string, string[]]> = error.constraints ? [[path, messagesOf(error, property)]] : [];
+    // No property: an error of the object itself (the body, or the parent field). A field named "" is a field.
+    const path =
+      error.property === undefined || error.property === null
+        ? prefix.replace(/\.$/, '') || 'body'
+        : `${prefix}${error.property}`;
+    const own: Array<[string, string[]]> = error.constraints ? [[path, messagesOf(error, error.property ?? '')]] : [];
     return [...own, ...validationEntries(error.children ?? [], `${path}.`)];
   });
 }

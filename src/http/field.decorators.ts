@@ -54,11 +54,11 @@ export const StorableText = (): PropertyDecorator =>
   });
 
 /** A string of `min` (default 1) to `max` characters, storable as sent. */
-export function TextField(options: FieldOptions & { max: number; min?: number }): PropertyDecorator {
+export function TextField(options: FieldOptions & { max: number; min?: number; format?: string }): PropertyDecorator {
   const min = options.min ?? 1;
   return field(
     options,
-    { type: String, minLength: min, maxLength: options.max },
+    { type: String, minLength: min, maxLength: options.max, ...(options.format ? { format: options.format } : {}) },
     IsString(),
     Length(min, options.max),
     StorableText(),
@@ -72,7 +72,7 @@ export function TextField(options: FieldOptions & { max: number; min?: number })
 export function EmailField(options: FieldOptions & { max: number }): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
-    TextField({ ...options, min: 1 }),
+    TextField({ ...options, min: 1, format: 'email' }),
     ValidateBy({
       name: 'email',
       validator: {

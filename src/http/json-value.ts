@@ -15,6 +15,9 @@ export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
 }
 
+/** What is wrong with `1e400` in JSON text: it parses to Infinity, which JSON cannot hold (it would be stored as null). */
+export const NON_FINITE_MESSAGE = 'must be a finite number (JSON text such as 1e400 parses to Infinity)';
+
 /** What {@link jsonProblem} checks. */
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays; the value itself is level 1. */
@@ -25,8 +28,8 @@ export interface JsonLimits {
 
 /**
  * The first problem of a parsed JSON value as `[path, message]`, or `undefined`: nesting deeper
- * than `maxDepth`, a reserved key (`__proto__`, `constructor`, `toString`, …), and with `text`
- * unstorable strings. Iterative, so a hostile 100 kB `[[[[…]]]]` cannot overflow the stack.
+ * than `maxDepth`, a reserved key (`__proto__`, `constructor`, `toString`, …), a number out of
+ * JSON's range (`1e400` parses to Infinity), and with `text` unstorable strings. Iterative, so a hostile 100 kB `[[[[…]]]]` cannot overflow the stack.
  */
 export function jsonProblem(value: unknown, limits: JsonLimits, path = ''): [string, string] | undefined {
   const stack: Array<[unknown, string, number]> = [[value, path, 1]];
@@ -36,6 +39,7 @@ export function jsonProblem(value: unknown, limits: JsonLimits, path = ''): [str
       if (limits.text && !isStorableText(current)) return [at, UNSTORABLE_TEXT_MESSAGE];
       continue;
     }
+    if (typeof current === 'number' && !Number.isFinite(current)) return [at, NON_FINITE_MESSAGE];
     if (current === null || typeof current !== 'object') continue;
     if (depth > limits.maxDepth) return [at, `must not nest deeper than ${limits.maxDepth} levels`];
     for (const [key, child] of Object.entries(current)) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, NestMiddleware } from '@nestjs/common';
+import type { ParameterObject } from '@nestjs/swagger';
 import { ClsServiceManager } from 'nestjs-cls';
 import { setAuditContext } from '../database';
 
@@ -16,6 +17,26 @@ interface OutgoingResponse {
 export const ANONYMOUS_ACTOR = 'anonymous';
 const ACTOR = /^[\p{L}\p{N}._@:+\- ]{1,200}$/u;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The two headers as OpenAPI parameters: the middleware reads them on every route. */
+export const REQUEST_CONTEXT_HEADERS: readonly ParameterObject[] = [
+  {
+    name: 'X-Actor',
+    in: 'header',
+    required: false,
+    schema: { type: 'string', minLength: 1, maxLength: 200, example: 'ada' },
+    description: `Who acts, recorded in the audit trail (default \`${ANONYMOUS_ACTOR}\`): 1 to 200 letters, digits, spaces or . _ @ : + -; anything else is a 400 naming X-Actor.`,
+  },
+  {
+    name: 'X-Request-Id',
+    in: 'header',
+    required: false,
+    schema: { type: 'string', pattern: REQUEST_ID.source, maxLength: 100 },
+    description:
+      'Correlation id recorded with every audited write and echoed in the response; one that does not match ' +
+      'the pattern is replaced by a new uuid (it names no resource, so it is not refused).',
+  },
+];
 
 /**
  * Opens the request's async context and records who acts (`X-Actor`, standing in for the

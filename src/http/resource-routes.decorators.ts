@@ -20,12 +20,14 @@ const ERRORS: Record<number, string> = {
   503: 'The database is unavailable or the statement timed out; retry later.',
 };
 
-const ApiErrors = (...statuses: number[]) =>
+/** The error responses of a route (503 always: the database may be unavailable). */
+export const ApiErrors = (...statuses: number[]) =>
   applyDecorators(
     ...[...statuses, 503].map((status) => ApiResponse({ status, type: ErrorResponse, description: ERRORS[status] })),
   );
 
-const ApiId = (name = 'id') => ApiParam({ name, format: 'uuid', description: 'The row id.' });
+/** A uuid path parameter. */
+export const ApiId = (name = 'id') => ApiParam({ name, format: 'uuid', description: 'The row id.' });
 
 /** A route under `/:id` documents the id and can answer 404. */
 const underId = (path?: string) => (path?.includes(':id') ? { id: [ApiId()], errors: [404] } : { id: [], errors: [] });
@@ -43,13 +45,9 @@ export const CreateRoute = (model: Type, summary: string, path?: string) =>
     ApiErrors(400, ...underId(path).errors, 409),
   );
 
-/** `GET [path]` → 200 with a page of rows; the list grammar with the entity's allow-list. */
-export const ListRoute = (model: Type, summary: string, docs: ListQueryDocs, path?: string) =>
+/** 200 with a page of `model` rows. */
+export const ApiPageResponse = (model: Type) =>
   applyDecorators(
-    Get(path),
-    ApiOperation({ summary }),
-    ...underId(path).id,
-    ApiListQuery(docs),
     ApiExtraModels(PageResponse, model),
     ApiOkResponse({
       schema: {
@@ -59,6 +57,16 @@ export const ListRoute = (model: Type, summary: string, docs: ListQueryDocs, pat
         ],
       },
     }),
+  );
+
+/** `GET [path]` → 200 with a page of rows; the list grammar with the entity's allow-list. */
+export const ListRoute = (model: Type, summary: string, docs: ListQueryDocs, path?: string) =>
+  applyDecorators(
+    Get(path),
+    ApiOperation({ summary }),
+    ...underId(path).id,
+    ApiListQuery(docs),
+    ApiPageResponse(model),
     ApiErrors(400, ...underId(path).errors),
   );
 

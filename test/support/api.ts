@@ -42,13 +42,18 @@ export const postTask = (t: StartedTestApp, body: object = {}) => created(t, '/t
 export const postExecution = (t: StartedTestApp, taskId: string, body: object = {}) =>
   created(t, `/tasks/${taskId}/executions`, { agentType: 'runner', ...body });
 
-/** What must never appear in an error response: SQL, constraint or index names, driver text, stacks. */
-const LEAKS = [
+/**
+ * What must never appear in an error response: SQL, constraint or index names, driver text, stacks,
+ * and PostgreSQL's messages about a value (which quote the value back).
+ */
+export const LEAKS: readonly RegExp[] = [
   /\b(SELECT|INSERT INTO|UPDATE "|DELETE FROM|RETURNING|WHERE ")/,
   /\b(ux|ix|ck)_[a-z_]+/,
   /\b(FK|PK|UQ|REL)_[0-9a-f]{6,}/,
   /duplicate key|violates|constraint "|relation "|SQLSTATE|QueryFailedError|driverError/i,
   /\n\s+at |\.ts:\d+|node_modules|"stack"/,
+  /invalid input (syntax|value)|out of range for type|syntax error at or near|value too long for type/i,
+  /invalid byte sequence|malformed array literal|unterminated quoted|date\/time field value|time zone displacement/i,
 ];
 
 /**
@@ -78,26 +83,4 @@ export async function allPages(t: StartedTestApp, first: string, most = 1_000): 
     if (pages.length > most) throw new Error(`more than ${most} pages from ${first}`);
   }
   return pages;
-}
-
-/**
- * Row count and md5 of every row of each table, in id order, leaving out the rows `except` names:
- * equal snapshots mean unchanged contents.
- */
-export async function snapshot(
-  t: StartedTestApp,
-  except: string[] = [],
-  tables = ['users', 'tasks', 'task_executions'],
-) {
-  const result: Record<string, { rows: number; md5: string | null }> = {};
-  for (const table of tables) {
-    const [row] = await sql(
-      t,
-      `SELECT count(*)::int AS rows, md5(string_agg(x::text, ',' ORDER BY x.id)) AS md5
-         FROM ${table} x WHERE x.id <> ALL($1::uuid[])`,
-      [except],
-    );
-    result[table] = row;
-  }
-  return result;
 }

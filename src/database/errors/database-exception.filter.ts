@@ -41,10 +41,34 @@ function reason(status: number): string {
     .join(' ');
 }
 
+/**
+ * The errors Express and body-parser raise before any route runs carry their own 4xx status: a
+ * path that is not percent-encoded UTF-8 (a `URIError`), a body that is not JSON, too large, in an
+ * unsupported charset. They name what is wrong (`path`, `body`) and quote nothing of the request
+ * back (JSON.parse's message would).
+ */
+function requestError(exception: Error, status: number): ErrorBody {
+  const error = reason(status);
+  if (exception instanceof URIError) {
+    return { statusCode: status, error, message: 'path: is not valid percent-encoded UTF-8', fields: ['path'] };
+  }
+  const type = (exception as { type?: unknown }).type;
+  if (type === 'entity.parse.failed') {
+    return { statusCode: status, error, message: 'body: must be a JSON object', fields: ['body'] };
+  }
+  const fields = typeof type === 'string' ? { fields: ['body'] } : {};
+  return { statusCode: status, error, message: exception.message || error, ...fields };
+}
+
 /** @internal The status and body for an error; unknown errors become a bare 500. */
 export function errorResponse(exception: unknown): ErrorBody {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Nest's Express adapter wraps the request errors of Express and body-parser, keeping them as the cause.
+    const cause = exception.cause as { type?: unknown } | undefined;
+    if (status < 500 && (cause instanceof URIError || typeof cause?.type === 'string')) {
+      return requestError(cause as Error, status);
+    }
     const response = exception.getResponse();
     const body = typeof response === 'object' ? (response as Record<string, unknown>) : { message: response };
     const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
@@ -55,11 +79,8 @@ export function errorResponse(exception: unknown): ErrorBody {
       ...(body.fields ? { fields: body.fields as ErrorBody['fields'] } : {}),
     };
   }
-  const status = (exception as { status?: unknown; expose?: unknown } | null)?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    // body-parser's errors (malformed JSON, payload too large) carry their own 4xx status.
-    return { statusCode: status, error: reason(status), message: (exception as Error).message ?? reason(status) };
-  }
+  const status = (exception as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return requestError(exception as Error, status);
   // Driver errors reach here wrapped (QueryFailedError) or bare (a failed pool checkout under an injected TypeORM repository).
   const error = translateDatabaseError(exception);
   if (error instanceof DatabaseError) {

@@ -14,19 +14,28 @@ export interface ColumnInfo {
   nullable: boolean;
   enumValues?: readonly string[];
   maxLength?: number;
+  /** Smallest and largest value of an integer type (smallint, integer, bigint). */
+  bounds?: readonly [bigint, bigint];
   metadata: ColumnMetadata;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^-?\d{1,15}$/;
 const NUMBER = /^-?\d+(\.\d+)?$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2})(?::?(\d{2}))?)?)?$/;
+const INT16: readonly [bigint, bigint] = [-(2n ** 15n), 2n ** 15n - 1n];
+const INT32: readonly [bigint, bigint] = [-(2n ** 31n), 2n ** 31n - 1n];
+const INT64: readonly [bigint, bigint] = [-(2n ** 63n), 2n ** 63n - 1n];
 
 /** @internal Whether `value` is a uuid in canonical text form. */
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
+const typeOf = (column: ColumnMetadata) =>
+  typeof column.type === 'function' ? column.type.name.toLowerCase() : String(column.type).toLowerCase();
+
 function kindOf(column: ColumnMetadata): ValueKind {
-  const type = typeof column.type === 'function' ? column.type.name.toLowerCase() : String(column.type).toLowerCase();
+  const type = typeOf(column);
   if (type === 'uuid') return 'uuid';
   if (type === 'enum' || type === 'simple-enum') return 'enum';
   if (/^(smallint|int|int2|int4|integer)$/.test(type) || (type === 'number' && column.isVersion)) return 'integer';
@@ -35,6 +44,56 @@ function kindOf(column: ColumnMetadata): ValueKind {
   if (/^(bool|boolean)$/.test(type)) return 'boolean';
   if (/json/.test(type)) return 'json';
   return 'text';
+}
+
+/** The range of an integer column type (a version column is an integer). */
+function boundsOf(column: ColumnMetadata): readonly [bigint, bigint] | undefined {
+  const type = typeOf(column);
+  if (/^(smallint|int2)$/.test(type)) return INT16;
+  if (/^(int|int4|integer)$/.test(type) || (type === 'number' && column.isVersion)) return INT32;
+  if (/^(bigint|int8)$/.test(type)) return INT64;
+  return undefined;
+}
+
+/**
+ * Whether an ISO 8601 text PostgreSQL also reads as that instant: a real calendar day of year 1 or
+ * later, a time of day up to 23:59:59, an offset up to ±15:59. `Date.parse` alone is laxer: it
+ * rolls 2020-02-30 over to March 1 and takes year 0 and a +16:00 offset, which PostgreSQL refuses.
+ */
+function isIsoTime(text: string): boolean {
+  const match = ISO_TIME.exec(text);
+  if (!match || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month! - 1];
+  return (
+    year! >= 1 &&
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 15 &&
+    offsetMinutes <= 59
+  );
+}
+
+/** Whether a numeric text fits the column's type: an integer type's range, a float's finite range. */
+function fitsNumber(column: ColumnInfo, text: string): boolean {
+  if (column.bounds) {
+    if (!/^-?\d+$/.test(text)) return false;
+    const value = BigInt(text);
+    return value >= column.bounds[0] && value <= column.bounds[1];
+  }
+  const type = typeOf(column.metadata);
+  if (/^(real|float4)$/.test(type)) return Math.abs(Number(text)) <= 3.4e38;
+  if (/^(float|float8|double precision)$/.test(type)) return Number.isFinite(Number(text));
+  const { precision, scale } = column.metadata;
+  return !precision || text.replace(/^-/, '').split('.')[0].replace(/^0+/, '').length <= precision - (scale ?? 0);
 }
 
 /** @internal Column facts of an entity, keyed by property name. */
@@ -48,6 +107,7 @@ export function entityColumns(metadata: EntityMetadata): Map<string, ColumnInfo>
       nullable: column.isNullable,
       enumValues: column.enum?.map(String),
       maxLength: column.length ? Number(column.length) : undefined,
+      bounds: boundsOf(column),
       metadata: column,
     });
   }
@@ -63,11 +123,11 @@ export function parseValue(column: ColumnInfo, text: string): unknown {
     case 'uuid':
       return UUID.test(text) ? text.toLowerCase() : undefined;
     case 'integer':
-      return INTEGER.test(text) ? Number(text) : undefined;
+      return INTEGER.test(text) && fitsNumber(column, text) ? Number(text) : undefined;
     case 'number':
-      return NUMBER.test(text) ? text : undefined;
+      return NUMBER.test(text) && fitsNumber(column, text) ? text : undefined;
     case 'time':
-      return ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)) ? text : undefined;
+      return isIsoTime(text) ? text : undefined;
     case 'enum':
       return column.enumValues?.includes(text) ? text : undefined;
     case 'boolean':
@@ -85,9 +145,9 @@ export function describeKind(column: ColumnInfo): string {
     case 'uuid':
       return 'a uuid';
     case 'integer':
-      return 'an integer';
     case 'number':
-      return 'a number';
+      if (column.bounds) return `an integer from ${column.bounds[0]} to ${column.bounds[1]}`;
+      return column.kind === 'integer' ? 'an integer' : 'a number';
     case 'time':
       return 'an ISO 8601 date-time';
     case 'enum':

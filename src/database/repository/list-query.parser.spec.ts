@@ -85,6 +85,24 @@ describe('parseListQuery', () => {
     );
   });
 
+  it.each([
+    ['score', '32768'],
+    ['score', '-32769'],
+    ['score', '1.5'],
+    ['at', '2020-02-30'],
+    ['at', '2021-02-29T00:00:00Z'],
+    ['at', '0000-01-01'],
+    ['at', '2020-01-01T24:00:00Z'],
+    ['at', '2020-01-01T00:00:00+16:00'],
+    ['at', '2020-01-01T00:00:00+14:60'],
+  ])('refuses filter.%s=%s, a value PostgreSQL would refuse for the column', (field, value) => {
+    const ctx = context();
+    ctx.columns.set('score', { ...column('score', 'integer'), bounds: [-32768n, 32767n] });
+    ctx.columns.set('at', column('at', 'time'));
+    ctx.allow.set('score', { filter: ['$eq'] }).set('at', { filter: ['$eq'] });
+    expect(() => parseListQuery({ filter: { [field]: value } }, ctx)).toThrow(`filter.${field}: values must be`);
+  });
+
   it('keeps $ilike text verbatim for the SQL layer to escape, and rejects NUL', () => {
     expect(parseListQuery({ filter: { name: '$ilike:50%_x' } }, context()).filters[0].values).toEqual(['50%_x']);
     expect(() => parseListQuery({ filter: { name: '$ilike:a\u0000' } }, context())).toThrow(/filter.name/);
