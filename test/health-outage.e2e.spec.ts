@@ -1,9 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AppProcess, startAppProcess } from './support/app-process';
-import { EmbeddedServerProcess, startEmbeddedServerProcess } from './support/embedded-server-process';
+import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './support/embedded-server-process';
 import { getHealth, pollUntil } from './support/health-client';
 
 describe('/health while the database server stops and starts again (the app as a process)', () => {
@@ -14,8 +13,7 @@ describe('/health while the database server stops and starts again (the app as a
   let baseUrl: string;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nest-pg-outage-'));
-    await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
+    root = await makeServerRoot('nest-pg-outage-');
     dataDir = join(root, 'data');
     server = await startEmbeddedServerProcess(dataDir);
     app = startAppProcess(root, { NODE_ENV: 'test', DATABASE_URL: server.url, DB_MIGRATIONS_RUN: 'true' });

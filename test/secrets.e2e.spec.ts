@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { pollUntil } from './support/health-client';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, HARNESS_ENV, TestDatabase, withAdminClient } from './support/test-database';
+import { makeServerRoot } from './support/embedded-server-process';
 
 // The database password of the app under test: it must appear in no answer, header, log line or metric.
 const CANARY = `canary-${randomBytes(6).toString('hex')}`;
@@ -63,8 +64,7 @@ describe.each([false, true])(
       url.port = String(proxy.port);
       url.username = role;
       url.password = CANARY;
-      cwd = await mkdtemp(join(tmpdir(), 'nest-pg-secrets-'));
-      await chmod(cwd, 0o755);
+      cwd = await makeServerRoot('nest-pg-secrets-');
       app = startAppProcess(cwd, {
         NODE_ENV: 'test',
         DATABASE_URL: url.toString(),

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
@@ -15,7 +14,7 @@ import {
   PostgresOptions,
 } from '../src/database';
 import { startAppProcess } from './support/app-process';
-import { EmbeddedServerProcess, startEmbeddedServerProcess } from './support/embedded-server-process';
+import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './support/embedded-server-process';
 import { getHealth, pollUntil } from './support/health-client';
 import {
   createServerCertificate,
@@ -107,8 +106,7 @@ describe('TLS to a real PostgreSQL (ssl=on, a test CA, certificate for localhost
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nest-pg-tls-'));
-    await chmod(dir, 0o755); // the server runs as the 'postgres' user when we are root
+    dir = await makeServerRoot('nest-pg-tls-');
     const started = performance.now();
     ca = createTestCa(dir, 'test-ca');
     otherCa = createTestCa(dir, 'other-ca');
@@ -220,8 +218,7 @@ describe('TLS to a real PostgreSQL (ssl=on, a test CA, certificate for localhost
   describe('the service as a process with NODE_ENV=production', () => {
     let cwd: string;
     beforeAll(async () => {
-      cwd = await mkdtemp(join(tmpdir(), 'nest-pg-tls-app-'));
-      await chmod(cwd, 0o755);
+      cwd = await makeServerRoot('nest-pg-tls-app-');
     });
     afterAll(() => rm(cwd, { recursive: true, force: true }));
 

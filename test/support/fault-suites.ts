@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { DEFAULT_EMBEDDED_DATABASE, EMBEDDED_CREDENTIALS } from '../../src/database';
 import { findFreePort } from '../../src/database/embedded/free-port';
 import { AppProcess, startAppProcess } from './app-process';
-import { EmbeddedServerProcess, startEmbeddedServerProcess } from './embedded-server-process';
+import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './embedded-server-process';
 import { getHealth, pollUntil } from './health-client';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { checkWrites, loadFigures, slowest, startWriteLoad, terminateBackends, WriteOutcome } from './write-load';
@@ -244,8 +244,7 @@ export function describeServerFaults(scale: FaultScale): void {
     let baseUrl: string;
 
     beforeAll(async () => {
-      root = await mkdtemp(join(tmpdir(), 'nest-pg-server-faults-'));
-      await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
+      root = await makeServerRoot('nest-pg-server-faults-');
       dataDir = join(root, 'data');
       port = await findFreePort();
       const { user, password } = EMBEDDED_CREDENTIALS;

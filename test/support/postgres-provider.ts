@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedPostgresLauncher } from '../../src/database';
+import { makeServerRoot } from './embedded-server-process';
 
 /** A PostgreSQL server the test run uses, and how to let go of it. */
 export interface ProvidedPostgres {
@@ -41,8 +41,7 @@ async function fromTestcontainers(): Promise<ProvidedPostgres> {
 }
 
 async function fromEmbedded(password: string): Promise<ProvidedPostgres> {
-  const root = await mkdtemp(join(tmpdir(), 'nest-pg-test-'));
-  await chmod(root, 0o755); // the server runs as the 'postgres' user when we are root
+  const root = await makeServerRoot('nest-pg-test-');
   const dataDir = join(root, 'data');
   try {
     const server = await EmbeddedPostgresLauncher.start({
