@@ -163,6 +163,30 @@ describe('audit trail of RepositoryService writes', () => {
     expect(n).toBe(300);
   });
 
+  it('audits every row of createMany without reading rows back, in one statement per chunk', async () => {
+    const rows = Array.from({ length: 6_000 }, (_, i) => ({ title: `bulk-count ${i}`, priority: i % 11 }));
+    const seen: string[] = [];
+    const db = moduleRef.get(DatabaseService);
+    db.observeQueries({ onStatement: (_name, text) => seen.push(text) });
+    const count = await runAs('count-job', () => tasks.createMany(rows, { returning: false })).finally(() =>
+      db.observeQueries(undefined),
+    );
+    expect(count).toBe(6_000);
+    expect(seen).toHaveLength(2); // 5,000 + 1,000 rows, each INSERT with its audit rows; never COPY, never row by row
+    expect(seen.every((s) => /unnest\(/.test(s) && /INSERT INTO "audit_logs"/.test(s))).toBe(true);
+    const ids = (await ds.query(`SELECT id FROM tasks WHERE title LIKE 'bulk-count %'`)).map(
+      (r: { id: string }) => r.id,
+    );
+    const audited = await ds.query(
+      `SELECT entity_id FROM audit_logs WHERE entity_type = 'Task' AND action = 'create' AND actor = 'count-job'`,
+    );
+    expect(ids).toHaveLength(6_000);
+    expect(audited.map((r: { entity_id: string }) => r.entity_id).sort()).toEqual(ids.sort());
+    const [{ id }] = await ds.query(`SELECT id FROM tasks WHERE title = 'bulk-count 7'`);
+    const [sample] = await trail(id);
+    expect(sample.new_values).toMatchObject({ title: 'bulk-count 7', priority: 7, status: 'pending', version: 1 });
+  });
+
   /** The same service compiled as for a server before PostgreSQL 18 (no `RETURNING OLD`). */
   function compiledForPostgres17<T extends object>(service: RepositoryService<T>, entity: Function) {
     const driver = ds.driver as { version?: string };

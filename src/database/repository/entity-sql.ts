@@ -92,13 +92,12 @@ export class EntitySql {
     action: string,
     oldJson: string,
     newJson: string,
-    before = '',
+    result = this.properties.map((c) => quoteIdentifier(c)).join(', '),
   ): string {
     if (!this.audit) return write;
     const p = params + 1;
     const audit = auditCte(this.audit, 'audit', p, `$${p}`, action, 'w', `w.${this.idProperty}`, oldJson, newJson);
-    const columns = this.properties.map((c) => quoteIdentifier(c)).join(', ');
-    return `WITH ${before}w AS (${write})${audit} SELECT ${columns} FROM w`;
+    return `WITH w AS (${write})${audit} SELECT ${result} FROM w`;
   }
 
   private deleteSql(): string {
@@ -116,14 +115,35 @@ export class EntitySql {
     });
   }
 
-  /** One INSERT for a whole batch: each column is one array parameter, spread by `unnest`. */
-  insertMany(properties: string[]): Statement {
-    return this.cached(`insertMany(${properties})`, () => {
+  /**
+   * One INSERT for a whole batch: each column is one array parameter, spread by `unnest`. With
+   * `returning: false` it answers one row, `count`, instead of the inserted rows.
+   */
+  insertMany(properties: string[], returning = true): Statement {
+    return this.cached(`insertMany(${properties})${returning ? '' : 'n'}`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const arrays = properties.map((p, i) => `$${i + 1}::${this.arrayTypes.get(p)}`);
-      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) RETURNING ${this.selectList}`;
-      return this.audited(write, properties.length, `'create'`, 'NULL', this.audit ? rowJson('w', this.audit) : '');
+      const insert = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+      const count = `count(*)::int AS "count"`;
+      if (!this.audit)
+        return returning
+          ? `${insert} RETURNING ${this.selectList}`
+          : `WITH w AS (${insert} RETURNING 1) SELECT ${count} FROM w`;
+      const write = `${insert} RETURNING ${this.selectList}`;
+      return this.audited(
+        write,
+        properties.length,
+        `'create'`,
+        'NULL',
+        rowJson('w', this.audit),
+        returning ? undefined : count,
+      );
     });
+  }
+
+  /** `COPY table (given columns) FROM STDIN`, text format: a batch that is not read back, unaudited. */
+  copy(properties: string[]): string {
+    return `COPY ${this.table} (${properties.map((p) => this.columns.get(p)!.sql).join(', ')}) FROM STDIN`;
   }
 
   /** `UPDATE … SET given columns WHERE id = $1 [AND version = $n] RETURNING *`, live rows only. */
