@@ -6,16 +6,26 @@ import type { Contender, Position } from './contenders/contender';
 import { PAGE } from './contenders/contender';
 import { DrizzleContender } from './contenders/drizzle.contender';
 import { KyselyContender } from './contenders/kysely.contender';
+import { MikroOrmContender } from './contenders/mikro-orm.contender';
 import { OursContender } from './contenders/ours.contender';
 import { RawPgContender } from './contenders/raw-pg.contender';
 import { TypeOrmContender } from './contenders/typeorm.contender';
 import { BenchResults, ScenarioResult, withRatios } from './report/results';
 import { ratioChart } from './report/svg';
-import { describeRun, markdownTable } from './report/table';
+import { describeRun, latencyTable, markdownTable } from './report/table';
 import { bulkInsert, streamAll } from './scenarios/batch.scenarios';
+import { healthScenarios } from './scenarios/health.scenario';
 import type { BenchContext } from './scenarios/scenario';
-import { TIMED_SCENARIOS } from './scenarios/timed.scenarios';
-import { benchEnv, loadDataset, migratedDataSource, serverVersion, startDatabase, taskIds } from './support/database';
+import { POOL_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
+import {
+  benchEnv,
+  loadDataset,
+  migratedDataSource,
+  openDataSource,
+  serverVersion,
+  startDatabase,
+  taskIds,
+} from './support/database';
 import { poolSettings } from './support/pool-settings';
 import { runTimed } from './support/runner';
 import { installStatementCounter } from './support/statements';
@@ -31,22 +41,27 @@ const SIZES = quick
       bulk: 10_000,
       bulkRounds: 2,
       streamRounds: 1,
+      health: { windowMs: 400, rounds: 2, warmUp: 50 },
     }
   : {
       tasks: 1_000_000,
       ids: 400_000,
       deep: 100_000,
-      rounds: 5,
-      windowMs: 1_000,
+      // Many short windows rather than a few long ones: the contenders take turns more often, so
+      // a change in the machine's load falls on all of them alike.
+      rounds: 10,
+      windowMs: 500,
       bulk: 100_000,
       bulkRounds: 3,
       streamRounds: 2,
+      health: { windowMs: 1_500, rounds: 3, warmUp: 200 },
     };
+/** The run's pool size, and the other one the concurrency scenarios also run with. */
+const POOL = 10;
+const SMALL_POOL = 5;
 const SKIPPED = [
-  'health check (GET /health idle and with the pool saturated, vs TypeOrmHealthIndicator): not built in the time box',
-  'pool size 5: every scenario runs with pool size 10 only',
-  'MikroORM: not installed (time box)',
-  'streaming for TypeORM, Drizzle and Kysely: each needs pg-query-stream or pg-cursor, or has no streaming API',
+  'streaming for TypeORM, Drizzle, Kysely and MikroORM: each needs pg-query-stream or pg-cursor, or has no streaming API (MikroORM 6)',
+  'pool size 5: the concurrency scenarios only (point read c=32, health); every other scenario runs with pool 10',
 ];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -71,7 +86,7 @@ async function main(): Promise<number> {
   try {
     log(`loading ${SIZES.tasks.toLocaleString('en')} tasks…`);
     await loadDataset(dataSource, SIZES.tasks);
-    const env = benchEnv(db.url);
+    const env = benchEnv(db.url, POOL);
     const settings = poolSettings(env);
     contenders.push(
       new RawPgContender(settings),
@@ -80,6 +95,7 @@ async function main(): Promise<number> {
       new TypeOrmContender(dataSource),
       new DrizzleContender(settings),
       new KyselyContender(settings),
+      await MikroOrmContender.create(settings),
     );
     const ctx: BenchContext = {
       quick,
@@ -94,11 +110,34 @@ async function main(): Promise<number> {
     const scenarios: ScenarioResult[] = [];
     const report = (s: ScenarioResult) => {
       scenarios.push(withRatios(s));
-      log(`${s.label}: ${s.results.map((r) => `${r.contender} ${Math.round(r.median)}`).join(', ')}`);
+      const figure = (r: ScenarioResult['results'][0]) =>
+        r.p99Ms === undefined ? Math.round(r.median) : `p50 ${r.p50Ms!.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`;
+      log(`${s.label}: ${s.results.map((r) => `${r.contender} ${figure(r)}`).join(', ')}`);
     };
     for (const scenario of TIMED_SCENARIOS) report(await runTimed(scenario, contenders, ctx));
     report(await bulkInsert(contenders, dataSource, SIZES.bulk, SIZES.bulkRounds));
     report(await streamAll(contenders, SIZES.streamRounds));
+    // The concurrency scenarios again on pools of 5: every contender with its own, smaller pool.
+    const smallEnv = benchEnv(db.url, SMALL_POOL);
+    const smallSettings = poolSettings(smallEnv);
+    const smallDataSource = await openDataSource(db.url, SMALL_POOL);
+    const small: Contender[] = [];
+    try {
+      small.push(
+        new RawPgContender(smallSettings),
+        await OursContender.create(smallEnv, false),
+        new TypeOrmContender(smallDataSource),
+        new DrizzleContender(smallSettings),
+        new KyselyContender(smallSettings),
+        await MikroOrmContender.create(smallSettings),
+      );
+      for (const scenario of POOL_SCENARIOS)
+        report(await runTimed(withPool(scenario, SMALL_POOL), small, { ...ctx, contenders: small.length }));
+    } finally {
+      for (const c of small) await c.close().catch(() => undefined);
+      await smallDataSource.destroy();
+    }
+    for (const pool of [POOL, SMALL_POOL]) for (const s of await healthScenarios(env, pool, SIZES.health)) report(s);
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),
@@ -112,7 +151,8 @@ async function main(): Promise<number> {
         loadAverageAtEnd: loadavg(),
         tasks: SIZES.tasks,
         deep: SIZES.deep,
-        poolSize: Number(settings.max),
+        poolSize: POOL,
+        poolSizes: [POOL, SMALL_POOL],
         rounds: SIZES.rounds,
         windowMs: SIZES.windowMs,
         bulkRows: SIZES.bulk,
@@ -124,17 +164,21 @@ async function main(): Promise<number> {
     };
     const dir = join(__dirname, 'results');
     await mkdir(dir, { recursive: true });
-    const table = markdownTable(results);
+    const latency = latencyTable(results);
+    const tables = `${markdownTable(results)}\n${latency ? `\n${latency}\n` : ''}`;
     await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(dir, 'latest.svg'), ratioChart(results));
-    await writeFile(join(dir, 'latest.md'), `${describeRun(results)}\n\n${table}\n`);
+    await writeFile(join(dir, 'latest.md'), `${describeRun(results)}\n\n${tables}`);
     log(
-      `\n${describeRun(results)}\n\n${table}\n\ncells: median (ratio to raw pg) · statements per call\nwrote bench/results/latest.{json,svg,md}`,
+      `\n${describeRun(results)}\n\n${tables}\ncells: median (ratio to raw pg) · statements per call; health: p50 / p99 latency\nwrote bench/results/latest.{json,svg,md}`,
     );
     return 0;
   } finally {
     for (const c of contenders) await c.close().catch(() => undefined);
     await dataSource.destroy();
+    // pg-pool's end() resolves before its clients' goodbyes reach the server: stopping the server
+    // first would terminate those sessions and crash the run with an unhandled 57P01.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await db.stop();
   }
 }

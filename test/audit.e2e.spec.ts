@@ -163,6 +163,89 @@ describe('audit trail of RepositoryService writes', () => {
     expect(n).toBe(300);
   });
 
+  it('audits every row of createMany without reading rows back, in one statement per chunk', async () => {
+    const rows = Array.from({ length: 6_000 }, (_, i) => ({ title: `bulk-count ${i}`, priority: i % 11 }));
+    const seen: string[] = [];
+    const db = moduleRef.get(DatabaseService);
+    db.observeQueries({ onStatement: (_name, text) => seen.push(text) });
+    const count = await runAs('count-job', () => tasks.createMany(rows, { returning: false })).finally(() =>
+      db.observeQueries(undefined),
+    );
+    expect(count).toBe(6_000);
+    expect(seen).toHaveLength(2); // 5,000 + 1,000 rows, each INSERT with its audit rows; never COPY, never row by row
+    expect(seen.every((s) => /unnest\(/.test(s) && /INSERT INTO "audit_logs"/.test(s))).toBe(true);
+    const ids = (await ds.query(`SELECT id FROM tasks WHERE title LIKE 'bulk-count %'`)).map(
+      (r: { id: string }) => r.id,
+    );
+    const audited = await ds.query(
+      `SELECT entity_id FROM audit_logs WHERE entity_type = 'Task' AND action = 'create' AND actor = 'count-job'`,
+    );
+    expect(ids).toHaveLength(6_000);
+    expect(audited.map((r: { entity_id: string }) => r.entity_id).sort()).toEqual(ids.sort());
+    const [{ id }] = await ds.query(`SELECT id FROM tasks WHERE title = 'bulk-count 7'`);
+    const [sample] = await trail(id);
+    expect(sample.new_values).toMatchObject({ title: 'bulk-count 7', priority: 7, status: 'pending', version: 1 });
+  });
+
+  /** The same service compiled as for a server before PostgreSQL 18 (no `RETURNING OLD`). */
+  function compiledForPostgres17<T extends object>(service: RepositoryService<T>, entity: Function) {
+    const driver = ds.driver as { version?: string };
+    const actual = driver.version;
+    driver.version = '17.6';
+    try {
+      return new RepositoryService<T>(entity, ds, (service as unknown as { context: never }).context);
+    } finally {
+      driver.version = actual;
+    }
+  }
+
+  it('audits updates the same way before PostgreSQL 18 (old row locked, then updated)', async () => {
+    const users17 = compiledForPostgres17(users, User);
+    const user = await users.create({ email: 'pg17@example.com', displayName: 'Old' });
+    const updated = await users17.update(user.id, { displayName: 'New' }, { expectedVersion: 1 });
+    expect(updated).toMatchObject({ displayName: 'New', version: 2 });
+    await expect(users17.update(user.id, { displayName: 'x' }, { expectedVersion: 1 })).rejects.toThrow(/version/);
+    const rows = await trail(user.id);
+    expect(rows.map((r) => r.action)).toEqual(['create', 'update']);
+    expect(rows[1]).toMatchObject({ old_values: { displayName: 'Old' }, new_values: { displayName: 'New' } });
+    const [stored] = await ds.query('SELECT display_name, version FROM users WHERE id = $1', [user.id]);
+    expect(stored).toEqual({ display_name: 'New', version: 2 });
+  });
+
+  it.each([
+    ['PostgreSQL 18+ (RETURNING OLD)', () => tasks],
+    ['before 18 (SELECT … FOR UPDATE)', () => compiledForPostgres17(tasks, Task)],
+  ])('audits the values each of many concurrent updates of one row replaced: %s', async (_label, service) => {
+    const repo = service();
+    const task = await repo.create({ title: 'v0' });
+    const n = 6; // fewer than the pool's connections: every update is in flight at once
+    // Hold the row, so that every update takes its snapshot before any other commits, then waits.
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    await holder.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [task.id]);
+    const updates = Promise.all(Array.from({ length: n }, (_, i) => repo.update(task.id, { title: `v${i + 1}` })));
+    for (let waiting = 0; waiting < n; await new Promise((r) => setTimeout(r, 10))) {
+      const [{ count }] = await ds.query(
+        `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      waiting = count;
+    }
+    await holder.commitTransaction();
+    await holder.release();
+    await updates;
+    const rows = (await trail(task.id)).filter((r) => r.action === 'update');
+    expect(rows).toHaveLength(n);
+    // In the order they happened, each update's old value is the previous one's new value.
+    let previous = 'v0';
+    for (const row of rows) {
+      expect(row.old_values).toEqual({ title: previous });
+      previous = (row.new_values as { title: string }).title;
+    }
+    const [stored] = await ds.query('SELECT title, version FROM tasks WHERE id = $1', [task.id]);
+    expect(stored).toEqual({ title: previous, version: n + 1 });
+    expect(new Set(rows.map((r) => (r.new_values as { title: string }).title)).size).toBe(n);
+  });
+
   it('keeps each concurrent actor on its own writes (no cross-talk)', async () => {
     const created = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>

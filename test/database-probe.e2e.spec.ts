@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
+import { Client } from 'pg';
 import { DatabaseProbe } from '../src/database';
 import { pollUntil } from './support/health-client';
+import { openDataSource } from './support/test-data-source';
 import { createTestDatabase, HARNESS_ENV, TestDatabase, withAdminClient } from './support/test-database';
 
 const adminUrl = () => process.env[HARNESS_ENV.adminUrl]!;
@@ -71,6 +73,43 @@ describe('DatabaseProbe (the health connection)', () => {
       expect(results[2]).toBe(results[0]);
     } finally {
       await probe.close();
+    }
+  });
+
+  it('once the migrations table is known, reads it in the same round trip as the ping', async () => {
+    const dataSource = await openDataSource(db);
+    const probe = DatabaseProbe.forDataSource(dataSource);
+    const events: string[] = [];
+    const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
+      const text: string = typeof args[0] === 'string' ? args[0] : args[0].text;
+      const kind = text.includes('server_version') ? 'ping' : text.includes('to_regclass') ? 'exists' : 'migrations';
+      events.push(`sent ${kind}`);
+      const answer = query.apply(this, args);
+      void answer.then(() => events.push(`answered ${kind}`)).catch(() => undefined);
+      return answer as never;
+    });
+    try {
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: 1, pending: 0 });
+      expect(events.filter((e) => e.startsWith('sent'))).toEqual(['sent ping', 'sent exists', 'sent migrations']);
+      events.length = 0;
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: 1, pending: 0 });
+      // Both written before the ping's answer came back: one round trip.
+      expect(events.slice(0, 2)).toEqual(['sent ping', 'sent migrations']);
+      expect(events).toHaveLength(4);
+      // Should the table go away, the ping still answers, and the read falls back to telling it is missing.
+      await dataSource.query('ALTER TABLE migrations RENAME TO migrations_away');
+      try {
+        const without = await probe.check(1_000);
+        expect(without.up).toBe(true);
+        expect(without.migrations).toMatchObject({ applied: 0, pending: 1 });
+      } finally {
+        await dataSource.query('ALTER TABLE migrations_away RENAME TO migrations');
+      }
+    } finally {
+      spy.mockRestore();
+      await probe.close();
+      await dataSource.destroy();
     }
   });
 

@@ -79,7 +79,7 @@ export class OursContender implements Contender {
   }
 
   async bulkInsert(rows: NewTask[]) {
-    await this.tasks.createMany(rows as Array<Partial<Task>>);
+    await this.tasks.createMany(rows as Array<Partial<Task>>, { returning: false });
   }
 
   async stream() {

@@ -5,20 +5,28 @@ export interface ContenderResult {
   median: number;
   /** Each round's figure. */
   samples: number[];
-  /** Statements (round trips) per call: per operation, or per batch for bulk and streaming. */
-  statementsPerCall: number;
+  /** Statements (round trips) per call: per operation, or per batch for bulk and streaming (unknown under a background load). */
+  statementsPerCall?: number;
   /** `median` over raw pg's median. */
   ratio?: number;
   /** Streaming: largest RSS growth over the rounds, in MB. */
   peakRssGrowthMb?: number;
+  /** Latency scenarios (health): percentiles in ms, requests measured, and responses by HTTP status. */
+  p50Ms?: number;
+  p99Ms?: number;
+  requests?: number;
+  statuses?: Record<string, number>;
 }
 
 /** One scenario's figures. */
 export interface ScenarioResult {
   key: string;
   label: string;
-  unit: 'ops/s' | 'rows/s';
+  /** Throughput (higher is better), or latency in ms (health: lower is better). */
+  unit: 'ops/s' | 'rows/s' | 'ms';
   concurrency: number;
+  /** Pool size of every contender in this scenario (the run's `meta.poolSize` when absent). */
+  poolSize?: number;
   results: ContenderResult[];
 }
 
@@ -36,7 +44,10 @@ export interface BenchResults {
     loadAverageAtEnd: number[];
     tasks: number;
     deep: number;
+    /** Pool size of every scenario without its own `poolSize`. */
     poolSize: number;
+    /** Every pool size some scenario ran with. */
+    poolSizes?: number[];
     rounds: number;
     windowMs: number;
     bulkRows: number;
@@ -53,6 +64,7 @@ export const LIMIT = 'raw pg';
 
 /** Fills each result's ratio to the limit. */
 export function withRatios(scenario: ScenarioResult): ScenarioResult {
+  if (scenario.unit === 'ms') return scenario;
   const limit = scenario.results.find((r) => r.contender === LIMIT)?.median;
   for (const r of scenario.results) r.ratio = limit ? r.median / limit : undefined;
   return scenario;

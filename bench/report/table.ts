@@ -1,4 +1,4 @@
-import type { BenchResults, ScenarioResult } from './results';
+import type { BenchResults, ContenderResult, ScenarioResult } from './results';
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3));
 
@@ -6,26 +6,55 @@ function cell(s: ScenarioResult, contender: string): string {
   const r = s.results.find((x) => x.contender === contender);
   if (!r) return '—';
   const ratio = r.ratio === undefined ? '' : ` (${r.ratio.toFixed(2)}x)`;
+  const st = r.statementsPerCall === undefined ? '' : ` · ${fmt(r.statementsPerCall)} st`;
   const rss = r.peakRssGrowthMb === undefined ? '' : `, +${r.peakRssGrowthMb} MB RSS`;
-  return `${fmt(r.median)}${ratio} · ${fmt(r.statementsPerCall)} st${rss}`;
+  return `${fmt(r.median)}${ratio}${st}${rss}`;
 }
 
-/** The medians as a Markdown table: one row per scenario, one column per contender. */
+/** The throughput medians as a Markdown table: one row per scenario, one column per contender. */
 export function markdownTable(results: BenchResults): string {
-  const contenders = results.meta.contenders;
+  const scenarios = results.scenarios.filter((s) => s.unit !== 'ms');
+  const contenders = results.meta.contenders.filter((c) =>
+    scenarios.some((s) => s.results.some((r) => r.contender === c)),
+  );
   const lines = [
     `| scenario | unit | ${contenders.join(' | ')} |`,
     `| --- | --- | ${contenders.map(() => '---:').join(' | ')} |`,
-    ...results.scenarios.map((s) => `| ${s.label} | ${s.unit} | ${contenders.map((c) => cell(s, c)).join(' | ')} |`),
+    ...scenarios.map((s) => `| ${s.label} | ${s.unit} | ${contenders.map((c) => cell(s, c)).join(' | ')} |`),
   ];
   return lines.join('\n');
 }
 
+function latency(r: ContenderResult | undefined): string {
+  if (!r || r.p50Ms === undefined || r.p99Ms === undefined) return '—';
+  const other = Object.entries(r.statuses ?? {})
+    .filter(([status]) => status !== '200')
+    .map(([status, n]) => `, ${n.toLocaleString('en')}× ${status}`)
+    .join('');
+  const st = r.statementsPerCall === undefined ? '' : ` · ${fmt(r.statementsPerCall)} st`;
+  return `${r.p50Ms.toFixed(2)} / **${r.p99Ms.toFixed(2)}** ms · ${(r.requests ?? 0).toLocaleString('en')} req${other}${st}`;
+}
+
+/** The latency scenarios (health) as a Markdown table: p50 / p99 per check, or nothing when none ran. */
+export function latencyTable(results: BenchResults): string | undefined {
+  const scenarios = results.scenarios.filter((s) => s.unit === 'ms');
+  if (!scenarios.length) return undefined;
+  const checks = [...new Set(scenarios.flatMap((s) => s.results.map((r) => r.contender)))];
+  return [
+    `| scenario | ${checks.map((c) => `${c}: p50 / **p99**`).join(' | ')} |`,
+    `| --- | ${checks.map(() => '---:').join(' | ')} |`,
+    ...scenarios.map(
+      (s) => `| ${s.label} | ${checks.map((c) => latency(s.results.find((r) => r.contender === c))).join(' | ')} |`,
+    ),
+  ].join('\n');
+}
+
 /** One paragraph on the run: machine, server, sizes, load. */
 export function describeRun({ meta }: BenchResults): string {
+  const pools = meta.poolSizes?.length ? meta.poolSizes.join(' and ') : String(meta.poolSize);
   return [
     `${meta.date} · ${meta.quick ? 'quick' : 'full'} run · ${meta.nproc} × ${meta.cpu} · Node ${meta.node} · PostgreSQL ${meta.postgres} (${meta.database})`,
-    `${meta.tasks.toLocaleString('en')} tasks · deep page after ${meta.deep.toLocaleString('en')} rows · pool ${meta.poolSize} · ${meta.rounds} rounds of ${meta.windowMs} ms after a warm-up · bulk ${meta.bulkRows.toLocaleString('en')} rows`,
+    `${meta.tasks.toLocaleString('en')} tasks · deep page after ${meta.deep.toLocaleString('en')} rows · pool ${meta.poolSize} (scenarios labelled otherwise: pools ${pools}) · ${meta.rounds} rounds of ${meta.windowMs} ms after a warm-up · bulk ${meta.bulkRows.toLocaleString('en')} rows`,
     `load average at start ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} · ${meta.durationS} s`,
   ].join('\n');
 }

@@ -100,3 +100,15 @@ export const TIMED_SCENARIOS: TimedScenario[] = [
     maxOps: (ctx) => Math.floor((ctx.ids.length - 2 * SLICE * ctx.contenders) / ((ctx.rounds + 1) * ctx.contenders)),
   },
 ];
+
+/** The scenarios that depend on the pool size (concurrency above it): also run with a smaller pool. */
+export const POOL_SCENARIOS: TimedScenario[] = TIMED_SCENARIOS.filter((s) => s.key === 'point-read-c32');
+
+/** `scenario` on pools of `poolSize` (its key and label say so). */
+export function withPool(scenario: TimedScenario, poolSize: number): TimedScenario {
+  return {
+    ...scenario,
+    key: `${scenario.key}-pool${poolSize}`,
+    label: scenario.label.replace(/\)$/, `, pool ${poolSize})`),
+  };
+}

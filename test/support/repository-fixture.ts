@@ -1,7 +1,12 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { appDatabaseModuleOptions } from '../../src/app.data-source';
-import { DatabaseModule, getRepositoryServiceToken, RepositoryService } from '../../src/database';
+import {
+  DatabaseModule,
+  DatabaseModuleOptions,
+  getRepositoryServiceToken,
+  RepositoryService,
+} from '../../src/database';
 import { Task, TaskExecution, User } from '../../src/entities';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -18,12 +23,18 @@ export interface RepositoryFixture {
   close(): Promise<void>;
 }
 
-/** Starts the fixture; `env` adds configuration (e.g. `DB_PREPARED_STATEMENTS=false`). */
-export async function repositoryFixture(env: NodeJS.ProcessEnv = {}): Promise<RepositoryFixture> {
+/**
+ * Starts the fixture; `env` adds configuration (e.g. `DB_PREPARED_STATEMENTS=false`), `options`
+ * overrides module options (e.g. `{ audit: undefined }`: the app's are audited).
+ */
+export async function repositoryFixture(
+  env: NodeJS.ProcessEnv = {},
+  options: Partial<DatabaseModuleOptions> = {},
+): Promise<RepositoryFixture> {
   const db = await createTestDatabase();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      DatabaseModule.forRoot(appDatabaseModuleOptions({ ...db.env, ...env })),
+      DatabaseModule.forRoot({ ...appDatabaseModuleOptions({ ...db.env, ...env }), ...options }),
       DatabaseModule.forFeature([User, Task, TaskExecution]),
     ],
   }).compile();

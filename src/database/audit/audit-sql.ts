@@ -1,4 +1,3 @@
-import { quoteIdentifier } from '../sql/quote-identifier';
 import { REDACTED_VALUE } from './audit.decorators';
 
 /** @internal What the audit SQL needs to know of one audited entity. */
@@ -19,15 +18,20 @@ export function rowJson(alias: string, spec: AuditSpec): string {
 }
 
 /**
- * @internal The fields among `properties` whose value differs between rows `from` and `to` (the
+ * @internal The fields among `properties` whose value differs between `from(p)` and `to(p)` (the
  * changed fields only), as `from` has them: one `CASE` per field, no set-returning functions. A
- * redacted field that changed appears, with `[redacted]` as its value.
+ * redacted field that changed appears, with `[redacted]` as its value. `from` and `to` give the
+ * SQL expression of a property's value before or after the change (e.g. `old."title"`).
  */
-export function changedJson(from: string, to: string, properties: string[], spec: AuditSpec): string {
+export function changedJson(
+  properties: string[],
+  spec: AuditSpec,
+  from: (property: string) => string,
+  to: (property: string) => string,
+): string {
   const parts = properties.map((p) => {
-    const column = quoteIdentifier(p);
-    const value = spec.redacted.has(p) ? `'${REDACTED_VALUE}'::text` : `${from}.${column}`;
-    return `CASE WHEN ${from}.${column} IS DISTINCT FROM ${to}.${column} THEN jsonb_build_object('${p.replace(/'/g, "''")}', ${value}) ELSE '{}'::jsonb END`;
+    const value = spec.redacted.has(p) ? `'${REDACTED_VALUE}'::text` : from(p);
+    return `CASE WHEN ${from(p)} IS DISTINCT FROM ${to(p)} THEN jsonb_build_object('${p.replace(/'/g, "''")}', ${value}) ELSE '{}'::jsonb END`;
   });
   return parts.length ? `(${parts.join(' || ')})` : `'{}'::jsonb`;
 }

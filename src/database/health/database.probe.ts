@@ -24,6 +24,8 @@ export interface ProbeResult {
 }
 
 const PING = `SELECT current_setting('server_version') AS version`;
+/** SQLSTATE of a missing table. */
+const UNDEFINED_TABLE = '42P01';
 const TIMED_OUT = Symbol('timed out');
 const MAX_APPLICATION_NAME = 63;
 /** How long a polite goodbye may take before the socket is simply closed. */
@@ -84,6 +86,8 @@ export class DatabaseProbe {
   private session: Session | undefined;
   private inflight: Promise<ProbeResult> | undefined;
   private closed = false;
+  /** The migrations table was read on this server: from then on it is read with the ping, in one round trip. */
+  private migrationsTableSeen = false;
 
   constructor(
     private readonly config: ClientConfig,
@@ -112,7 +116,7 @@ export class DatabaseProbe {
     const started = performance.now();
     const deadline = started + timeoutMs;
     const elapsed = () => Math.round(performance.now() - started);
-    let pinged: { client: Client; version: string } | typeof TIMED_OUT;
+    let pinged: Awaited<ReturnType<DatabaseProbe['ping']>> | typeof TIMED_OUT;
     try {
       pinged = await within(deadline, this.ping(timeoutMs));
     } catch (error) {
@@ -127,13 +131,26 @@ export class DatabaseProbe {
     }
     const result: ProbeResult = { up: true, responseTimeMs: elapsed(), serverVersion: pinged.version };
     if (!this.migrations) return result;
-    const { client } = pinged;
+    const { client, applied } = pinged;
+    const migrations = this.migrations;
+    const readApart = () => migrations.read((sql, parameters) => client.query(sql, parameters).then((r) => r.rows));
     try {
-      const counts = await within(
-        deadline,
-        this.migrations.read((sql, parameters) => client.query(sql, parameters).then((r) => r.rows)),
-      );
-      if (counts !== TIMED_OUT) return { ...result, migrations: counts };
+      const read = applied
+        ? applied.then(
+            (rows) => migrations.countRows(rows),
+            (error: unknown) => {
+              // The table is gone: read apart (which tells a missing table) from now on.
+              if ((error as { code?: string }).code !== UNDEFINED_TABLE) throw error;
+              this.migrationsTableSeen = false;
+              return readApart();
+            },
+          )
+        : readApart();
+      const counts = await within(deadline, read);
+      if (counts !== TIMED_OUT) {
+        this.migrationsTableSeen = counts.applied > 0;
+        return { ...result, migrations: counts };
+      }
       this.abort();
       return { ...result, migrationsFailure: { cause: timeoutCause(timeoutMs) } };
     } catch (error) {
@@ -141,17 +158,29 @@ export class DatabaseProbe {
     }
   }
 
-  private async ping(timeoutMs: number): Promise<{ client: Client; version: string }> {
+  /**
+   * The session's statement timeout and the ping in one statement; once the migrations table is
+   * known to exist, its read is sent right behind it on the same (pipelined) connection, so both
+   * answer in one round trip, and a stalled read never holds back the ping's answer.
+   */
+  private async ping(timeoutMs: number): Promise<{ client: Client; version: string; applied?: Promise<any[]> }> {
     const client = await this.connection(timeoutMs);
-    // One round trip: the server cancels this session's statements past the timeout.
-    const results = (await client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`)) as unknown as QueryResult[];
-    return { client, version: String(results[1].rows[0].version) };
+    // The server cancels this session's statements past the timeout.
+    const ping = client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`) as unknown as Promise<QueryResult[]>;
+    const applied =
+      this.migrationsTableSeen && this.migrations
+        ? client.query(this.migrations.appliedSql).then((r) => r.rows)
+        : undefined;
+    applied?.catch(() => undefined); // awaited by the caller only when the ping answers
+    const results = await ping;
+    return { client, version: String(results[1].rows[0].version), applied };
   }
 
   private async connection(timeoutMs: number): Promise<Client> {
     if (this.closed) throw new Error('the health probe is closed');
     if (!this.session) {
-      const client = new Client({ ...this.config, connectionTimeoutMillis: timeoutMs });
+      // Pipelined: the migrations read is written right behind the ping, not after its answer.
+      const client = new Client({ ...this.config, connectionTimeoutMillis: timeoutMs, pipeline: true });
       // Without these listeners a connection dropped by the server would crash the process.
       client.on('error', () => this.forget(client));
       client.on('end', () => this.forget(client));

@@ -30,15 +30,30 @@ export class MigrationCounter {
 
   /** Reads the migrations table with `query` and compares it with the code's migrations. */
   async read(query: RowQuery): Promise<MigrationCounts> {
-    // MigrationHistory only calls `query` on the runner; listing the code's migrations calls nothing.
+    // MigrationHistory only calls `query` on the runner.
     const runner = { query } as Pick<QueryRunner, 'query'> as QueryRunner;
+    return this.count(await this.history.readApplied(runner));
+  }
+
+  /** The statement that reads the applied migrations (it fails while the table does not exist). */
+  get appliedSql(): string {
+    return this.history.appliedSql;
+  }
+
+  /** Counts from the rows {@link appliedSql} returned. */
+  countRows(rows: any[]): MigrationCounts {
+    return this.count(MigrationHistory.applied(rows));
+  }
+
+  private count(applied: ReturnType<typeof MigrationHistory.applied>): MigrationCounts {
+    // Listing the code's migrations calls nothing on the runner.
     this.code ??= new GuardedMigrationExecutor(
       this.dataSource,
-      runner,
+      {} as QueryRunner,
       this.history,
       resolveMigrationGuardOptions(),
     ).codeMigrations();
-    const status = migrationStatus(this.code, await this.history.readApplied(runner), new Map());
+    const status = migrationStatus(this.code, applied, new Map());
     return {
       applied: status.applied.length,
       pending: status.pending.length,

@@ -29,9 +29,16 @@ export class MigrationHistory {
   /** Applied migrations, oldest first; none when the migrations table does not exist yet. */
   async readApplied(runner: QueryRunner): Promise<AppliedMigration[]> {
     if (!(await this.exists(runner, this.migrations))) return [];
-    const rows: Array<{ id: number; name: string; timestamp: string }> = await runner.query(
-      `SELECT id, name, timestamp FROM ${this.migrations} ORDER BY id`,
-    );
+    return MigrationHistory.applied(await runner.query(this.appliedSql));
+  }
+
+  /** The statement {@link readApplied} reads with, for a caller that sends it with others (it fails without the table). */
+  get appliedSql(): string {
+    return `SELECT id, name, timestamp FROM ${this.migrations} ORDER BY id`;
+  }
+
+  /** Rows of {@link appliedSql} as applied migrations. */
+  static applied(rows: Array<{ id: number | string; name: string; timestamp: number | string }>): AppliedMigration[] {
     return rows.map((r) => ({ id: Number(r.id), name: r.name, timestamp: Number(r.timestamp) }));
   }
 

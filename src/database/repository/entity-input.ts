@@ -1,7 +1,9 @@
-import { validateSync, ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import type { EntityMetadata } from 'typeorm';
 import { EntityValidationError } from '../errors/entity-validation.error';
+import { copyField, copyLine } from '../sql/copy-text';
 import { ColumnInfo } from './entity-columns';
+import { EntityValidator } from './entity-validator';
 
 /** Unpaired UTF-16 surrogates: PostgreSQL cannot store them, and Node would replace them silently. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -12,6 +14,7 @@ export class EntityInput {
   readonly writable: Set<string>;
   private readonly json: Set<string>;
   private readonly prototype: object;
+  private readonly validator: EntityValidator;
 
   constructor(
     private readonly metadata: EntityMetadata,
@@ -26,6 +29,7 @@ export class EntityInput {
     );
     this.json = new Set([...columns.values()].filter((c) => c.kind === 'json').map((c) => c.property));
     this.prototype = (metadata.target as Function).prototype;
+    this.validator = new EntityValidator(metadata.target as Function);
   }
 
   /**
@@ -47,10 +51,7 @@ export class EntityInput {
     }
     if (Object.keys(errors).length) throw new EntityValidationError(this.metadata.name, errors);
     const candidate = Object.assign(Object.create(this.prototype), data);
-    const failures: ValidationError[] = validateSync(candidate, {
-      skipMissingProperties: partial,
-      forbidUnknownValues: false,
-    });
+    const failures: ValidationError[] = this.validator.validate(candidate, partial);
     if (failures.length) throw EntityValidationError.fromValidation(this.metadata.name, failures);
     return keys.sort();
   }
@@ -66,26 +67,78 @@ export class EntityInput {
   }
 
   /**
+   * `properties` of `rows` as `COPY … FROM STDIN` text, a chunk of `linesPerChunk` rows at a time
+   * (each becomes one CopyData message), built as the COPY consumes them. With `validate`, each row
+   * is checked first (see {@link groupBatch}): an invalid one throws, which aborts the COPY.
+   */
+  *copyChunks(group: BatchGroup<object>, validate: boolean, linesPerChunk = 1_000): Generator<string> {
+    const { properties, rows, indexes } = group;
+    const fields = new Array<string>(properties.length);
+    let chunk = '';
+    let lines = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as Record<string, unknown>;
+      if (validate) this.checkRow(row, indexes[r]);
+      for (let i = 0; i < properties.length; i++) fields[i] = copyField(this.value(properties[i], row[properties[i]]));
+      chunk += copyLine(fields);
+      if (++lines === linesPerChunk) {
+        yield chunk;
+        chunk = '';
+        lines = 0;
+      }
+    }
+    if (lines) yield chunk;
+  }
+
+  /**
    * Checks every row of a batch (errors are named `<index>.<field>`) and groups the rows by the
    * set of properties they write, so each group is one multi-row INSERT.
    */
-  groupBatch<R extends object>(data: R[]): Array<{ properties: string[]; rows: R[] }> {
+  groupBatch<R extends object>(data: R[]): Array<BatchGroup<R>> {
+    return this.group(data, (row, index) => this.checkRow(row, index));
+  }
+
+  /**
+   * Groups the rows of a batch by the set of properties they write, without validating them yet
+   * (see {@link copyChunks}); rows that are not objects fail here, named by index.
+   */
+  groupByShape<R extends object>(data: R[]): Array<BatchGroup<R>> {
+    return this.group(data, (row, index) => {
+      if (!row || typeof row !== 'object' || Array.isArray(row)) return this.checkRow(row, index);
+      const keys = Object.keys(row).filter((k) => (row as Record<string, unknown>)[k] !== undefined);
+      return keys.sort();
+    });
+  }
+
+  private group<R extends object>(data: R[], shape: (row: R, index: number) => string[]): Array<BatchGroup<R>> {
     if (!Array.isArray(data)) throw EntityValidationError.field(this.metadata.name, 'body', 'must be an array');
-    const groups = new Map<string, { properties: string[]; rows: R[] }>();
+    const groups = new Map<string, BatchGroup<R>>();
     data.forEach((row, index) => {
-      let properties: string[];
-      try {
-        properties = this.check(row, false);
-      } catch (error) {
-        if (!(error instanceof EntityValidationError)) throw error;
-        const errors = Object.fromEntries(Object.entries(error.errors).map(([k, v]) => [`${index}.${k}`, v]));
-        throw new EntityValidationError(this.metadata.name, errors);
-      }
+      const properties = shape(row, index);
       const key = properties.join(',');
-      const group = groups.get(key) ?? { properties, rows: [] };
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { properties, rows: [], indexes: [] }));
       group.rows.push(row);
-      groups.set(key, group);
+      group.indexes.push(index);
     });
     return [...groups.values()];
   }
+
+  /** {@link check} of row `index` of a batch, its errors named `<index>.<field>`. */
+  private checkRow(row: object, index: number): string[] {
+    try {
+      return this.check(row, false);
+    } catch (error) {
+      if (!(error instanceof EntityValidationError)) throw error;
+      const errors = Object.fromEntries(Object.entries(error.errors).map(([k, v]) => [`${index}.${k}`, v]));
+      throw new EntityValidationError(this.metadata.name, errors);
+    }
+  }
+}
+
+/** @internal Rows of a batch that write the same properties, with their places in the batch. */
+export interface BatchGroup<R> {
+  properties: string[];
+  rows: R[];
+  indexes: number[];
 }

@@ -34,6 +34,8 @@ export class EntitySql {
     private readonly columns: Map<string, ColumnInfo>,
     private readonly arrayTypes: Map<string, string>,
     readonly audit?: AuditSpec,
+    /** The server has `RETURNING OLD` (PostgreSQL 18+): audited updates read the old row in their one scan. */
+    private readonly returningOld = false,
   ) {
     const name = metadata.tableName;
     const sqlOf = (c?: { databaseName: string }) => (c ? quoteIdentifier(c.databaseName) : undefined);
@@ -90,13 +92,12 @@ export class EntitySql {
     action: string,
     oldJson: string,
     newJson: string,
-    before = '',
+    result = this.properties.map((c) => quoteIdentifier(c)).join(', '),
   ): string {
     if (!this.audit) return write;
     const p = params + 1;
     const audit = auditCte(this.audit, 'audit', p, `$${p}`, action, 'w', `w.${this.idProperty}`, oldJson, newJson);
-    const columns = this.properties.map((c) => quoteIdentifier(c)).join(', ');
-    return `WITH ${before}w AS (${write})${audit} SELECT ${columns} FROM w`;
+    return `WITH w AS (${write})${audit} SELECT ${result} FROM w`;
   }
 
   private deleteSql(): string {
@@ -114,38 +115,76 @@ export class EntitySql {
     });
   }
 
-  /** One INSERT for a whole batch: each column is one array parameter, spread by `unnest`. */
-  insertMany(properties: string[]): Statement {
-    return this.cached(`insertMany(${properties})`, () => {
+  /**
+   * One INSERT for a whole batch: each column is one array parameter, spread by `unnest`. With
+   * `returning: false` it answers one row, `count`, instead of the inserted rows.
+   */
+  insertMany(properties: string[], returning = true): Statement {
+    return this.cached(`insertMany(${properties})${returning ? '' : 'n'}`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const arrays = properties.map((p, i) => `$${i + 1}::${this.arrayTypes.get(p)}`);
-      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) RETURNING ${this.selectList}`;
-      return this.audited(write, properties.length, `'create'`, 'NULL', this.audit ? rowJson('w', this.audit) : '');
+      const insert = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+      const count = `count(*)::int AS "count"`;
+      if (!this.audit)
+        return returning
+          ? `${insert} RETURNING ${this.selectList}`
+          : `WITH w AS (${insert} RETURNING 1) SELECT ${count} FROM w`;
+      const write = `${insert} RETURNING ${this.selectList}`;
+      return this.audited(
+        write,
+        properties.length,
+        `'create'`,
+        'NULL',
+        rowJson('w', this.audit),
+        returning ? undefined : count,
+      );
     });
+  }
+
+  /** `COPY table (given columns) FROM STDIN`, text format: a batch that is not read back, unaudited. */
+  copy(properties: string[]): string {
+    return `COPY ${this.table} (${properties.map((p) => this.columns.get(p)!.sql).join(', ')}) FROM STDIN`;
   }
 
   /** `UPDATE … SET given columns WHERE id = $1 [AND version = $n] RETURNING *`, live rows only. */
   update(properties: string[], checkVersion: boolean): Statement {
-    return this.cached(`update(${properties})${checkVersion ? 'v' : ''}`, () => {
+    // The two audited forms differ in text, so they differ in (prepared statement) name too.
+    const form = this.audit && !this.returningOld ? ':lock' : '';
+    return this.cached(`update(${properties})${checkVersion ? 'v' : ''}${form}`, () => {
       const sets = properties.map((p, i) => `${this.columns.get(p)!.sql} = $${i + 2}`);
       const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
       const version = checkVersion ? ` AND ${this.version} = $${properties.length + 2}` : '';
       const where = `WHERE ${this.id} = $1${live}${version}`;
       const write = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where} RETURNING ${this.selectList}`;
       if (!this.audit) return write;
-      // The row before the change, locked first (the UPDATE reads from it, so it runs after).
+      const p = properties.length + 2 + (checkVersion ? 1 : 0);
+      const column = (alias: string) => (property: string) => `${alias}.${quoteIdentifier(property)}`;
+      const columns = this.properties.map(column('w')).join(', ');
+      if (this.returningOld) {
+        // PostgreSQL 18+: the UPDATE returns the values it replaced, read in its one scan, from the
+        // very row version it changed (after any wait for a concurrent writer).
+        const olds = properties.map((p, i) => `o.${this.columns.get(p)!.sql} AS "__old${i}"`);
+        const update = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where}
+          RETURNING WITH (OLD AS o) ${this.selectList}, ${olds.join(', ')}`;
+        const before = (property: string) => `w."__old${properties.indexOf(property)}"`;
+        const changes = [
+          changedJson(properties, this.audit, before, column('w')),
+          changedJson(properties, this.audit, column('w'), before),
+        ] as const;
+        const audit = auditCte(this.audit, 'audit', p, `$${p}`, `'update'`, 'w', `w.${this.idProperty}`, ...changes);
+        return `WITH w AS (${update})${audit} SELECT ${columns} FROM w`;
+      }
+      // Before 18: the row before the change, locked first (the UPDATE reads from it, so it runs after).
       const old = `old AS (SELECT ${this.selectList} FROM ${this.table} ${where} FOR UPDATE), `;
       const qualified = this.selectList.replace(/(^|, )"/g, '$1u."');
       const update = `UPDATE ${this.table} AS u SET ${[...sets, ...this.bumps('u')].join(', ')}
         FROM old WHERE u.${this.id} = old.${this.idProperty} RETURNING ${qualified}`;
-      const p = properties.length + 2 + (checkVersion ? 1 : 0);
       const source = `w JOIN old ON old.${this.idProperty} = w.${this.idProperty}`;
       const changes = [
-        changedJson('old', 'w', properties, this.audit),
-        changedJson('w', 'old', properties, this.audit),
+        changedJson(properties, this.audit, column('old'), column('w')),
+        changedJson(properties, this.audit, column('w'), column('old')),
       ] as const;
       const audit = auditCte(this.audit, 'audit', p, `$${p}`, `'update'`, source, `w.${this.idProperty}`, ...changes);
-      const columns = this.properties.map((c) => `w.${quoteIdentifier(c)}`).join(', ');
       return `WITH ${old}w AS (${update})${audit} SELECT ${columns} FROM w`;
     });
   }

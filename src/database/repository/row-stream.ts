@@ -65,8 +65,16 @@ async function* fetchAll<T>(
     const fetch = `FETCH ${Math.max(1, Math.floor(batchSize))} FROM ${cursor}`;
     for (;;) {
       const { rows } = await executor.runText(fetch, [], metadata, on);
-      for (const row of rows) yield map(row);
-      if (rows.length < batchSize) break;
+      const count = rows.length;
+      for (let i = 0; i < count; i++) {
+        const row = rows[i];
+        // Let go of each row as it is handed out: a batch that keeps its consumed rows makes them
+        // survive young-generation collections, and V8 then promotes them (RSS grows by ~100 MB per
+        // million rows before a full collection), although nothing uses them any more.
+        rows[i] = undefined as unknown as QueryResultRow;
+        yield map(row);
+      }
+      if (count < batchSize) break;
     }
     await executor.runText(`CLOSE ${cursor}`, [], metadata, on);
     closed = true;

@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { DatabaseError } from 'pg';
+import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
 import { translateDatabaseError } from '../errors/translate-database-error';
@@ -121,24 +124,72 @@ export class SqlExecutor {
     return this.execute<R>({ text, values }, metadata, on);
   }
 
+  /**
+   * Runs `COPY … FROM STDIN` (text format) on `client` with `chunks` as its data, as one statement:
+   * all rows or, on any failure, none. An error thrown while producing `chunks` (a row the caller
+   * finds invalid) aborts the COPY on the server (CopyFail) and is rethrown as it is. Returns how
+   * many rows were copied.
+   */
+  async copyFrom(
+    text: string,
+    chunks: Iterable<string>,
+    metadata: EntityMetadata | undefined,
+    client: Pick<PoolClient, 'query'>,
+  ): Promise<number> {
+    let aborted: { error: unknown } | undefined;
+    function* source() {
+      try {
+        yield* chunks;
+      } catch (error) {
+        aborted = { error };
+        throw error;
+      }
+    }
+    const run = async () => {
+      const copy = (client.query as unknown as (q: CopyStreamQuery) => CopyStreamQuery)(copyFromStdin(text));
+      await pipeline(Readable.from(source()), copy);
+      return copy.rowCount;
+    };
+    return this.instrumented({ text }, metadata, undefined, run, () => aborted);
+  }
+
   private async execute<R extends QueryResultRow>(
     config: QueryConfig,
     metadata: EntityMetadata | undefined,
     on: Queryable,
     name?: string,
   ): Promise<QueryResult<R>> {
+    return this.instrumented(config, metadata, name, () =>
+      (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
+    );
+  }
+
+  /**
+   * Counts, times, logs and tells the observer about one statement; failures become typed errors.
+   * `abortedBy` tells a failure the caller caused (its own error, rethrown unlogged and untranslated).
+   */
+  private async instrumented<R>(
+    config: QueryConfig,
+    metadata: EntityMetadata | undefined,
+    name: string | undefined,
+    run: () => Promise<R>,
+    abortedBy?: () => { error: unknown } | undefined,
+  ): Promise<R> {
     const started = performance.now();
     this.stats.statements++;
-    let result: QueryResult<R>;
+    let result: R;
     try {
-      result = await (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config);
-    } catch (error) {
+      result = await run();
+    } catch (failure) {
+      const aborted = abortedBy?.();
+      const error = aborted ? undefined : failure;
       const sqlState = serverSqlState(error);
       const failedClass = sqlStateClass(sqlState);
       this.stats.failed++;
       this.stats.failedBySqlStateClass[failedClass] = (this.stats.failedBySqlStateClass[failedClass] ?? 0) + 1;
       const elapsed = performance.now() - started;
       this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, sqlState ?? CLIENT_ERROR_CLASS);
+      if (aborted) throw aborted.error;
       this.dataSource.logger.logQueryError(error as Error, config.text, config.values);
       throw translateDatabaseError(error, metadata);
     }
