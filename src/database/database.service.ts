@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { RepositoryContext } from './repository/repository.context';
 import { REPOSITORY_CONTEXT } from './repository/repository.tokens';
 import type { SqlObserver, SqlStats } from './sql/sql-executor';
-import { ConnectionState, databaseConnectionOf } from './startup/database-connection';
+import { ConnectionState, DatabaseConnection } from './startup/database-connection';
 import { TransactionManager, TransactionStats } from './transactions/transaction.manager';
 import type { TransactionOptions } from './transactions/transaction.options';
 
@@ -55,6 +55,7 @@ export class DatabaseService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionManager,
     @Inject(REPOSITORY_CONTEXT) private readonly context: RepositoryContext,
+    private readonly connection: DatabaseConnection,
   ) {}
 
   /** Runs `fn` in a transaction (joined, new, nested, … per `options.propagation`). */
@@ -98,10 +99,7 @@ export class DatabaseService {
       pool: poolStats(this.context.executor.poolIfOpen, (this.dataSource.options as { poolSize?: number }).poolSize),
       queries: { ...queries, failedBySqlStateClass: { ...queries.failedBySqlStateClass } },
       transactions: { ...transactions, retriesBySqlState: { ...transactions.retriesBySqlState } },
-      connection: databaseConnectionOf(this.dataSource)?.state ?? {
-        phase: this.dataSource.isInitialized ? 'ready' : 'connecting',
-        attempts: 1,
-      },
+      connection: this.connection.state,
     };
   }
 

@@ -114,10 +114,6 @@ export class DatabaseConnection implements OnApplicationShutdown {
     return { phase: this.phase, attempts: this.attempts, lastFailure: this.lastFailure, nextAttemptInMs };
   }
 
-  get ready(): boolean {
-    return this.phase === 'ready';
-  }
-
   /** Throws {@link DatabaseUnavailableError} (503) unless the DataSource is connected and migrated. */
   assertReady(): void {
     if (this.phase === 'ready') return;

@@ -7,7 +7,7 @@ import {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transaction.errors';
-import { databaseConnectionOf } from '../startup/database-connection';
+import { DatabaseConnection } from '../startup/database-connection';
 import { sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
@@ -42,7 +42,10 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Transactions');
   readonly stats: TransactionStats = { committed: 0, rolledBack: 0, retries: 0, retriesBySqlState: {} };
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly connection: DatabaseConnection,
+  ) {}
 
   /** @internal The manager `@Transactional()` methods use: the application's. */
   static forDecorators(): TransactionManager {
@@ -119,7 +122,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
 
   private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
-    databaseConnectionOf(this.dataSource)?.assertReady(); // not connected yet: 503 at once, no retries
+    this.connection.assertReady(); // not connected yet: 503 at once, no retries
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(fn, options);
