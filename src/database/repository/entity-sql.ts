@@ -34,8 +34,8 @@ export class EntitySql {
     private readonly columns: Map<string, ColumnInfo>,
     private readonly arrayTypes: Map<string, string>,
     readonly audit?: AuditSpec,
-    /** The server has `RETURNING OLD` (PostgreSQL 18+): audited updates read the old row in their one scan. */
-    private readonly returningOld = false,
+    /** Whether the server has `RETURNING OLD` (PostgreSQL 18+): audited updates then read the old row in their one scan. */
+    private readonly hasReturningOld: () => boolean = () => false,
   ) {
     const name = metadata.tableName;
     const sqlOf = (c?: { databaseName: string }) => (c ? quoteIdentifier(c.databaseName) : undefined);
@@ -149,7 +149,8 @@ export class EntitySql {
   /** `UPDATE … SET given columns WHERE id = $1 [AND version = $n] RETURNING *`, live rows only. */
   update(properties: string[], checkVersion: boolean): Statement {
     // The two audited forms differ in text, so they differ in (prepared statement) name too.
-    const form = this.audit && !this.returningOld ? ':lock' : '';
+    const returningOld = this.audit !== undefined && this.hasReturningOld();
+    const form = this.audit && !returningOld ? ':lock' : '';
     return this.cached(`update(${properties})${checkVersion ? 'v' : ''}${form}`, () => {
       const sets = properties.map((p, i) => `${this.columns.get(p)!.sql} = $${i + 2}`);
       const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
@@ -160,7 +161,7 @@ export class EntitySql {
       const p = properties.length + 2 + (checkVersion ? 1 : 0);
       const column = (alias: string) => (property: string) => `${alias}.${quoteIdentifier(property)}`;
       const columns = this.properties.map(column('w')).join(', ');
-      if (this.returningOld) {
+      if (returningOld) {
         // PostgreSQL 18+: the UPDATE returns the values it replaced, read in its one scan, from the
         // very row version it changed (after any wait for a concurrent writer).
         const olds = properties.map((p, i) => `o.${this.columns.get(p)!.sql} AS "__old${i}"`);

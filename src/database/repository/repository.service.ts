@@ -15,7 +15,7 @@ import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentActor, currentRequestId } from '../audit/audit-context';
 import { isAudited, redactedFields } from '../audit/audit.decorators';
 import { quoteIdentifier } from '../sql/quote-identifier';
-import { RETURNING_OLD_SINCE, serverMajorVersion } from '../sql/server-version';
+import { returningOldSupport } from '../sql/server-version';
 import { arrayType, ColumnInfo, entityColumns, isUuid } from './entity-columns';
 import { EntityInput } from './entity-input';
 import { EntitySql } from './entity-sql';
@@ -86,8 +86,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const audit = audited
       ? { table: quoteIdentifier(context.auditTable!), redacted: redactedFields(entity) }
       : undefined;
-    const returningOld = (serverMajorVersion(dataSource) ?? 0) >= RETURNING_OLD_SINCE;
-    this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit, returningOld);
+    this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit, returningOldSupport(dataSource));
     this.input = new EntityInput(this.metadata, this.columns);
     this.prototype = entity.prototype;
     this.idIsUuid = this.columns.get(this.metadata.primaryColumns[0].propertyName)?.kind === 'uuid';

@@ -8,3 +8,18 @@ export function serverMajorVersion(dataSource: DataSource): number | undefined {
   const major = Number.parseInt(dataSource.driver.version ?? '', 10);
   return Number.isFinite(major) ? major : undefined;
 }
+
+/**
+ * Whether the server has `RETURNING OLD`. Settled at once when the version is known (the
+ * DataSource connected before the repository was built); otherwise asked again when a statement
+ * is compiled, so a repository built during a degraded start learns it once connected. False
+ * while unknown.
+ */
+export function returningOldSupport(dataSource: DataSource): () => boolean {
+  const known = () => {
+    const major = serverMajorVersion(dataSource);
+    return major === undefined ? undefined : major >= RETURNING_OLD_SINCE;
+  };
+  let settled = known();
+  return () => (settled ??= known()) ?? false;
+}
