@@ -48,10 +48,7 @@ describe('/health with a rotated password and a dropped database (the app as a p
   });
 
   afterAll(async () => {
-    if (app && app.child.exitCode === null) {
-      app.child.kill('SIGTERM');
-      await app.exited();
-    }
+    await app?.stop();
     await db?.drop();
     await withAdminClient(adminUrl, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
     await rm(cwd, { recursive: true, force: true });

@@ -21,10 +21,7 @@ describe('/health while the database server stops and starts again (the app as a
   });
 
   afterAll(async () => {
-    if (app && app.child.exitCode === null) {
-      app.child.kill('SIGTERM');
-      await app.exited();
-    }
+    await app?.stop();
     await server?.stop();
     await rm(root, { recursive: true, force: true });
   });

@@ -75,10 +75,7 @@ describe.each([false, true])(
     });
 
     afterAll(async () => {
-      if (app && app.child.exitCode === null) {
-        app.child.kill('SIGTERM');
-        await app.exited();
-      }
+      await app?.stop();
       await proxy?.close();
       await db?.drop();
       await withAdminClient(adminUrl, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));

@@ -45,8 +45,7 @@ describe('the service as a process (npm start)', () => {
       await client.query(`INSERT INTO users (email, display_name) VALUES ('kept@example.com', 'Kept')`);
       await client.end();
 
-      app.child.kill('SIGTERM');
-      await app.exited();
+      await app.stop();
       expect(existsSync(join(cwd, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
       expect(app.output()).not.toMatch(/idle connection failed/);
     });
@@ -63,8 +62,7 @@ describe('the service as a process (npm start)', () => {
         await client.end();
         expect(kept.rows).toEqual([{ display_name: 'Kept' }]);
       } finally {
-        app.child.kill('SIGTERM');
-        await app.exited();
+        await app.stop();
       }
     });
 
@@ -81,8 +79,7 @@ describe('the service as a process (npm start)', () => {
         expect(app.output()).toMatch(/stopped an embedded PostgreSQL left running by an earlier run \(pid \d+\)/);
         expect((await health(port)).status).toBe(200);
       } finally {
-        app.child.kill('SIGTERM');
-        await app.exited();
+        await app.stop();
       }
     });
   });
@@ -107,8 +104,7 @@ describe('the service as a process (npm start)', () => {
         expect(app.output()).not.toMatch(/embedded PostgreSQL/);
         expect(existsSync(join(cwd, '.data'))).toBe(false);
       } finally {
-        app.child.kill('SIGTERM');
-        await app.exited();
+        await app.stop();
       }
     });
 

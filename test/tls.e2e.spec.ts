@@ -244,8 +244,7 @@ describe('TLS to a real PostgreSQL (ssl=on, a test CA, certificate for localhost
         expect(app.output()).not.toContain(CANARY);
         expect(JSON.stringify(health.body)).not.toContain(CANARY);
       } finally {
-        app.child.kill('SIGTERM');
-        await app.exited();
+        await app.stop();
       }
     });
 

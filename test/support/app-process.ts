@@ -7,6 +7,8 @@ const LISTENING = /listening on http:\/\/localhost:(\d+)/;
 export interface AppProcess extends CliProcess {
   /** Resolves with the HTTP port once the app logs that it listens; rejects if it exits first. */
   listening(timeoutMs?: number): Promise<number>;
+  /** SIGTERM unless it has exited already; resolves with the exit code (or signal) once it has. */
+  stop(): Promise<number | string>;
 }
 
 /** Starts `src/main.ts` in `cwd` with exactly `env` (plus PATH), on a random HTTP port. */
@@ -22,6 +24,10 @@ export function startAppProcess(cwd: string, env: NodeJS.ProcessEnv): AppProcess
     listening: async (timeoutMs = 60_000) => {
       await app.printed(LISTENING, timeoutMs);
       return Number(LISTENING.exec(app.output())![1]);
+    },
+    stop: () => {
+      if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGTERM');
+      return app.exited();
     },
   };
 }

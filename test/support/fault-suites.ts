@@ -56,13 +56,6 @@ function unexpected(outcomes: WriteOutcome[], allowNoResponse = false): WriteOut
   );
 }
 
-async function stopApp(app: AppProcess | undefined): Promise<void> {
-  if (app && app.child.exitCode === null && app.child.signalCode === null) {
-    app.child.kill('SIGTERM');
-    await app.exited();
-  }
-}
-
 function expectHealthyProcess(app: AppProcess): void {
   expect(app.child.exitCode).toBeNull();
   expect(app.output()).not.toMatch(/unhandled|uncaught|FATAL ERROR/i);
@@ -119,7 +112,7 @@ export function describeLoadFaults(scale: FaultScale): void {
     });
 
     afterEach(async () => {
-      await stopApp(app);
+      await app?.stop();
       app = undefined;
     });
 
@@ -252,7 +245,7 @@ export function describeServerFaults(scale: FaultScale): void {
     });
 
     afterAll(async () => {
-      await stopApp(app);
+      await app?.stop();
       await server?.stop();
       await rm(root, { recursive: true, force: true });
     });
