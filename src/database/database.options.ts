@@ -43,7 +43,7 @@ export type DatabaseModuleOptions = PostgresOptions & {
   connectRetryDelayMs?: number;
   /** Longest delay between background attempts (`DB_CONNECT_RETRY_MAX_DELAY_MS`). Default: `DEFAULT_CONNECT_RETRY_MAX_DELAY_MS`. */
   connectRetryMaxDelayMs?: number;
-  /** How long shutdown waits for open transactions before the pool closes (`SHUTDOWN_GRACE_MS`). Default: `DEFAULT_SHUTDOWN_GRACE_MS`. */
+  /** At shutdown, how long in-flight requests, then busy pool connections, may take (`SHUTDOWN_GRACE_MS`). Default: `DEFAULT_SHUTDOWN_GRACE_MS`. */
   shutdownGraceMs?: number;
   /** RepositoryService runs its SQL as named prepared statements (`DB_PREPARED_STATEMENTS`). Default: true. */
   preparedStatements?: boolean;
