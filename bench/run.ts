@@ -22,15 +22,25 @@ import {
   loadDataset,
   migratedDataSource,
   openDataSource,
+  quiesce,
   serverVersion,
   startDatabase,
   taskIds,
 } from './support/database';
+import { ServerCpu } from './support/cpu-cost';
 import { poolSettings } from './support/pool-settings';
+import { cpuTicks, stealPercent } from './support/steal';
 import { runTimed } from './support/runner';
 import { installStatementCounter } from './support/statements';
 
 const quick = process.argv.includes('--quick');
+/** `--only=update,health`: the scenarios whose key starts with one of these; printed, not written to results/. */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .filter(Boolean);
+const wanted = (key: string) => !only || only.some((prefix) => key.startsWith(prefix));
 const SIZES = quick
   ? {
       tasks: 100_000,
@@ -77,6 +87,7 @@ async function deepPosition(query: (sql: string, values: unknown[]) => Promise<a
 async function main(): Promise<number> {
   const started = Date.now();
   const loadAverageAtStart = loadavg();
+  const ticksAtStart = cpuTicks();
   installStatementCounter();
   Logger.overrideLogger(['error', 'warn']);
   const db = await startDatabase();
@@ -103,6 +114,7 @@ async function main(): Promise<number> {
       deep: SIZES.deep,
       deepPosition: await deepPosition((s, v) => dataSource.query(s, v), SIZES.deep),
       ids: await taskIds(dataSource, SIZES.ids),
+      server: ServerCpu.of((await dataSource.query('SELECT pg_backend_pid() AS pid'))[0].pid),
       contenders: contenders.length,
       rounds: SIZES.rounds,
       windowMs: SIZES.windowMs,
@@ -114,30 +126,40 @@ async function main(): Promise<number> {
         r.p99Ms === undefined ? Math.round(r.median) : `p50 ${r.p50Ms!.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`;
       log(`${s.label}: ${s.results.map((r) => `${r.contender} ${figure(r)}`).join(', ')}`);
     };
-    for (const scenario of TIMED_SCENARIOS) report(await runTimed(scenario, contenders, ctx));
-    report(await bulkInsert(contenders, dataSource, SIZES.bulk, SIZES.bulkRounds));
-    report(await streamAll(contenders, SIZES.streamRounds));
+    const run = async (key: string, scenario: () => Promise<ScenarioResult | ScenarioResult[]>) => {
+      if (!wanted(key)) return;
+      await quiesce(dataSource);
+      const result = await scenario();
+      for (const s of Array.isArray(result) ? result : [result]) report(s);
+    };
+    for (const scenario of TIMED_SCENARIOS) await run(scenario.key, () => runTimed(scenario, contenders, ctx));
+    await run('bulk-insert', () => bulkInsert(contenders, dataSource, SIZES.bulk, SIZES.bulkRounds, ctx.server));
+    await run('stream', () => streamAll(contenders, SIZES.streamRounds));
     // The concurrency scenarios again on pools of 5: every contender with its own, smaller pool.
-    const smallEnv = benchEnv(db.url, SMALL_POOL);
-    const smallSettings = poolSettings(smallEnv);
-    const smallDataSource = await openDataSource(db.url, SMALL_POOL);
-    const small: Contender[] = [];
-    try {
-      small.push(
-        new RawPgContender(smallSettings),
-        await OursContender.create(smallEnv, false),
-        new TypeOrmContender(smallDataSource),
-        new DrizzleContender(smallSettings),
-        new KyselyContender(smallSettings),
-        await MikroOrmContender.create(smallSettings),
-      );
-      for (const scenario of POOL_SCENARIOS)
-        report(await runTimed(withPool(scenario, SMALL_POOL), small, { ...ctx, contenders: small.length }));
-    } finally {
-      for (const c of small) await c.close().catch(() => undefined);
-      await smallDataSource.destroy();
+    const smallScenarios = POOL_SCENARIOS.map((s) => withPool(s, SMALL_POOL)).filter((s) => wanted(s.key));
+    if (smallScenarios.length) {
+      const smallEnv = benchEnv(db.url, SMALL_POOL);
+      const smallSettings = poolSettings(smallEnv);
+      const smallDataSource = await openDataSource(db.url, SMALL_POOL);
+      const small: Contender[] = [];
+      try {
+        small.push(
+          new RawPgContender(smallSettings),
+          await OursContender.create(smallEnv, false),
+          new TypeOrmContender(smallDataSource),
+          new DrizzleContender(smallSettings),
+          new KyselyContender(smallSettings),
+          await MikroOrmContender.create(smallSettings),
+        );
+        for (const scenario of smallScenarios)
+          await run(scenario.key, () => runTimed(scenario, small, { ...ctx, contenders: small.length }));
+      } finally {
+        for (const c of small) await c.close().catch(() => undefined);
+        await smallDataSource.destroy();
+      }
     }
-    for (const pool of [POOL, SMALL_POOL]) for (const s of await healthScenarios(env, pool, SIZES.health)) report(s);
+    for (const pool of [POOL, SMALL_POOL])
+      await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),
@@ -149,6 +171,7 @@ async function main(): Promise<number> {
         database: db.source,
         loadAverageAtStart,
         loadAverageAtEnd: loadavg(),
+        stealPercent: stealPercent(ticksAtStart, cpuTicks()),
         tasks: SIZES.tasks,
         deep: SIZES.deep,
         poolSize: POOL,
@@ -162,6 +185,10 @@ async function main(): Promise<number> {
       },
       scenarios,
     };
+    if (only) {
+      log(`\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`);
+      return 0;
+    }
     const dir = join(__dirname, 'results');
     await mkdir(dir, { recursive: true });
     const latency = latencyTable(results);

@@ -9,6 +9,8 @@ export interface ContenderResult {
   statementsPerCall?: number;
   /** `median` over raw pg's median. */
   ratio?: number;
+  /** CPU µs per operation (per row for bulk): this process, and the server when it is local. */
+  cpu?: { clientUs: number; serverUs?: number };
   /** Streaming: largest RSS growth over the rounds, in MB. */
   peakRssGrowthMb?: number;
   /** Latency scenarios (health): percentiles in ms, requests measured, and responses by HTTP status. */
@@ -42,6 +44,8 @@ export interface BenchResults {
     database: string;
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
+    /** Percent of the machine's CPU time taken by the hypervisor during the run (virtual machines). */
+    stealPercent?: number;
     tasks: number;
     deep: number;
     /** Pool size of every scenario without its own `poolSize`. */

@@ -8,7 +8,10 @@ function cell(s: ScenarioResult, contender: string): string {
   const ratio = r.ratio === undefined ? '' : ` (${r.ratio.toFixed(2)}x)`;
   const st = r.statementsPerCall === undefined ? '' : ` · ${fmt(r.statementsPerCall)} st`;
   const rss = r.peakRssGrowthMb === undefined ? '' : `, +${r.peakRssGrowthMb} MB RSS`;
-  return `${fmt(r.median)}${ratio}${st}${rss}`;
+  const cpu = r.cpu
+    ? ` · CPU ${fmt(r.cpu.clientUs)}${r.cpu.serverUs === undefined ? '' : ` + ${fmt(r.cpu.serverUs)}`} µs`
+    : '';
+  return `${fmt(r.median)}${ratio}${st}${cpu}${rss}`;
 }
 
 /** The throughput medians as a Markdown table: one row per scenario, one column per contender. */
@@ -55,6 +58,6 @@ export function describeRun({ meta }: BenchResults): string {
   return [
     `${meta.date} · ${meta.quick ? 'quick' : 'full'} run · ${meta.nproc} × ${meta.cpu} · Node ${meta.node} · PostgreSQL ${meta.postgres} (${meta.database})`,
     `${meta.tasks.toLocaleString('en')} tasks · deep page after ${meta.deep.toLocaleString('en')} rows · pool ${meta.poolSize} (scenarios labelled otherwise: pools ${pools}) · ${meta.rounds} rounds of ${meta.windowMs} ms after a warm-up · bulk ${meta.bulkRows.toLocaleString('en')} rows`,
-    `load average at start ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} · ${meta.durationS} s`,
+    `load average at start ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}${meta.stealPercent === undefined ? '' : ` · CPU time stolen by the hypervisor: ${meta.stealPercent.toFixed(1)}%`} · ${meta.durationS} s`,
   ].join('\n');
 }

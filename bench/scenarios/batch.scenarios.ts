@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Contender, NewTask } from '../contenders/contender';
+import { CpuCost, cpuPerOp, ServerCpu } from '../support/cpu-cost';
 import { median, once, Sample } from '../support/measure';
 import { statementsSent } from '../support/statements';
 import type { ScenarioResult } from '../report/results';
@@ -48,21 +49,32 @@ export async function bulkInsert(
   dataSource: DataSource,
   n: number,
   rounds: number,
+  server?: ServerCpu,
 ): Promise<ScenarioResult> {
   // Fresh rows for every call: TypeORM writes generated ids back into the objects it is given.
   const able = contenders.filter((c) => c.bulkInsert);
   const samples = new Map<string, Sample[]>(able.map((c) => [c.name, []]));
+  const cpu = new Map<string, CpuCost[]>(able.map((c) => [c.name, []]));
   for (const c of able) await c.bulkInsert!(bulkRows(n / 10));
   await cleanUp(dataSource);
   for (let round = 0; round < rounds; round++) {
     for (const c of rotate(able, round)) {
       const rows = bulkRows(n);
-      samples.get(c.name)!.push(await once(() => c.bulkInsert!(rows), n));
+      let sample: Sample | undefined;
+      const cost = await cpuPerOp(async () => (sample = await once(() => c.bulkInsert!(rows), n)), server);
+      samples.get(c.name)!.push(sample!);
+      cpu.get(c.name)!.push(cost);
       await cleanUp(dataSource);
     }
     await cleanUp(dataSource, true);
   }
-  const results = able.map((c) => summarise(c.name, samples.get(c.name)!));
+  // CPU per row: the median call's (calls are long enough to be timed alone).
+  const cpuOf = (name: string) => {
+    const costs = cpu.get(name)!;
+    const serverUs = costs.every((x) => x.serverUs !== undefined) ? median(costs.map((x) => x.serverUs!)) : undefined;
+    return { clientUs: median(costs.map((x) => x.clientUs)), serverUs };
+  };
+  const results = able.map((c) => summarise(c.name, samples.get(c.name)!, { cpu: cpuOf(c.name) }));
   return {
     key: 'bulk-insert',
     label: `bulk insert of ${n.toLocaleString('en')} rows`,

@@ -1,4 +1,5 @@
 import type { Contender, Position } from '../contenders/contender';
+import type { ServerCpu } from '../support/cpu-cost';
 
 /** What the scenarios share: sizes and the ids they work on. */
 export interface BenchContext {
@@ -13,6 +14,8 @@ export interface BenchContext {
   contenders: number;
   rounds: number;
   windowMs: number;
+  /** The server's CPU time, when it runs on this machine. */
+  server?: ServerCpu;
 }
 
 /** An operation repeated in timed windows. */

@@ -97,7 +97,8 @@ export const TIMED_SCENARIOS: TimedScenario[] = [
         if (softDeleted >= ctx.ids.length - 2 * SLICE * ctx.contenders) throw new Error('soft delete: out of ids');
         return c.softDelete!(ctx.ids[softDeleted++]);
       }),
-    maxOps: (ctx) => Math.floor((ctx.ids.length - 2 * SLICE * ctx.contenders) / ((ctx.rounds + 1) * ctx.contenders)),
+    // Warm-up, rounds and the CPU pass: rounds + 2 windows of at most maxOps each.
+    maxOps: (ctx) => Math.floor((ctx.ids.length - 2 * SLICE * ctx.contenders) / ((ctx.rounds + 2) * ctx.contenders)),
   },
 ];
 

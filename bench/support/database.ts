@@ -1,42 +1,66 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { appDataSourceOptions } from '../../src/app.data-source';
 import { EmbeddedPostgresLauncher } from '../../src/database';
+import { Placement, withServerPinned } from './cpu-affinity';
 
 /** The PostgreSQL the run uses, and how to stop it. */
 export interface BenchDatabase {
   url: string;
   /** `embedded` or `BENCH_DATABASE_URL`. */
   source: string;
+  /** CPUs of this process and of the embedded server, when pinned. */
+  placement?: Placement;
   stop(): Promise<void>;
+}
+
+/**
+ * Where the embedded server keeps its files: `BENCH_DATA_DIR`, else `/dev/shm` (memory) when the
+ * machine has it, else the temporary directory. On a disk, the kernel writing dirty pages back
+ * stalls some windows for hundreds of milliseconds (seen here: one contender's single inserts
+ * ranging from 558 to 5,837 ops/s within one scenario), whoever's turn it is.
+ */
+function dataRoot(): string {
+  if (process.env.BENCH_DATA_DIR) return process.env.BENCH_DATA_DIR;
+  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
 
 /** `BENCH_DATABASE_URL` when set, else an embedded server in a temporary directory (fsync off). */
 export async function startDatabase(): Promise<BenchDatabase> {
   const external = process.env.BENCH_DATABASE_URL;
   if (external) return { url: external, source: 'BENCH_DATABASE_URL', stop: async () => undefined };
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
+  const root = dataRoot();
+  const dataDir = await mkdtemp(join(root, 'bench-pg-'));
   await chmod(dataDir, 0o755); // the server runs as the 'postgres' user when we are root
-  const server = await EmbeddedPostgresLauncher.start({
-    dataDir: join(dataDir, 'data'),
-    port: 0,
-    database: 'bench',
-    // Throughput settings for a throwaway server (no durability), the data set in memory, and the
-    // planner's cost of a random page set for that (and for SSDs): with the default 4 it prefers
-    // the (created_at, id) index for a filtered keyset page and reads 5 rows for every one it keeps.
-    settings: {
-      fsync: 'off',
-      synchronous_commit: 'off',
-      full_page_writes: 'off',
-      shared_buffers: '512MB',
-      random_page_cost: '1.1',
-    },
-  });
+  const { value: server, placement } = await withServerPinned(() =>
+    EmbeddedPostgresLauncher.start({
+      dataDir: join(dataDir, 'data'),
+      port: 0,
+      database: 'bench',
+      // Throughput settings for a throwaway server (no durability), the data set in memory, and the
+      // planner's cost of a random page set for that (and for SSDs): with the default 4 it prefers
+      // the (created_at, id) index for a filtered keyset page and reads 5 rows for every one it keeps.
+      // No background work during a timed window: autovacuum off and checkpoints only on demand;
+      // `quiesce` runs both, untimed, between scenarios.
+      settings: {
+        fsync: 'off',
+        synchronous_commit: 'off',
+        full_page_writes: 'off',
+        shared_buffers: '512MB',
+        random_page_cost: '1.1',
+        autovacuum: 'off',
+        checkpoint_timeout: '1h',
+        max_wal_size: '16GB',
+      },
+    }),
+  );
   return {
     url: server.url,
-    source: 'embedded (fsync off)',
+    source: `embedded (fsync off, autovacuum off, data in ${root}${placement ? `; PostgreSQL on CPU ${placement.postgres}, Node on CPU ${placement.node}` : ''})`,
+    placement,
     stop: async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -76,6 +100,23 @@ export async function loadDataset(dataSource: DataSource, tasks: number): Promis
       [tasks],
     );
     await runner.query('VACUUM ANALYZE tasks');
+    await runner.query('RESET statement_timeout');
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Untimed, between scenarios: vacuums and analyses the tables the scenarios wrote, then writes a
+ * checkpoint, so neither autovacuum nor a checkpoint lands in someone's timed window.
+ */
+export async function quiesce(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SET statement_timeout = 0');
+    await runner.query('VACUUM ANALYZE tasks, task_executions, audit_logs');
+    // Needs superuser or pg_checkpoint: on a BENCH_DATABASE_URL without either, the server's own schedule.
+    await runner.query('CHECKPOINT').catch(() => undefined);
     await runner.query('RESET statement_timeout');
   } finally {
     await runner.release();

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+
+/** Where the run's processes were placed, for the results' description; undefined when not pinned. */
+export interface Placement {
+  node: string;
+  postgres: string;
+}
+
+/** Pins every thread of this process to the CPU list `list` (e.g. `0` or `0-2`) with taskset. */
+function pin(list: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `start` (which spawns the database server) with this process pinned to the last CPU, so
+ * the server and every backend it forks later inherit that CPU, then moves this process to the
+ * others. Unpinned, the scheduler places each connection's backend on either CPU, and a backend
+ * sharing this process's CPU answers slower than one on the other: a contender whose connection
+ * happened to land there lost up to a third of its throughput for the whole run (seen here on 2
+ * cores: the same code measured 0.68x and 0.94x of raw pg in two runs, with operations interleaved
+ * one by one). Needs taskset and two CPUs; `BENCH_PIN=0` turns it off.
+ */
+export async function withServerPinned<T>(start: () => Promise<T>): Promise<{ value: T; placement?: Placement }> {
+  const n = cpus().length;
+  if (n < 2 || process.env.BENCH_PIN === '0' || !pin(String(n - 1))) return { value: await start() };
+  try {
+    const value = await start();
+    return { value, placement: { node: n === 2 ? '0' : `0-${n - 2}`, postgres: String(n - 1) } };
+  } finally {
+    pin(n === 2 ? '0' : `0-${n - 2}`);
+  }
+}
