@@ -20,11 +20,11 @@ function pin(list: string): boolean {
 /**
  * Runs `start` (which spawns the database server) with this process pinned to the last CPU, so
  * the server and every backend it forks later inherit that CPU, then moves this process to the
- * others. Unpinned, the scheduler places each connection's backend on either CPU, and a backend
- * sharing this process's CPU answers slower than one on the other: a contender whose connection
- * happened to land there lost up to a third of its throughput for the whole run (seen here on 2
- * cores: the same code measured 0.68x and 0.94x of raw pg in two runs, with operations interleaved
- * one by one). Needs taskset and two CPUs; `BENCH_PIN=0` turns it off.
+ * others. Unpinned, the scheduler puts each connection's backend on either CPU, beside this
+ * process or not, and that placement differs between contenders and between runs; pinned, every
+ * contender's round trip crosses the same way. (Not measured apart: the runs that showed the
+ * spread also had the turn-taking flaw fixed in `runner.ts`.) Needs taskset and two CPUs;
+ * `BENCH_PIN=0` turns it off.
  */
 export async function withServerPinned<T>(start: () => Promise<T>): Promise<{ value: T; placement?: Placement }> {
   const n = cpus().length;
