@@ -96,6 +96,14 @@ describe('RepositoryService.paginate', () => {
       },
     );
 
+    it('hands out entities with their own fields only (the sort keys the cursor is made of stay behind)', async () => {
+      const page = await f.tasks.paginate({ cursor: '', limit: 3, sortBy: ['priority:ASC', 'title:DESC'] });
+      const stored = await f.tasks.findById(page.data[0].id);
+      expect(page.data[0]).toBeInstanceOf(Task);
+      expect(Object.keys(page.data[0]).sort()).toEqual(Object.keys(stored!).sort());
+      expect(page.data[0]).toEqual(stored);
+    });
+
     it('orders exactly as PostgreSQL does, and never counts the table', async () => {
       const statements = await countStatements(f.dataSource, () =>
         walkCursor(f, { limit: 40, sortBy: ['priority:ASC', 'title:DESC'] }),

@@ -62,10 +62,8 @@ function cursorPage<T>(
   const last = rows.at(-1);
   const keys = last ? query.sort.map((_, i) => String(last[`${KEY_ALIAS}${i}`])) : undefined;
   const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
-  const data = rows.map((row) => {
-    for (let i = 0; i < query.sort.length; i++) delete row[`${KEY_ALIAS}${i}`];
-    return hydrate(row);
-  });
+  // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
+  const data = rows.map(hydrate);
   return {
     data,
     meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
