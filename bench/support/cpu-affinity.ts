@@ -23,12 +23,14 @@ function pin(list: string): boolean {
  * others. Unpinned, the scheduler puts each connection's backend on either CPU, beside this
  * process or not, and that placement differs between contenders and between runs; pinned, every
  * contender's round trip crosses the same way. (Not measured apart: the runs that showed the
- * spread also had the turn-taking flaw fixed in `runner.ts`.) Needs taskset and two CPUs;
- * `BENCH_PIN=0` turns it off.
+ * spread also had the turn-taking flaw fixed in `runner.ts`.) Off unless `BENCH_PIN=1`: pinned,
+ * this process, the health scenario's HTTP client and the app share one CPU while the server has
+ * the other, and a full run measured the health p99 under saturation at 9.9–13 ms against 4.8 ms
+ * unpinned. Needs taskset and two CPUs.
  */
 export async function withServerPinned<T>(start: () => Promise<T>): Promise<{ value: T; placement?: Placement }> {
   const n = cpus().length;
-  if (n < 2 || process.env.BENCH_PIN === '0' || !pin(String(n - 1))) return { value: await start() };
+  if (n < 2 || process.env.BENCH_PIN !== '1' || !pin(String(n - 1))) return { value: await start() };
   try {
     const value = await start();
     return { value, placement: { node: n === 2 ? '0' : `0-${n - 2}`, postgres: String(n - 1) } };
