@@ -1,3 +1,4 @@
+import { MAX_PREPARED_LISTS } from '../src/database/repository/entity-sql';
 import { RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
 /** Names of the prepared statements of the pool's only connection. */
@@ -29,5 +30,67 @@ describe.each([
     if (prepared)
       expect(names).toEqual(expect.arrayContaining(['users:findById', 'users:softDelete', 'users:restore']));
     else expect(names).toEqual([]);
+  });
+
+  it('runs list pages and their counts prepared when on, with the same rows', async () => {
+    await f.sql(`INSERT INTO tasks (title, priority) SELECT 'list ' || g, g % 11 FROM generate_series(1, 30) g`);
+    const query = { limit: 7, sortBy: 'priority:DESC', filter: { priority: '$gte:5' } };
+    const first = await f.tasks.paginate({ ...query, page: 2 });
+    const again = await f.tasks.paginate({ ...query, page: 2 });
+    const keyset = await f.tasks.paginate({ ...query, cursor: '' });
+    expect(again.data.map((t) => t.id)).toEqual(first.data.map((t) => t.id));
+    const [{ live }] = await f.sql(
+      `SELECT count(*)::int AS live FROM tasks WHERE deleted_at IS NULL AND priority >= 5`,
+    );
+    expect(first.meta.totalItems).toBe(live);
+    expect(keyset.data).toHaveLength(7);
+    const rows = await f.sql(
+      `SELECT id FROM tasks WHERE deleted_at IS NULL AND priority >= 5 ORDER BY priority DESC, created_at DESC, id DESC`,
+    );
+    expect(first.data.map((t) => t.id)).toEqual(rows.slice(7, 14).map((r: { id: string }) => r.id));
+    const lists = (await preparedOnTheConnection(f)).filter((n) => /^tasks:(list|count)#/.test(n));
+    // page + count (offset mode), and the keyset page (another text: it also selects the sort keys)
+    expect(lists).toHaveLength(prepared ? 3 : 0);
+  });
+});
+
+describe('prepared list statements', () => {
+  let f: RepositoryFixture;
+  beforeAll(async () => {
+    f = await repositoryFixture({ DB_POOL_MAX: '1' });
+  });
+  afterAll(() => f?.close());
+
+  it(`stop at ${MAX_PREPARED_LISTS} distinct texts per entity; later ones run unnamed, with the same answers`, async () => {
+    // Every (sort field, direction, filter) combination is another text.
+    const fields = ['title', 'priority', 'status', 'createdAt'];
+    const filters = [
+      {},
+      { priority: '$gte:0' },
+      { priority: '$lt:11' },
+      { priority: '$btw:0,10' },
+      { title: '$ilike:a' },
+      { title: '$sw:a' },
+      { description: '$null' },
+      { status: '$eq:pending' },
+      { status: '$in:pending,failed' },
+      { priority: '$gte:0', title: '$ilike:a' },
+    ];
+    const queries = fields.flatMap((field) =>
+      ['ASC', 'DESC'].flatMap((direction) =>
+        filters.map((filter) => ({ limit: 3, sortBy: `${field}:${direction}`, filter, count: false })),
+      ),
+    );
+    expect(queries.length).toBeGreaterThan(MAX_PREPARED_LISTS);
+    for (const query of queries) await f.tasks.paginate({ ...query, page: 1 });
+    const lists = (await preparedOnTheConnection(f)).filter((n) => n.startsWith('tasks:list#'));
+    expect(lists).toHaveLength(MAX_PREPARED_LISTS);
+    // A query past the bound still answers, unnamed, as a prepared one would.
+    const late = queries.at(-1)!;
+    const rows = await f.tasks.paginate({ ...late, page: 1 });
+    expect((await preparedOnTheConnection(f)).filter((n) => n.startsWith('tasks:list#'))).toHaveLength(
+      MAX_PREPARED_LISTS,
+    );
+    expect(rows.data.length).toBeLessThanOrEqual(3);
   });
 });

@@ -28,6 +28,7 @@ export class EntitySql {
   private readonly idProperty: string;
   private readonly properties: string[];
   private readonly cache = new Map<string, Statement>();
+  private readonly lists = new Map<string, Statement>();
 
   constructor(
     private readonly metadata: EntityMetadata,
@@ -215,6 +216,22 @@ export class EntitySql {
     });
   }
 
+  /**
+   * A list query (or its count) as a named prepared statement, `table:list#<hash of the text>`, for
+   * the first {@link MAX_PREPARED_LISTS} distinct texts of this entity; undefined after that (run
+   * unnamed, parsed and planned every time). The text depends on the filters and sort a client asks
+   * for, and a prepared statement lives as long as its connection: the bound keeps what a client can
+   * make each connection hold small, and the common pages, met first, skip parse and plan.
+   */
+  listStatement(kind: 'list' | 'count', text: string): Statement | undefined {
+    let statement = this.lists.get(text);
+    if (statement || this.lists.size >= MAX_PREPARED_LISTS) return statement;
+    const hash = createHash('sha1').update(text).digest('hex').slice(0, 16);
+    statement = { name: `${this.metadata.tableName.slice(0, 30)}:${kind}#${hash}`, text };
+    this.lists.set(text, statement);
+    return statement;
+  }
+
   /** The version of a row, live or not: read only on the error path of a failed update. */
   get versionOf(): Statement {
     return this.cached(
@@ -224,6 +241,9 @@ export class EntitySql {
     );
   }
 }
+
+/** Distinct list-query texts (counts included) prepared per entity; see `EntitySql.listStatement`. */
+export const MAX_PREPARED_LISTS = 64;
 
 /** PostgreSQL truncates identifiers, prepared statement names included, to 63 bytes. */
 const MAX_NAME_BYTES = 63;

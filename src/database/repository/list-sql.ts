@@ -1,3 +1,4 @@
+import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo } from './entity-columns';
 import type { EntitySql } from './entity-sql';
 import type { FilterCondition, ParsedListQuery } from './list-query';
@@ -8,6 +9,9 @@ export interface ListSql {
   values: unknown[];
   countText: string;
   countValues: unknown[];
+  /** The page query and the count as prepared statements, when the entity still prepares new ones. */
+  statement?: Statement;
+  countStatement?: Statement;
 }
 
 /** Prefix of the extra columns carrying sort keys as text, for the next cursor. */
@@ -87,5 +91,15 @@ export function buildListSql(
   const text =
     `SELECT ${sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ${order}${bounds}`;
-  return { text, values, countText: `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`, countValues };
+  const countText = `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`;
+  // A stream's text goes inside DECLARE … CURSOR: only pages are prepared.
+  if (options.unbounded) return { text, values, countText, countValues };
+  return {
+    text,
+    values,
+    countText,
+    countValues,
+    statement: sql.listStatement('list', text),
+    countStatement: query.mode === 'offset' && query.count ? sql.listStatement('count', countText) : undefined,
+  };
 }

@@ -7,7 +7,8 @@ import type { RepositoryContext } from './repository.context';
 
 /**
  * @internal Runs a compiled list query and shapes the page: one statement for the rows (one more
- * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists.
+ * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists;
+ * prepared when the entity still prepares new list statements (`EntitySql.listStatement`).
  */
 export async function runPage<T>(
   context: RepositoryContext,
@@ -20,9 +21,15 @@ export async function runPage<T>(
 ): Promise<Page<T>> {
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
+  const count = () =>
+    sql.countStatement
+      ? executor.run<{ total: number }>(sql.countStatement, sql.countValues, metadata)
+      : executor.runText<{ total: number }>(sql.countText, sql.countValues, metadata);
   const [result, counted] = await Promise.all([
-    executor.runText(sql.text, sql.values, metadata),
-    wantsCount ? executor.runText<{ total: number }>(sql.countText, sql.countValues, metadata) : undefined,
+    sql.statement
+      ? executor.run(sql.statement, sql.values, metadata)
+      : executor.runText(sql.text, sql.values, metadata),
+    wantsCount ? count() : undefined,
   ]);
   const rows = result.rows;
   const hasNext = rows.length > query.limit;

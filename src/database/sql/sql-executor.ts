@@ -114,7 +114,7 @@ export class SqlExecutor {
     return this.execute<R>(config, metadata, on, statement.name);
   }
 
-  /** Runs an ad-hoc statement (list queries, raw SQL) with bound values, never prepared. */
+  /** Runs an ad-hoc statement (raw SQL, list queries past the prepared bound) with bound values, never prepared. */
   async runText<R extends QueryResultRow>(
     text: string,
     values: unknown[],
