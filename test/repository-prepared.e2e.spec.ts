@@ -1,3 +1,4 @@
+import type { ListQueryInput } from '../src/database';
 import { MAX_PREPARED_LISTS } from '../src/database/repository/entity-sql';
 import { RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
@@ -64,7 +65,7 @@ describe('prepared list statements', () => {
   it(`stop at ${MAX_PREPARED_LISTS} distinct texts per entity; later ones run unnamed, with the same answers`, async () => {
     // Every (sort field, direction, filter) combination is another text.
     const fields = ['title', 'priority', 'status', 'createdAt'];
-    const filters = [
+    const filters: Array<Record<string, string>> = [
       {},
       { priority: '$gte:0' },
       { priority: '$lt:11' },
@@ -76,7 +77,7 @@ describe('prepared list statements', () => {
       { status: '$in:pending,failed' },
       { priority: '$gte:0', title: '$ilike:a' },
     ];
-    const queries = fields.flatMap((field) =>
+    const queries: ListQueryInput[] = fields.flatMap((field) =>
       ['ASC', 'DESC'].flatMap((direction) =>
         filters.map((filter) => ({ limit: 3, sortBy: `${field}:${direction}`, filter, count: false })),
       ),
