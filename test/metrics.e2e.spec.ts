@@ -77,6 +77,8 @@ describe('GET /metrics (real app over HTTP)', () => {
     const findById = { operation: 'findById', entity: 'users', outcome: 'ok' };
     const adHoc = { operation: 'select', entity: '', outcome: 'ok' };
     const failed = { operation: 'select', entity: '', outcome: 'error' };
+    const list = { operation: 'list', entity: 'users', outcome: 'ok' };
+    const counted = { operation: 'count', entity: 'users', outcome: 'ok' };
     const count = (samples: Sample[], labels: Record<string, string>) =>
       sampleValue(samples, 'db_query_duration_seconds_count', labels) ?? 0;
 
@@ -84,11 +86,14 @@ describe('GET /metrics (real app over HTTP)', () => {
     await users.findById(randomUUID());
     await db.query('SELECT 1');
     await expect(db.query('SELECT 1 / 0')).rejects.toThrow();
+    await users.paginate({ page: 1, limit: 5 }); // a page and its count, as prepared list statements
 
     const after = await scrape(t);
     expect(count(after, findById) - count(before, findById)).toBe(2);
     expect(count(after, adHoc) - count(before, adHoc)).toBe(1);
     expect(count(after, failed) - count(before, failed)).toBe(1);
+    expect(count(after, list) - count(before, list)).toBe(1);
+    expect(count(after, counted) - count(before, counted)).toBe(1);
     expect(sampleValue(after, 'db_query_duration_seconds_bucket', { ...findById, le: '+Inf' })).toBe(
       count(after, findById),
     );
