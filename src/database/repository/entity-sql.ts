@@ -26,7 +26,8 @@ export class EntitySql {
   readonly softDelete?: Statement;
   readonly restore?: Statement;
   private readonly idProperty: string;
-  private readonly properties: string[];
+  /** Properties of the selected columns, in select-list order (rows come back keyed by them). */
+  readonly properties: string[];
   private readonly cache = new Map<string, Statement>();
   private readonly lists = new Map<string, Statement>();
 

@@ -1,4 +1,5 @@
 import type { QueryResultRow } from 'pg';
+import type { Statement } from '../sql/sql-executor';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
 import { KEY_ALIAS, ListSql } from './list-sql';
@@ -21,15 +22,11 @@ export async function runPage<T>(
 ): Promise<Page<T>> {
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
-  const count = () =>
-    sql.countStatement
-      ? executor.run<{ total: number }>(sql.countStatement, sql.countValues, metadata)
-      : executor.runText<{ total: number }>(sql.countText, sql.countValues, metadata);
+  const run = <R extends QueryResultRow>(statement: Statement | undefined, text: string, values: unknown[]) =>
+    statement ? executor.run<R>(statement, values, metadata) : executor.runText<R>(text, values, metadata);
   const [result, counted] = await Promise.all([
-    sql.statement
-      ? executor.run(sql.statement, sql.values, metadata)
-      : executor.runText(sql.text, sql.values, metadata),
-    wantsCount ? count() : undefined,
+    run(sql.statement, sql.text, sql.values),
+    wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues) : undefined,
   ]);
   const rows = result.rows;
   const hasNext = rows.length > query.limit;

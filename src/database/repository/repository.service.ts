@@ -69,8 +69,6 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly sql: EntitySql;
   private readonly input: EntityInput;
   private readonly prototype: object;
-  /** Properties of the selected columns, in select-list order. */
-  private readonly properties: string[];
   private readonly idIsUuid: boolean;
   private readonly defaultSort: Array<[string, SortDirection]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
@@ -93,7 +91,6 @@ export class RepositoryService<T extends ObjectLiteral> {
     this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit, returningOldSupport(dataSource));
     this.input = new EntityInput(this.metadata, this.columns);
     this.prototype = entity.prototype;
-    this.properties = [...this.columns.values()].map((c) => c.property);
     this.idIsUuid = this.columns.get(this.metadata.primaryColumns[0].propertyName)?.kind === 'uuid';
     this.defaultSort = this.columns.has('createdAt') ? [['createdAt', 'DESC']] : [];
   }
@@ -115,7 +112,7 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   private hydrate(row: QueryResultRow): T {
     const entity = Object.create(this.prototype) as Record<string, unknown>;
-    for (const property of this.properties) {
+    for (const property of this.sql.properties) {
       const value = row[property];
       if (value !== undefined) entity[property] = value;
     }
