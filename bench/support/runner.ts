@@ -49,6 +49,10 @@ export async function runTimed(
   // alone runs faster). Enough turns for a round of about `windowMs` per contender.
   const meanMs = [...warmUps.values()].reduce((sum, w) => sum + w.ms / Math.max(1, w.ops), 0);
   const turns = Math.max(1, Math.min(maxOps ?? Infinity, Math.round((able.length * ctx.windowMs) / meanMs)));
+  // Several callers: turns of BURST_MS each, the same number for every contender.
+  const single = scenario.concurrency === 1;
+  const turn = single ? { ...options, ms: Infinity, maxOps: 1 } : { ...options, ms: BURST_MS, maxOps };
+  const turnsPerRound = single ? turns : Math.ceil(ctx.windowMs / BURST_MS);
   for (let round = 0; round < ctx.rounds; round++) {
     const sums = new Map<Contender, Sample>(able.map((c) => [c, { ops: 0, ms: 0, statements: 0, calls: 0 }]));
     const order = rotate(able, round);
@@ -59,14 +63,7 @@ export async function runTimed(
       sum.statements += burst.statements;
       sum.calls += burst.calls;
     };
-    if (scenario.concurrency === 1) {
-      for (let t = 0; t < turns; t++)
-        for (const c of order) add(c, await timed(numbered(c), { ...options, ms: Infinity, maxOps: 1 }));
-    } else {
-      // Several callers: turns of BURST_MS each, the same number for every contender.
-      for (let t = 0; t < Math.ceil(ctx.windowMs / BURST_MS); t++)
-        for (const c of order) add(c, await timed(numbered(c), { ...options, ms: BURST_MS, maxOps }));
-    }
+    for (let t = 0; t < turnsPerRound; t++) for (const c of order) add(c, await timed(numbered(c), turn));
     for (const c of able) samples.get(c)!.push(sums.get(c)!);
   }
   // CPU per operation, each contender alone (CPU time needs no interleaving): as many operations
@@ -76,9 +73,7 @@ export async function runTimed(
     const work = () =>
       timed(
         numbered(c),
-        scenario.concurrency === 1
-          ? { ...options, ms: Infinity, maxOps: turns }
-          : { ...options, ms: ctx.windowMs, maxOps },
+        single ? { ...options, ms: Infinity, maxOps: turns } : { ...options, ms: ctx.windowMs, maxOps },
       );
     cpu.set(c, await cpuPerOp(work, ctx.server));
   }
