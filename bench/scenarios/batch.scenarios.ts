@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Contender, NewTask } from '../contenders/contender';
 import { CpuCost, cpuPerOp, ServerCpu } from '../support/cpu-cost';
+import { untimed } from '../support/database';
 import { median, once, Sample } from '../support/measure';
 import { statementsSent } from '../support/statements';
 import type { ScenarioResult } from '../report/results';
@@ -19,16 +20,11 @@ function bulkRows(n: number): NewTask[] {
 
 /** Deletes what a bulk run inserted (untimed). */
 async function cleanUp(dataSource: DataSource, vacuum = false): Promise<void> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.query('SET statement_timeout = 0');
-    await runner.query(`DELETE FROM tasks WHERE title LIKE 'bulk %'`);
-    await runner.query('TRUNCATE audit_logs');
-    if (vacuum) await runner.query('VACUUM tasks');
-    await runner.query('RESET statement_timeout');
-  } finally {
-    await runner.release();
-  }
+  await untimed(dataSource, async (query) => {
+    await query(`DELETE FROM tasks WHERE title LIKE 'bulk %'`);
+    await query('TRUNCATE audit_logs');
+    if (vacuum) await query('VACUUM tasks');
+  });
 }
 
 /** @internal Median and statements per call of one contender's samples. */

@@ -5,15 +5,13 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { appDataSourceOptions } from '../../src/app.data-source';
 import { EmbeddedPostgresLauncher } from '../../src/database';
-import { Placement, withServerPinned } from './cpu-affinity';
+import { withServerPinned } from './cpu-affinity';
 
 /** The PostgreSQL the run uses, and how to stop it. */
 export interface BenchDatabase {
   url: string;
   /** `embedded` or `BENCH_DATABASE_URL`. */
   source: string;
-  /** CPUs of this process and of the embedded server, when pinned. */
-  placement?: Placement;
   stop(): Promise<void>;
 }
 
@@ -60,7 +58,6 @@ export async function startDatabase(): Promise<BenchDatabase> {
   return {
     url: server.url,
     source: `embedded (fsync off, autovacuum off, data in ${root}${placement ? `; PostgreSQL on CPU ${placement.postgres}, Node on CPU ${placement.node}` : ''})`,
-    placement,
     stop: async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -85,25 +82,37 @@ export async function migratedDataSource(url: string): Promise<DataSource> {
   return dataSource;
 }
 
-/** Empties the tables and loads `tasks` rows with `generate_series`, one second apart, 5 statuses. */
-export async function loadDataset(dataSource: DataSource, tasks: number): Promise<void> {
+/**
+ * Runs untimed maintenance on one connection without the module's 30 s `statement_timeout`, which
+ * is for requests, not for loading a million rows or vacuuming after them.
+ */
+export async function untimed(
+  dataSource: DataSource,
+  work: (query: (sql: string, values?: unknown[]) => Promise<unknown>) => Promise<void>,
+) {
   const runner = dataSource.createQueryRunner();
   try {
-    // The module's 30 s statement_timeout is for requests, not for loading a million rows.
     await runner.query('SET statement_timeout = 0');
-    await runner.query('TRUNCATE tasks, task_executions, audit_logs');
-    await runner.query(
+    await work((sql, values) => runner.query(sql, values));
+    await runner.query('RESET statement_timeout');
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Empties the tables and loads `tasks` rows with `generate_series`, one second apart, 5 statuses. */
+export async function loadDataset(dataSource: DataSource, tasks: number): Promise<void> {
+  await untimed(dataSource, async (query) => {
+    await query('TRUNCATE tasks, task_executions, audit_logs');
+    await query(
       `INSERT INTO tasks (title, description, status, priority, requirements, created_at, updated_at)
        SELECT 'task ' || i, 'generated', (ARRAY['pending','in_progress','completed','failed','cancelled'])[1 + i % 5]::task_status,
               i % 11, '{}'::jsonb, now() - i * interval '1 second', now() - i * interval '1 second'
          FROM generate_series(1, $1::int) AS i`,
       [tasks],
     );
-    await runner.query('VACUUM ANALYZE tasks');
-    await runner.query('RESET statement_timeout');
-  } finally {
-    await runner.release();
-  }
+    await query('VACUUM ANALYZE tasks');
+  });
 }
 
 /**
@@ -111,16 +120,11 @@ export async function loadDataset(dataSource: DataSource, tasks: number): Promis
  * checkpoint, so neither autovacuum nor a checkpoint lands in someone's timed window.
  */
 export async function quiesce(dataSource: DataSource): Promise<void> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.query('SET statement_timeout = 0');
-    await runner.query('VACUUM ANALYZE tasks, task_executions, audit_logs');
+  await untimed(dataSource, async (query) => {
+    await query('VACUUM ANALYZE tasks, task_executions, audit_logs');
     // Needs superuser or pg_checkpoint: on a BENCH_DATABASE_URL without either, the server's own schedule.
-    await runner.query('CHECKPOINT').catch(() => undefined);
-    await runner.query('RESET statement_timeout');
-  } finally {
-    await runner.release();
-  }
+    await query('CHECKPOINT').catch(() => undefined);
+  });
 }
 
 /** Ids of the oldest tasks first (deep pages never reach them), `count` of them. */
