@@ -3,6 +3,7 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
 import { DatabaseProbe } from '../src/database';
 import { pollUntil } from './support/health-client';
+import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { openDataSource } from './support/test-data-source';
 import { createTestDatabase, HARNESS_ENV, TestDatabase, withAdminClient } from './support/test-database';
 
@@ -90,10 +91,10 @@ describe('DatabaseProbe (the health connection)', () => {
       return answer as never;
     });
     try {
-      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: 1, pending: 0 });
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
       expect(events.filter((e) => e.startsWith('sent'))).toEqual(['sent ping', 'sent exists', 'sent migrations']);
       events.length = 0;
-      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: 1, pending: 0 });
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
       // Both written before the ping's answer came back: one round trip.
       expect(events.slice(0, 2)).toEqual(['sent ping', 'sent migrations']);
       expect(events).toHaveLength(4);
@@ -102,7 +103,7 @@ describe('DatabaseProbe (the health connection)', () => {
       try {
         const without = await probe.check(1_000);
         expect(without.up).toBe(true);
-        expect(without.migrations).toMatchObject({ applied: 0, pending: 1 });
+        expect(without.migrations).toMatchObject({ applied: 0, pending: APP_MIGRATION_NAMES.length });
       } finally {
         await dataSource.query('ALTER TABLE migrations_away RENAME TO migrations');
       }

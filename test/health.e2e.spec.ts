@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DatabaseProbe, DatabaseService } from '../src/database';
 import { getHealth, pollUntil } from './support/health-client';
+import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { createTestApp, StartedTestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase, withAdminClient } from './support/test-database';
 
@@ -147,12 +148,12 @@ describe('GET /health (real app over HTTP)', () => {
       try {
         const { status, body } = await getHealth(t.baseUrl);
         expect(status).toBe(200);
-        expect(body.info.database.pendingMigrations).toBe(1);
+        expect(body.info.database.pendingMigrations).toBe(APP_MIGRATION_NAMES.length);
         expect(body.info.migrations).toEqual({
           status: 'up',
           applied: 0,
-          pending: 1,
-          pendingNames: ['InitialSchema1795320000000'],
+          pending: APP_MIGRATION_NAMES.length,
+          pendingNames: APP_MIGRATION_NAMES,
           failOnPending: false,
         });
       } finally {
@@ -169,8 +170,8 @@ describe('GET /health (real app over HTTP)', () => {
         expect(body.info.database.status).toBe('up');
         expect(body.error.migrations).toMatchObject({
           status: 'down',
-          pending: 1,
-          message: '1 migration(s) pending and HEALTH_FAIL_ON_PENDING_MIGRATIONS=true',
+          pending: APP_MIGRATION_NAMES.length,
+          message: `${APP_MIGRATION_NAMES.length} migration(s) pending and HEALTH_FAIL_ON_PENDING_MIGRATIONS=true`,
         });
       } finally {
         await t.close();

@@ -12,10 +12,11 @@ import {
   tableExists,
   typeormCli,
 } from './support/migration-process';
+import { IN_ORDER, APP_MIGRATION_NAMES, EACH_APPLIED_ONCE } from './support/app-migrations';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const ORMCONFIG = join(ROOT, 'ormconfig.ts');
-const INITIAL = 'InitialSchema1795320000000';
+const N = APP_MIGRATION_NAMES.length;
 
 describe('the migration CLI as processes (typeorm migration:* and migration:check through ts-node)', () => {
   let db: TestDatabase;
@@ -35,11 +36,14 @@ describe('the migration CLI as processes (typeorm migration:* and migration:chec
     const runs = [1, 2, 3, 4, 5].map(() => typeormCli('migration:run', ORMCONFIG, db.env));
     const results = await Promise.all(runs.map(finished));
     for (const result of results) expect(result).toMatchObject({ code: 0 });
-    expect(await appliedCounts(db.url)).toEqual({ [INITIAL]: 1 });
-    expect(await queryDb(db.url, `SELECT name FROM migrations_checksums`)).toEqual([{ name: INITIAL }]);
+    expect(await appliedCounts(db.url)).toEqual(EACH_APPLIED_ONCE);
+    expect(await queryDb(db.url, `SELECT name FROM migrations_checksums ${IN_ORDER}`)).toEqual(
+      APP_MIGRATION_NAMES.map((name) => ({ name })),
+    );
     const outputs = results.map((r) => r.output);
-    expect(outputs.filter((o) => /applied 1 migration\(s\) in \d+ ms/.test(o))).toHaveLength(1);
-    expect(outputs.filter((o) => /nothing to apply: 1 migration\(s\) applied, none pending/.test(o))).toHaveLength(4);
+    expect(outputs.filter((o) => new RegExp(`applied ${N} migration\\(s\\) in \\d+ ms`).test(o))).toHaveLength(1);
+    const nothing = new RegExp(`nothing to apply: ${N} migration\\(s\\) applied, none pending`);
+    expect(outputs.filter((o) => nothing.test(o))).toHaveLength(4);
   });
 
   it('kill -9 of the process holding the lock: others are told who holds it, and the next run proceeds', async () => {
@@ -74,14 +78,14 @@ describe('the migration CLI as processes (typeorm migration:* and migration:chec
       const pending = await finished(checkCli(ORMCONFIG, db.env));
       expect(pending).toMatchObject({
         code: 10,
-        output: expect.stringContaining(`PENDING: 1 migration(s) to apply: ${INITIAL}`),
+        output: expect.stringContaining(`PENDING: ${N} migration(s) to apply: ${APP_MIGRATION_NAMES.join(', ')}`),
       });
 
       expect(await finished(typeormCli('migration:run', ORMCONFIG, db.env))).toMatchObject({ code: 0 });
       const ok = await finished(checkCli(ORMCONFIG, db.env));
       expect(ok).toMatchObject({
         code: 0,
-        output: expect.stringContaining('OK: 1 migration(s) applied, none pending'),
+        output: expect.stringContaining(`OK: ${N} migration(s) applied, none pending`),
       });
 
       await queryDb(db.url, `ALTER TABLE users DROP COLUMN display_name`);

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrationChecksum, migrationLockKey } from '../src/database';
-import { InitialSchema1795320000000 } from '../src/migrations/1795320000000-InitialSchema';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { appliedCounts, checkCli, finished, queryDb, ROOT, spawnNode, tableExists } from './support/migration-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { IN_ORDER, APP_MIGRATION_NAMES, APP_MIGRATIONS, EACH_APPLIED_ONCE } from './support/app-migrations';
 
-const INITIAL = 'InitialSchema1795320000000';
+const N = APP_MIGRATION_NAMES.length;
+const LATEST = APP_MIGRATION_NAMES[N - 1];
 const FORBID_DEV_DEPENDENCIES = join(ROOT, 'test', 'fixtures', 'forbid-dev-dependencies.cjs');
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -41,22 +42,26 @@ describe('deploying: the compiled CLI and app replicas', () => {
       const run = await finished(deployed('node_modules/typeorm/cli.js', 'migration:run', '-d', ormconfig));
       expect(run).toMatchObject({
         code: 0,
-        output: expect.stringMatching(new RegExp(`applied ${INITIAL} in \\d+ ms`)),
+        output: expect.stringMatching(
+          new RegExp(`applied ${APP_MIGRATION_NAMES.join(' in \\d+ ms[^]*applied ')} in \\d+ ms`),
+        ),
       });
       const check = 'dist/src/database/migrations/migration-check.command.js';
       expect(await finished(deployed(check, '-d', ormconfig))).toMatchObject({ code: 0 });
 
-      // The checksum dist/ recorded is the one ts-node (the dev CLI) and Jest compute.
-      const [row] = await queryDb(db.url, `SELECT checksum FROM migrations_checksums WHERE name = $1`, [INITIAL]);
-      expect(row.checksum).toBe(migrationChecksum(new InitialSchema1795320000000()));
+      // The checksums dist/ recorded are the ones ts-node (the dev CLI) and Jest compute.
+      expect(await queryDb(db.url, `SELECT name, checksum FROM migrations_checksums ${IN_ORDER}`)).toEqual(
+        APP_MIGRATIONS.map((m) => ({ name: m.name, checksum: migrationChecksum(m) })),
+      );
       expect(await finished(checkCli(join(ROOT, 'ormconfig.ts'), db.env))).toMatchObject({ code: 0 });
 
       const revert = await finished(deployed('node_modules/typeorm/cli.js', 'migration:revert', '-d', ormconfig));
       expect(revert).toMatchObject({
         code: 0,
-        output: expect.stringMatching(new RegExp(`reverted ${INITIAL} in \\d+ ms`)),
+        output: expect.stringMatching(new RegExp(`reverted ${LATEST} in \\d+ ms`)),
       });
-      expect(await tableExists(db.url, 'users')).toBe(false);
+      expect(await appliedCounts(db.url)).toEqual({ [APP_MIGRATION_NAMES[0]]: 1 });
+      expect(await tableExists(db.url, 'users')).toBe(true);
       expect(await finished(deployed(check, '-d', ormconfig))).toMatchObject({ code: 10 });
     });
   });
@@ -68,11 +73,15 @@ describe('deploying: the compiled CLI and app replicas', () => {
       const apps: AppProcess[] = [1, 2, 3, 4, 5].map(() => startAppProcess(cwd, replicaEnv()));
       try {
         await Promise.all(apps.map((app) => app.listening(120_000)));
-        expect(await appliedCounts(db.url)).toEqual({ [INITIAL]: 1 });
-        expect(await queryDb(db.url, `SELECT name FROM migrations_checksums`)).toEqual([{ name: INITIAL }]);
+        expect(await appliedCounts(db.url)).toEqual(EACH_APPLIED_ONCE);
+        expect(await queryDb(db.url, `SELECT name FROM migrations_checksums ${IN_ORDER}`)).toEqual(
+          APP_MIGRATION_NAMES.map((name) => ({ name })),
+        );
         const outputs = apps.map((app) => app.output());
-        expect(outputs.filter((o) => /applied 1 migration\(s\) in \d+ ms/.test(o))).toHaveLength(1);
-        expect(outputs.filter((o) => /nothing to apply: 1 migration\(s\) applied/.test(o))).toHaveLength(4);
+        expect(outputs.filter((o) => new RegExp(`applied ${N} migration\\(s\\) in \\d+ ms`).test(o))).toHaveLength(1);
+        expect(
+          outputs.filter((o) => new RegExp(`nothing to apply: ${N} migration\\(s\\) applied`).test(o)),
+        ).toHaveLength(4);
       } finally {
         apps.forEach((app) => app.child.kill('SIGTERM'));
         await Promise.all(apps.map((app) => app.exited()));

@@ -1,11 +1,14 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { openDataSource } from './support/test-data-source';
+import { InitialSchema1795320000000 } from '../src/migrations/1795320000000-InitialSchema';
 
 /** The public schema as the catalog describes it: columns, constraints, indexes and types. */
 async function catalog(ds: DataSource): Promise<unknown> {
   const [columns, constraints, indexes, types] = await Promise.all([
-    ds.query(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length
+    ds.query(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length,
+                     collation_name, is_identity, identity_generation
                 FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'migrations'
                ORDER BY table_name, column_name`),
     ds.query(`SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
@@ -24,21 +27,26 @@ async function tableNames(ds: DataSource): Promise<string[]> {
   return rows.map((r: { tablename: string }) => r.tablename);
 }
 
-describe('the first migration on an empty database', () => {
+describe('the migrations on an empty database', () => {
   let db: TestDatabase;
   let ds: DataSource;
+  /** The same database with the first migration only. */
+  let first: DataSource;
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: false });
     ds = await openDataSource(db);
+    first = await new DataSource({ ...ds.options, migrations: [InitialSchema1795320000000] }).initialize();
   });
   afterAll(async () => {
+    await first?.destroy();
     await ds?.destroy();
     await db?.drop();
   });
 
-  it('up creates the schema, down removes it, up again gives the identical catalog', async () => {
+  it('up creates the schema, each down undoes its own up, up again gives the identical catalog', async () => {
+    expect(ds.migrations.map((m) => m.name).sort()).toEqual([...APP_MIGRATION_NAMES].sort());
     expect(await tableNames(ds)).toEqual([]);
-    await ds.runMigrations();
+    await first.runMigrations();
     expect(await tableNames(ds)).toEqual([
       'audit_logs',
       'migrations',
@@ -47,16 +55,52 @@ describe('the first migration on an empty database', () => {
       'tasks',
       'users',
     ]);
-    const first = await catalog(ds);
+    const afterFirst = await catalog(ds);
+    expect(await ds.runMigrations()).toHaveLength(1);
+    const latest = await catalog(ds);
+    expect(latest).not.toEqual(afterFirst);
 
+    await ds.undoLastMigration();
+    expect(await catalog(ds)).toEqual(afterFirst);
     await ds.undoLastMigration();
     expect(await tableNames(ds)).toEqual(['migrations']);
     expect(await ds.query(`SELECT typname FROM pg_type WHERE typname IN ('task_status', 'execution_status')`)).toEqual(
       [],
     );
 
+    expect(await ds.runMigrations()).toHaveLength(2);
+    expect(await catalog(ds)).toEqual(latest);
+  });
+
+  it('numbers existing audit rows in the order they were written, and keeps them on the way down', async () => {
+    await ds.undoLastMigration();
+    await ds.query(`INSERT INTO audit_logs (entity_type, entity_id, action, actor, created_at)
+                    SELECT 'Task', 'id-' || i, 'create', 'seed', now() - (10 - i) * interval '1 minute'
+                      FROM generate_series(1, 3) i`);
     await ds.runMigrations();
-    expect(await catalog(ds)).toEqual(first);
+    const numbered = await ds.query(`SELECT id, entity_id FROM audit_logs ORDER BY id`);
+    expect(numbered).toEqual([
+      { id: '1', entity_id: 'id-1' },
+      { id: '2', entity_id: 'id-2' },
+      { id: '3', entity_id: 'id-3' },
+    ]);
+    // Ids are the database's to give: a write that brings its own is refused.
+    await expect(
+      ds.query(
+        `INSERT INTO audit_logs (id, entity_type, entity_id, action, actor) VALUES (99, 'Task', 'x', 'create', 'a')`,
+      ),
+    ).rejects.toThrow(/non-DEFAULT value into column "id"/);
+    const [next] = await ds.query(
+      `INSERT INTO audit_logs (entity_type, entity_id, action, actor) VALUES ('Task', 'id-4', 'create', 'a') RETURNING id`,
+    );
+    expect(next.id).toBe('4');
+
+    await ds.undoLastMigration();
+    const down = await ds.query(`SELECT id, entity_id FROM audit_logs ORDER BY created_at`);
+    expect(down.map((r: { entity_id: string }) => r.entity_id)).toEqual(['id-1', 'id-2', 'id-3', 'id-4']);
+    expect(down.every((r: { id: string }) => /^[0-9a-f-]{36}$/.test(r.id))).toBe(true);
+    await ds.runMigrations();
+    await ds.query('TRUNCATE audit_logs');
   });
 
   it('matches the entities exactly: TypeORM finds no schema change to make', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startAppProcess } from './support/app-process';
+import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const CANARY = 'Canary-Pa55word-7f3e';
@@ -40,8 +41,8 @@ describe('the service as a process (npm start)', () => {
 
       const client = new Client({ connectionString: embeddedUrl(out) });
       await client.connect();
-      const migrated = await client.query('SELECT name FROM migrations');
-      expect(migrated.rows.map((r) => r.name)).toEqual(['InitialSchema1795320000000']);
+      const migrated = await client.query('SELECT name FROM migrations ORDER BY id');
+      expect(migrated.rows.map((r) => r.name)).toEqual(APP_MIGRATION_NAMES);
       await client.query(`INSERT INTO users (email, display_name) VALUES ('kept@example.com', 'Kept')`);
       await client.end();
 

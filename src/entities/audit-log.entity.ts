@@ -7,18 +7,19 @@ import { EQUALITY_OPERATORS, NotAudited, Queryable, RANGE_OPERATORS } from '../d
 @Index('ix_audit_logs_entity', ['entityType', 'entityId', 'createdAt'])
 @Index('ix_audit_logs_created_at', ['createdAt', 'id'])
 export class AuditLog {
+  /** Numbered in insertion order (a `bigint`, so a string in JavaScript). */
   @Queryable({ sortable: true, filter: EQUALITY_OPERATORS })
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
 
   /** Entity name, e.g. `User`. */
   @Queryable({ filter: EQUALITY_OPERATORS })
-  @Column({ name: 'entity_type', type: 'varchar', length: 100 })
+  @Column({ name: 'entity_type', type: 'varchar', length: 100, collation: 'C' })
   entityType: string;
 
   /** Primary key of the changed row. */
   @Queryable({ filter: EQUALITY_OPERATORS })
-  @Column({ name: 'entity_id', type: 'varchar', length: 200 })
+  @Column({ name: 'entity_id', type: 'varchar', length: 200, collation: 'C' })
   entityId: string;
 
   /** create, update, soft_delete, restore or delete. */

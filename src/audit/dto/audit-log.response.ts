@@ -2,7 +2,12 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** One audit entry as the API returns it. */
 export class AuditLogResponse {
-  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    format: 'int64',
+    example: '42',
+    description: 'Numbered in insertion order (a 64-bit integer, as a string).',
+  })
+  id: string;
   @ApiProperty({ example: 'Task' }) entityType: string;
   @ApiProperty({ maxLength: 200 }) entityId: string;
   @ApiProperty({ enum: ['create', 'update', 'soft_delete', 'restore', 'delete'] }) action: string;
