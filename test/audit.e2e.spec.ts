@@ -123,6 +123,29 @@ describe('audit trail of RepositoryService writes', () => {
     ]);
   });
 
+  it('keeps the order of changes made in one transaction: each its own time, ids in insertion order', async () => {
+    const id = await moduleRef.get(DatabaseService).transaction(async () => {
+      const task = await tasks.create({ title: 'ordered', priority: 1 });
+      for (let priority = 2; priority <= 4; priority++) await tasks.update(task.id, { priority });
+      await tasks.softDelete(task.id);
+      return task.id;
+    });
+    const rows: Array<{ action: string; tx: string }> = await ds.query(
+      `SELECT action, xmin::text AS tx FROM audit_logs WHERE entity_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(rows.map((r) => r.action)).toEqual(['create', 'update', 'update', 'update', 'soft_delete']);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+    const [{ increasing }] = await ds.query(
+      `SELECT bool_and(created_at > previous) AS increasing
+         FROM (SELECT created_at, lag(created_at) OVER (ORDER BY id) AS previous FROM audit_logs WHERE entity_id = $1) s
+        WHERE previous IS NOT NULL`,
+      [id],
+    );
+    // Strictly, in microseconds: with now() they would all share the transaction's start.
+    expect(increasing).toBe(true);
+  });
+
   it('writes nothing when the change fails or its transaction rolls back', async () => {
     const user = await users.create({ email: 'rb@example.com', displayName: 'x' });
     await expect(users.update(user.id, { displayName: 'y' }, { expectedVersion: 9 })).rejects.toThrow();

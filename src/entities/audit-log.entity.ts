@@ -46,6 +46,7 @@ export class AuditLog {
   requestId: string | null;
 
   @Queryable({ sortable: true, filter: RANGE_OPERATORS })
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  /** When the change was made: `clock_timestamp()`, so changes within one transaction keep their order. */
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt: Date;
 }
