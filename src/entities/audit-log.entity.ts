@@ -45,8 +45,8 @@ export class AuditLog {
   @Column({ name: 'request_id', type: 'varchar', length: 100, nullable: true })
   requestId: string | null;
 
-  @Queryable({ sortable: true, filter: RANGE_OPERATORS })
   /** When the change was made: `clock_timestamp()`, so changes within one transaction keep their order. */
+  @Queryable({ sortable: true, filter: RANGE_OPERATORS })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt: Date;
 }
