@@ -12,7 +12,7 @@ import {
   tableExists,
   typeormCli,
 } from './support/migration-process';
-import { IN_ORDER, APP_MIGRATION_NAMES, EACH_APPLIED_ONCE } from './support/app-migrations';
+import { APP_MIGRATION_NAMES, expectAppliedOnceByOne } from './support/app-migrations';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const ORMCONFIG = join(ROOT, 'ormconfig.ts');
@@ -36,14 +36,10 @@ describe('the migration CLI as processes (typeorm migration:* and migration:chec
     const runs = [1, 2, 3, 4, 5].map(() => typeormCli('migration:run', ORMCONFIG, db.env));
     const results = await Promise.all(runs.map(finished));
     for (const result of results) expect(result).toMatchObject({ code: 0 });
-    expect(await appliedCounts(db.url)).toEqual(EACH_APPLIED_ONCE);
-    expect(await queryDb(db.url, `SELECT name FROM migrations_checksums ${IN_ORDER}`)).toEqual(
-      APP_MIGRATION_NAMES.map((name) => ({ name })),
+    await expectAppliedOnceByOne(
+      db.url,
+      results.map((r) => r.output),
     );
-    const outputs = results.map((r) => r.output);
-    expect(outputs.filter((o) => new RegExp(`applied ${N} migration\\(s\\) in \\d+ ms`).test(o))).toHaveLength(1);
-    const nothing = new RegExp(`nothing to apply: ${N} migration\\(s\\) applied, none pending`);
-    expect(outputs.filter((o) => nothing.test(o))).toHaveLength(4);
   });
 
   it('kill -9 of the process holding the lock: others are told who holds it, and the next run proceeds', async () => {

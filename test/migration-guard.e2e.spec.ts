@@ -7,7 +7,7 @@ import {
   migrationChecksum,
   migrationLockKey,
 } from '../src/database';
-import { IN_ORDER, APP_MIGRATION_NAMES, APP_MIGRATIONS } from './support/app-migrations';
+import { APP_MIGRATION_NAMES, APP_MIGRATIONS, IN_ORDER } from './support/app-migrations';
 import {
   AlterAlpha1800000000005,
   CreateAlpha1800000000001,
