@@ -2,10 +2,9 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { appDatabaseModuleOptions } from './app.data-source';
 import { AuditModule } from './audit/audit.module';
 import { DatabaseModule } from './database';
-import { HealthModule } from './health/health.module';
+import { DatabaseHealthModule } from './health';
 import { HTTP_PROVIDERS } from './http/http.providers';
 import { RequestContextMiddleware } from './http/request-context.middleware';
-import { ShutdownModule } from './shutdown/shutdown.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
@@ -22,8 +21,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         DatabaseModule.forRootAsync({ useFactory: () => appDatabaseModuleOptions(env) }),
-        ShutdownModule,
-        HealthModule,
+        DatabaseHealthModule,
         UsersModule,
         TasksModule,
         AuditModule,

@@ -1,43 +1,18 @@
-import { join } from 'node:path';
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { appDataSourceOptions } from './app.data-source';
 import { AppModule } from './app.module';
-import { DatabaseConfigError, describeStartupFailure, EmbeddedPostgresLauncher, redactConnectionUrl } from './database';
+import { DatabaseConfigError, describeStartupFailure, startDevelopmentDatabase } from './database';
 import { setupOpenApi } from './openapi';
 
 /** Default `PORT` of the HTTP server. */
 export const DEFAULT_HTTP_PORT = 3000;
-/** Where `npm start` keeps the embedded server's data (git-ignored). */
-export const EMBEDDED_DATA_DIR = join(process.cwd(), '.data', 'postgres');
-
 const logger = new Logger('Bootstrap');
 
 /** Log levels: `LOG_LEVEL=debug` adds TypeORM's detail lines. */
 function logLevels(env: NodeJS.ProcessEnv): LogLevel[] {
   const levels: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
   return env.LOG_LEVEL === 'debug' ? [...levels, 'debug', 'verbose'] : levels;
-}
-
-function wantsEmbedded(env: NodeJS.ProcessEnv): boolean {
-  return !env.DATABASE_URL?.trim() && !env.DB_HOST?.trim() && env.NODE_ENV !== 'production';
-}
-
-async function startEmbedded(env: NodeJS.ProcessEnv): Promise<EmbeddedPostgresLauncher> {
-  const started = Date.now();
-  const server = await EmbeddedPostgresLauncher.start({
-    dataDir: EMBEDDED_DATA_DIR,
-    port: env.EMBEDDED_PG_PORT ? Number(env.EMBEDDED_PG_PORT) : undefined,
-  });
-  env.DATABASE_URL = server.url;
-  env.DB_MIGRATIONS_RUN ??= 'true';
-  if (server.orphanStopped)
-    logger.warn(`stopped an embedded PostgreSQL left running by an earlier run (pid ${server.orphanStopped})`);
-  logger.log(
-    `embedded PostgreSQL ${server.reused ? 'reused' : 'initialised'} in ${Date.now() - started} ms: data in ${server.dataDir}, ` +
-      `listening on ${redactConnectionUrl(server.url)}; set DATABASE_URL (or DB_HOST) to use an external server instead`,
-  );
-  return server;
 }
 
 function httpPort(env: NodeJS.ProcessEnv): number {
@@ -54,7 +29,7 @@ async function bootstrap(): Promise<void> {
   const env = process.env;
   Logger.overrideLogger(logLevels(env));
   const port = httpPort(env);
-  const embedded = wantsEmbedded(env) ? await startEmbedded(env) : undefined;
+  const embedded = await startDevelopmentDatabase({ env }); // only without DATABASE_URL/DB_HOST, outside production
   appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
   const app = await NestFactory.create(AppModule.register(env), { abortOnError: false, logger: logLevels(env) });
   // SIGTERM/SIGINT: readiness 503, drain, close the pool, exit 0. With the embedded server, its

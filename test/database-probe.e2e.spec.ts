@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
-import { DatabaseProbe } from '../src/database';
+import { DatabaseProbe } from '../src/database/health/database.probe';
 import { pollUntil } from './support/health-client';
 import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { openDataSource } from './support/test-data-source';

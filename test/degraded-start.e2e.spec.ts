@@ -4,7 +4,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { appDataSourceOptions } from '../src/app.data-source';
 import {
-  DatabaseConnection,
   DatabaseModule,
   DatabaseModuleOptions,
   DatabaseService,
@@ -12,6 +11,7 @@ import {
   getRepositoryServiceToken,
   RepositoryService,
 } from '../src/database';
+import { DatabaseConnection } from '../src/database/startup/database-connection';
 import { errorResponse } from '../src/database/errors/database-exception.filter';
 import { findFreePort } from '../src/database/embedded/free-port';
 import { Task } from '../src/entities';

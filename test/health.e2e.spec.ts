@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { DatabaseProbe, DatabaseService } from '../src/database';
+import { DatabaseService } from '../src/database';
+import { DatabaseProbe } from '../src/database/health/database.probe';
 import { getHealth, pollUntil } from './support/health-client';
 import { APP_MIGRATION_NAMES } from './support/app-migrations';
 import { createTestApp, StartedTestApp } from './support/test-app';

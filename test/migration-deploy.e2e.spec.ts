@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrationChecksum, migrationLockKey } from '../src/database';
+import { migrationChecksum } from '../src/database/migrations/migration-checksums';
+import { migrationLockKey } from '../src/database/migrations/migration-lock';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { appliedCounts, checkCli, finished, queryDb, ROOT, spawnNode, tableExists } from './support/migration-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -46,8 +47,8 @@ describe('deploying: the compiled CLI and app replicas', () => {
           new RegExp(`applied ${APP_MIGRATION_NAMES.join(' in \\d+ ms[^]*applied ')} in \\d+ ms`),
         ),
       });
-      const check = 'dist/src/database/migrations/migration-check.command.js';
-      expect(await finished(deployed(check, '-d', ormconfig))).toMatchObject({ code: 0 });
+      const cli = 'dist/src/database/cli.js';
+      expect(await finished(deployed(cli, 'migration:check', '-d', ormconfig))).toMatchObject({ code: 0 });
 
       // The checksums dist/ recorded are the ones ts-node (the dev CLI) and Jest compute.
       expect(await queryDb(db.url, `SELECT name, checksum FROM migrations_checksums ${IN_ORDER}`)).toEqual(
@@ -62,7 +63,7 @@ describe('deploying: the compiled CLI and app replicas', () => {
       });
       expect(await appliedCounts(db.url)).toEqual({ [APP_MIGRATION_NAMES[0]]: 1 });
       expect(await tableExists(db.url, 'users')).toBe(true);
-      expect(await finished(deployed(check, '-d', ormconfig))).toMatchObject({ code: 10 });
+      expect(await finished(deployed(cli, 'migration:check', '-d', ormconfig))).toMatchObject({ code: 10 });
     });
   });
 

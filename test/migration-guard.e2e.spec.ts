@@ -1,12 +1,8 @@
 import { Client } from 'pg';
 import { appDataSourceOptions } from '../src/app.data-source';
-import {
-  GuardedDataSource,
-  MigrationGuardError,
-  MigrationGuardOptions,
-  migrationChecksum,
-  migrationLockKey,
-} from '../src/database';
+import { GuardedDataSource, MigrationGuardError, MigrationGuardOptions } from '../src/database';
+import { migrationChecksum } from '../src/database/migrations/migration-checksums';
+import { migrationLockKey } from '../src/database/migrations/migration-lock';
 import { APP_MIGRATION_NAMES, APP_MIGRATIONS, IN_ORDER } from './support/app-migrations';
 import {
   AlterAlpha1800000000005,

@@ -5,14 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import {
-  buildDataSourceOptions,
-  DatabaseProbe,
-  describeConnectionFailure,
-  EMBEDDED_CREDENTIALS,
-  healthConnectionConfig,
-  PostgresOptions,
-} from '../src/database';
+import { buildDataSourceOptions, PostgresOptions } from '../src/database';
+import { EMBEDDED_CREDENTIALS } from '../src/database/embedded/embedded-postgres.launcher';
+import { describeConnectionFailure } from '../src/database/health/connection-failure';
+import { DatabaseProbe, healthConnectionConfig } from '../src/database/health/database.probe';
 import { startAppProcess } from './support/app-process';
 import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './support/embedded-server-process';
 import { getHealth, pollUntil } from './support/health-client';

@@ -1,46 +1,27 @@
-export * from './database.constants';
+// The public API of `nest-pg-database`. Everything else under src/database is internal: the
+// health entry point and tests reach it by its own path. `npm run lint` compares this surface
+// with api/nest-pg-database.api.md, so a change to it shows up in review.
+
+// The module and its options
 export { DatabaseModule } from './database.module';
 export type { DatabaseModuleAsyncOptions, DatabaseOptionsFactory } from './database.module';
 export { buildDatabaseModuleOptions, buildDataSourceOptions } from './database.options';
 export type { DatabaseModuleOptions, PostgresOptions } from './database.options';
-export {
-  DATABASE_ENV_VARIABLES,
-  DatabaseEnvironment,
-  SSL_MODES,
-  validateDatabaseEnvironment,
-} from './config/database.environment';
-export type { SslMode } from './config/database.environment';
-export { parseConnectionUrl, redactConnectionUrl } from './config/connection-url';
+export { DATABASE_MODULE_OPTIONS } from './database.constants';
+export { DATABASE_ENV_VARIABLES } from './config/database.environment';
+export type { SslMode } from './config/tls-environment';
+export { redactConnectionUrl } from './config/connection-url';
+export type { DatabaseHealthOptions } from './health/database-health.options';
+export { DatabaseService } from './database.service';
+export type { DatabaseStats, PoolStats } from './database.service';
+export type { SqlObserver, SqlStats } from './sql/sql-executor';
+export type { ConnectionPhase, ConnectionState } from './startup/database-connection';
+
+// Entities and the repository
 export { AbstractEntity } from './entities/abstract.entity';
 export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
-export { DatabaseConfigError } from './errors/database-config.error';
-export type { ConfigProblem } from './errors/database-config.error';
-export { describeStartupFailure } from './errors/startup-failure';
-export { DatabaseLogger } from './logging/database.logger';
-export {
-  DEFAULT_EMBEDDED_DATABASE,
-  DEFAULT_EMBEDDED_PORT,
-  EMBEDDED_CREDENTIALS,
-  EmbeddedPostgresLauncher,
-} from './embedded/embedded-postgres.launcher';
-export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.launcher';
-export { DatabaseError } from './errors/database.error';
-export { EntityNotFoundError } from './errors/entity-not-found.error';
-export { UniqueViolationError } from './errors/unique-violation.error';
-export { ForeignKeyViolationError } from './errors/foreign-key-violation.error';
-export { NotNullViolationError } from './errors/not-null-violation.error';
-export { CheckViolationError } from './errors/check-violation.error';
-export { OptimisticLockError } from './errors/optimistic-lock.error';
-export { EntityValidationError } from './errors/entity-validation.error';
-export type { FieldErrors } from './errors/entity-validation.error';
-export { QueryTimeoutError } from './errors/query-timeout.error';
-export { DatabaseUnavailableError } from './errors/database-unavailable.error';
-export { InvalidQueryError } from './errors/invalid-query.error';
-export { translateDatabaseError } from './errors/translate-database-error';
-export { DatabaseExceptionFilter } from './errors/database-exception.filter';
-export type { ErrorBody } from './errors/database-exception.filter';
-export { RepositoryService, CREATE_MANY_CHUNK } from './repository/repository.service';
+export { RepositoryService } from './repository/repository.service';
 export type { FindByIdOptions, PaginateOptions } from './repository/repository.service';
 export { getRepositoryServiceToken, InjectRepositoryService } from './repository/repository.tokens';
 export {
@@ -54,47 +35,57 @@ export type { FilterOperator, QueryableOptions } from './repository/queryable.de
 export { DEFAULT_LIMIT, MAX_LIMIT } from './repository/list-query';
 export type { ListQueryInput, Page, SortDirection } from './repository/list-query';
 export { listQueryFromHttp } from './repository/list-query.parser';
-export { GuardedDataSource } from './migrations/guarded.data-source';
-export { MigrationGuard } from './migrations/migration.guard';
-export type { MigrationRunOptions, MigrationVerification } from './migrations/migration.guard';
-export { buildMigrationGuardOptions } from './migrations/migration-guard.options';
-export type { GuardedDataSourceOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
-export { MigrationGuardError } from './migrations/migration-guard.error';
-export type { MigrationGuardReason } from './migrations/migration-guard.error';
-export { checkMigrations, MIGRATION_CHECK_EXIT_CODES } from './migrations/migration-check';
-export type { MigrationCheckResult } from './migrations/migration-check';
-export { migrationChecksum } from './migrations/migration-checksums';
-export type { MigrationStatus } from './migrations/migration-status';
-export { findMigrationLockHolder, migrationLockKey } from './migrations/migration-lock';
-export type { MigrationLockHolder } from './migrations/migration-lock';
-export { DatabaseService } from './database.service';
-export { DatabaseConnection } from './startup/database-connection';
-export type { ConnectionPhase, ConnectionState } from './startup/database-connection';
-export { nextDelay, resolveConnectPolicy } from './startup/connect-policy';
-export type { ConnectPolicy, ConnectPolicyOptions } from './startup/connect-policy';
-export type { DatabaseStats } from './database.service';
+
+// Transactions
+export { Transactional } from './transactions/transactional.decorator';
 export { TransactionManager } from './transactions/transaction.manager';
 export type { TransactionStats } from './transactions/transaction.manager';
-export { Transactional } from './transactions/transactional.decorator';
-export { Propagation, DEFAULT_TRANSACTION_RETRIES } from './transactions/transaction.options';
+export { Propagation } from './transactions/transaction.options';
 export type { IsolationLevel, TransactionOptions } from './transactions/transaction.options';
 export {
   TransactionOutcomeUnknownError,
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transactions/transaction.errors';
+
+// The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';
-export { currentActor, currentRequestId, runAs, setAuditContext, SYSTEM_ACTOR } from './audit/audit-context';
-export type { PoolStats } from './database.service';
-export type { SqlObserver, SqlStats } from './sql/sql-executor';
-export { DatabaseProbe, healthConnectionConfig } from './health/database.probe';
-export type { ProbeResult } from './health/database.probe';
-export { describeConnectionFailure } from './health/connection-failure';
-export type { ConnectionFailure } from './health/connection-failure';
-export type { MigrationCounts } from './health/migration-counts';
-export { buildDatabaseHealthOptions, resolveDatabaseHealthOptions } from './health/database-health.options';
-export type { DatabaseHealthOptions, ResolvedDatabaseHealthOptions } from './health/database-health.options';
-export { DatabaseMetrics } from './metrics/database.metrics';
-export type { DatabaseMetricsSources } from './metrics/database.metrics';
-export { statementLabels } from './metrics/statement-labels';
-export type { StatementLabels } from './metrics/statement-labels';
+export { currentActor, runAs, setAuditContext, SYSTEM_ACTOR } from './audit/audit-context';
+
+// Typed errors and the HTTP exception filter
+export { DatabaseError } from './errors/database.error';
+export { EntityNotFoundError } from './errors/entity-not-found.error';
+export { UniqueViolationError } from './errors/unique-violation.error';
+export { ForeignKeyViolationError } from './errors/foreign-key-violation.error';
+export { NotNullViolationError } from './errors/not-null-violation.error';
+export { CheckViolationError } from './errors/check-violation.error';
+export { OptimisticLockError } from './errors/optimistic-lock.error';
+export { EntityValidationError } from './errors/entity-validation.error';
+export type { FieldErrors } from './errors/entity-validation.error';
+export { QueryTimeoutError } from './errors/query-timeout.error';
+export { DatabaseUnavailableError } from './errors/database-unavailable.error';
+export { InvalidQueryError } from './errors/invalid-query.error';
+export { DatabaseConfigError } from './errors/database-config.error';
+export type { ConfigProblem } from './errors/database-config.error';
+export { translateDatabaseError } from './errors/translate-database-error';
+export { describeStartupFailure } from './errors/startup-failure';
+export { DatabaseExceptionFilter } from './errors/database-exception.filter';
+export type { ErrorBody } from './errors/database-exception.filter';
+
+// Migrations
+export { GuardedDataSource } from './migrations/guarded.data-source';
+export type { GuardedDataSourceOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
+export { buildMigrationGuardOptions } from './migrations/migration-guard.options';
+export { MigrationGuard } from './migrations/migration.guard';
+export type { MigrationRunOptions, MigrationVerification } from './migrations/migration.guard';
+export { MigrationGuardError } from './migrations/migration-guard.error';
+export type { MigrationGuardReason } from './migrations/migration-guard.error';
+export { checkMigrations, MIGRATION_CHECK_EXIT_CODES } from './migrations/migration-check';
+export type { MigrationCheckResult } from './migrations/migration-check';
+export type { MigrationStatus } from './migrations/migration-status';
+
+// Embedded PostgreSQL for development (optional peer `embedded-postgres`)
+export { EmbeddedPostgresLauncher } from './embedded/embedded-postgres.launcher';
+export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.launcher';
+export { startDevelopmentDatabase } from './embedded/development-database';
+export type { DevelopmentDatabaseOptions } from './embedded/development-database';

@@ -1,17 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DATABASE_MODULE_OPTIONS } from '../database/database.constants';
+import type { DatabaseModuleOptions } from '../database/database.options';
+import { DatabaseService, PoolStats } from '../database/database.service';
 import {
-  ConnectionState,
-  DATABASE_MODULE_OPTIONS,
-  DatabaseMetrics,
-  DatabaseModuleOptions,
-  DatabaseProbe,
-  DatabaseService,
-  PoolStats,
   ResolvedDatabaseHealthOptions,
   resolveDatabaseHealthOptions,
-} from '../database';
+} from '../database/health/database-health.options';
+import { DatabaseProbe } from '../database/health/database.probe';
+import type { ConnectionState } from '../database/startup/database-connection';
+import { HEALTH_CHECK_OBSERVER, HealthCheckObserver } from './health.tokens';
 
 /** Options of {@link DatabaseHealthIndicator.pingCheck}. */
 export interface PingCheckOptions {
@@ -60,8 +59,8 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     private readonly indicators: HealthIndicatorService,
     private readonly probe: DatabaseProbe,
     private readonly database: DatabaseService,
-    private readonly metrics: DatabaseMetrics,
     @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
+    @Optional() @Inject(HEALTH_CHECK_OBSERVER) private readonly observer?: HealthCheckObserver,
   ) {
     this.options = resolveDatabaseHealthOptions(options.health);
   }
@@ -152,7 +151,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       this.logger.error(`the ${key} health check failed unexpectedly: ${(error as Error)?.message ?? error}`);
       outcome = { status: 'down', details: { message: 'unexpected error in the health check' } };
     }
-    this.metrics.observeHealthCheck(key, outcome.status, performance.now() - started);
+    this.observer?.observeHealthCheck(key, outcome.status, performance.now() - started);
     if (outcome.status === 'up') return session.up(outcome.details);
     if (outcome.status === 'degraded') return session.degraded(outcome.details);
     return session.down(outcome.details);

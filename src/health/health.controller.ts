@@ -1,6 +1,6 @@
-import { Controller, Get, Optional, UseFilters } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import { ShutdownState } from '../shutdown/shutdown-state';
+import { ShutdownState } from './shutdown/shutdown-state';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthCheckFilter } from './health-check.filter';
 
@@ -11,7 +11,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: DatabaseHealthIndicator,
-    @Optional() private readonly shutdown?: ShutdownState,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /**
@@ -22,7 +22,7 @@ export class HealthController {
   @Get()
   @HealthCheck()
   readiness(): Promise<HealthCheckResult> {
-    if (this.shutdown?.draining) return this.health.check([() => this.db.shuttingDown('database')]);
+    if (this.shutdown.draining) return this.health.check([() => this.db.shuttingDown('database')]);
     return this.health.check([() => this.db.pingCheck('database'), () => this.db.migrationsCheck('migrations')]);
   }
 

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { DEFAULT_EMBEDDED_DATABASE, EMBEDDED_CREDENTIALS } from '../../src/database';
+import {
+  DEFAULT_EMBEDDED_DATABASE,
+  EMBEDDED_CREDENTIALS,
+} from '../../src/database/embedded/embedded-postgres.launcher';
 import { findFreePort } from '../../src/database/embedded/free-port';
 import { AppProcess, startAppProcess } from './app-process';
 import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './embedded-server-process';

@@ -9,8 +9,8 @@ export const ROOT = join(__dirname, '..', '..');
 /** The guarded data-source file the migration specs point the CLI at, with `TEST_MIGRATIONS_DIR`. */
 export const FIXTURE_DATA_SOURCE = join(ROOT, 'test', 'fixtures', 'fixture-migrations.data-source.ts');
 const TYPEORM_CLI = join(ROOT, 'node_modules', 'typeorm', 'cli.js');
-const CHECK_COMMAND = join(ROOT, 'src', 'database', 'migrations', 'migration-check.command.ts');
-const REPAIR_COMMAND = join(ROOT, 'src', 'database', 'migrations', 'migration-repair.command.ts');
+/** The package's command line (`nest-pg-database`), from its TypeScript source. */
+const PACKAGE_CLI = join(ROOT, 'src', 'database', 'cli.ts');
 
 /** A finished or running child process and everything it printed. */
 export interface CliProcess {
@@ -85,12 +85,12 @@ export function typeormCli(command: string, dataSource: string, env: NodeJS.Proc
 
 /** `migration:check -d <dataSource>` through ts-node, as `npm run migration:check` runs it. */
 export function checkCli(dataSource: string, env: NodeJS.ProcessEnv): CliProcess {
-  return spawnNode([CHECK_COMMAND, '-d', dataSource], env);
+  return spawnNode([PACKAGE_CLI, 'migration:check', '-d', dataSource], env);
 }
 
 /** `migration:repair -d <dataSource> <names…>` through ts-node. */
 export function repairCli(dataSource: string, names: string[], env: NodeJS.ProcessEnv): CliProcess {
-  return spawnNode([REPAIR_COMMAND, '-d', dataSource, ...names], env);
+  return spawnNode([PACKAGE_CLI, 'migration:repair', '-d', dataSource, ...names], env);
 }
 
 /** A temporary directory of migration files, for the fixture data source. */

@@ -7,11 +7,7 @@ import { parseConnectionUrl } from './connection-url';
 import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVar } from './env-decorators';
 import { productionPolicyProblems } from './production-policy';
 import { tlsProblems } from './tls-settings';
-
-/** Accepted values of `DB_SSL`. */
-export const SSL_MODES = ['disable', 'verify-full'] as const;
-/** TLS mode for database connections. */
-export type SslMode = (typeof SSL_MODES)[number];
+import { SSL_MODES, SslMode } from './tls-environment';
 
 const isPem = (v: string) => v.includes('-----BEGIN CERTIFICATE-----');
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { ConfigProblem } from '../errors/database-config.error';
 import { parseConnectionUrl } from './connection-url';
-import type { DatabaseEnvironment } from './database.environment';
+import type { TlsEnvironment } from './tls-environment';
 import { LIBPQ_MEANING, tlsSettingOf } from './tls-settings';
 
 /** What every refusal tells the operator to do. */
@@ -23,7 +23,7 @@ export function isLoopbackHost(host: string): boolean {
   return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-function targetHost(env: DatabaseEnvironment): string | undefined {
+function targetHost(env: TlsEnvironment): string | undefined {
   return env.DATABASE_URL ? parseConnectionUrl(env.DATABASE_URL)?.host : env.DB_HOST;
 }
 
@@ -35,7 +35,7 @@ function targetHost(env: DatabaseEnvironment): string | undefined {
  * set). Plain connections to a loopback host or Unix socket stay allowed. There is deliberately
  * no override variable. Called by `validateDatabaseEnvironment`; never echoes a URL or a host.
  */
-export function productionPolicyProblems(env: DatabaseEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
+export function productionPolicyProblems(env: TlsEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
   if (env.NODE_ENV !== 'production' || ['NODE_ENV', 'DATABASE_URL', 'DB_HOST', 'DB_SSL'].some((v) => invalid.has(v)))
     return [];
   const setting = tlsSettingOf(env);

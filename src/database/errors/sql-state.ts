@@ -1,3 +1,5 @@
+import { DatabaseError } from 'pg';
+
 /**
  * @internal The SQLSTATE of an error, or of the first error in its cause chain that has one
  * (typed errors and TypeORM's QueryFailedError wrap pg's). Node's own codes such as EPIPE are not
@@ -8,4 +10,9 @@ export function sqlStateOf(error: unknown): string | undefined {
     if (typeof e.code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(e.code)) return e.code;
   }
   return undefined;
+}
+
+/** @internal The SQLSTATE of an error the server sent; undefined for client-side failures (socket, pool, TLS). */
+export function serverSqlState(error: unknown): string | undefined {
+  return error instanceof DatabaseError ? error.code : undefined;
 }

@@ -1,4 +1,4 @@
-import { serverSqlState } from '../sql/sql-executor';
+import { serverSqlState } from '../errors/sql-state';
 
 /** Why the database could not be reached or answered, in words an operator can act on. */
 export interface ConnectionFailure {

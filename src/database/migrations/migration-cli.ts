@@ -15,12 +15,12 @@ function print(stream: NodeJS.WriteStream, lines: string[]): void {
  * `migration:repair`): `-d <data-source file>` as the TypeORM CLI takes it, the DataSource
  * initialised without running anything, one-line errors (never a stack, never a secret), exit code.
  */
-export async function runMigrationCommand(usage: string, command: MigrationCommand): Promise<never> {
+export async function runMigrationCommand(usage: string, command: MigrationCommand, args: string[]): Promise<never> {
   let code = 1;
   let dataSource: DataSource | undefined;
   try {
     const { values, positionals } = parseArgs({
-      args: process.argv.slice(2),
+      args,
       options: { dataSource: { type: 'string', short: 'd' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
     });

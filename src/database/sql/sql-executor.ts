@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
-import { DatabaseError } from 'pg';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, EntityMetadata } from 'typeorm';
+import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
 
@@ -47,11 +47,6 @@ export interface SqlObserver {
 
 /** The SQLSTATE class of failures that carry no SQLSTATE (connection lost, pool wait timeout). */
 export const CLIENT_ERROR_CLASS = 'client';
-
-/** @internal The SQLSTATE of an error the server sent; undefined for client-side failures (socket, pool, TLS). */
-export function serverSqlState(error: unknown): string | undefined {
-  return error instanceof DatabaseError ? error.code : undefined;
-}
 
 /** @internal The SQLSTATE class (its first two characters), or {@link CLIENT_ERROR_CLASS}. */
 export function sqlStateClass(sqlState: string | undefined): string {

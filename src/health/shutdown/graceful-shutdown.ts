@@ -2,12 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import {
-  DATABASE_MODULE_OPTIONS,
-  DatabaseModuleOptions,
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  resolveDatabaseHealthOptions,
-} from '../database';
+import { DATABASE_MODULE_OPTIONS, DEFAULT_SHUTDOWN_GRACE_MS } from '../../database/database.constants';
+import type { DatabaseModuleOptions } from '../../database/database.options';
+import { resolveDatabaseHealthOptions } from '../../database/health/database-health.options';
 import { ShutdownState } from './shutdown-state';
 
 /**
@@ -18,7 +15,7 @@ import { ShutdownState } from './shutdown-state';
  *    still to come say `Connection: close`;
  * 3. requests in flight finish, for at most `SHUTDOWN_GRACE_MS`; whatever is left is cut off by
  *    Nest when it closes the server, and the pool then waits for its busy connections (the same bound).
- * Nest runs `beforeApplicationShutdown` of the root module's providers first, so all of it is here.
+ * All of it runs in `beforeApplicationShutdown`, which Nest calls on every module before it closes anything.
  */
 @Injectable()
 export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicationShutdown {

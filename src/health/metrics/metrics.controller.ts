@@ -1,5 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../health.tokens';
 
 let processRegistry: Registry | undefined;
 
@@ -19,7 +20,7 @@ export function processMetrics(): Registry {
 /** `GET /metrics`: the application's registry and the process' metrics, in Prometheus' text format. */
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly registry: Registry) {}
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 
   /** Every metric, collected now: the database's (pool, statements, transactions, migrations, health) and Node's. */
   @Get()

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DatabaseStats, PoolStats } from '../database.service';
-import type { ProbeResult } from '../health/database.probe';
-import type { SqlObserver } from '../sql/sql-executor';
+import type { DatabaseStats, PoolStats } from '../../database/database.service';
+import type { ProbeResult } from '../../database/health/database.probe';
+import type { SqlObserver } from '../../database/sql/sql-executor';
 import { StatementLabels, statementLabels } from './statement-labels';
 
 /** Where {@link DatabaseMetrics} reads its figures at scrape time. */
