@@ -1,19 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..');
+export { makeServerRoot } from '../../src/testing/server-root';
 
-/**
- * A new temporary directory (`prefix` + random) an embedded server can use: readable by the
- * 'postgres' user the server runs as when the tests run as root.
- */
-export async function makeServerRoot(prefix: string): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), prefix));
-  await chmod(root, 0o755);
-  return root;
-}
+const ROOT = join(__dirname, '..', '..');
 
 /** A dedicated embedded PostgreSQL running in a child process. */
 export interface EmbeddedServerProcess {
