@@ -1,4 +1,5 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
+import type { Driver } from 'typeorm/driver/Driver';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { quoteIdentifier } from '../sql/quote-identifier';
 
@@ -16,6 +17,15 @@ export interface ColumnInfo {
   maxLength?: number;
   /** Smallest and largest value of an integer type (smallint, integer, bigint). */
   bounds?: readonly [bigint, bigint];
+  /** TypeORM selects it (`select: false` columns are written but never read back into entities). */
+  select: boolean;
+  /** A relation's join column without a column property of its own (`owner` of `@ManyToOne() owner`). */
+  relationOnly: boolean;
+  /**
+   * TypeORM's own conversion of the column's values, for the columns where it is not the identity
+   * (a transformer; `date`, `simple-json`, … types): applied where TypeORM applies it.
+   */
+  convert?: { from(value: unknown): unknown; to(value: unknown): unknown };
   metadata: ColumnMetadata;
 }
 
@@ -38,7 +48,8 @@ function kindOf(column: ColumnMetadata): ValueKind {
   const type = typeOf(column);
   if (type === 'uuid') return 'uuid';
   if (type === 'enum' || type === 'simple-enum') return 'enum';
-  if (/^(smallint|int|int2|int4|integer)$/.test(type) || (type === 'number' && column.isVersion)) return 'integer';
+  // A `number` property without a type is an `integer` column in PostgreSQL (TypeORM's mapping).
+  if (/^(smallint|int|int2|int4|integer|number)$/.test(type)) return 'integer';
   if (/^(bigint|int8|numeric|decimal|real|float|double precision|number)$/.test(type)) return 'number';
   if (/timestamp|date/.test(type)) return 'time';
   if (/^(bool|boolean)$/.test(type)) return 'boolean';
@@ -50,7 +61,7 @@ function kindOf(column: ColumnMetadata): ValueKind {
 function boundsOf(column: ColumnMetadata): readonly [bigint, bigint] | undefined {
   const type = typeOf(column);
   if (/^(smallint|int2)$/.test(type)) return INT16;
-  if (/^(int|int4|integer)$/.test(type) || (type === 'number' && column.isVersion)) return INT32;
+  if (/^(int|int4|integer|number)$/.test(type)) return INT32;
   if (/^(bigint|int8)$/.test(type)) return INT64;
   return undefined;
 }
@@ -96,10 +107,38 @@ function fitsNumber(column: ColumnInfo, text: string): boolean {
   return !precision || text.replace(/^-/, '').split('.')[0].replace(/^0+/, '').length <= precision - (scale ?? 0);
 }
 
-/** @internal Column facts of an entity, keyed by property name. */
-export function entityColumns(metadata: EntityMetadata): Map<string, ColumnInfo> {
+/** Types whose values TypeORM's PostgreSQL driver converts on the way in or out (see `prepareHydratedValue`). */
+const CONVERTED_TYPES = new Set([
+  'date',
+  'time',
+  'simple-array',
+  'simple-json',
+  'hstore',
+  'cube',
+  'vector',
+  'halfvec',
+  'ltree',
+]);
+
+/** TypeORM's conversion of a column's values, when it is not the identity for what pg returns. */
+function conversionOf(column: ColumnMetadata, driver: Driver): ColumnInfo['convert'] {
+  const type = typeof column.type === 'string' ? column.type : '';
+  const enumArray = column.isArray && (type === 'enum' || type === 'simple-enum');
+  if (!column.transformer && !CONVERTED_TYPES.has(type) && !enumArray) return undefined;
+  return {
+    from: (value) => driver.prepareHydratedValue(value, column),
+    to: (value) => driver.preparePersistentValue(value, column),
+  };
+}
+
+/**
+ * @internal Column facts of an entity, keyed by property name, computed once. `@VirtualColumn`s
+ * (computed by a query, not stored) are left out.
+ */
+export function entityColumns(metadata: EntityMetadata, driver: Driver): Map<string, ColumnInfo> {
   const columns = new Map<string, ColumnInfo>();
   for (const column of metadata.columns) {
+    if (column.isVirtualProperty) continue;
     columns.set(column.propertyName, {
       property: column.propertyName,
       sql: quoteIdentifier(column.databaseName),
@@ -108,6 +147,9 @@ export function entityColumns(metadata: EntityMetadata): Map<string, ColumnInfo>
       enumValues: column.enum?.map(String),
       maxLength: column.length ? Number(column.length) : undefined,
       bounds: boundsOf(column),
+      select: column.isSelect,
+      relationOnly: column.isVirtual && !!column.relationMetadata,
+      convert: conversionOf(column, driver),
       metadata: column,
     });
   }
@@ -156,6 +198,32 @@ export function describeKind(column: ColumnInfo): string {
       return 'true or false';
     default:
       return `text of at most ${column.maxLength ?? 10_000} characters, without NUL`;
+  }
+}
+
+/** @internal The quoted, schema-qualified table of an entity: `"billing"."invoices"`, or `"invoices"`. */
+export function quoteTable(metadata: EntityMetadata): string {
+  const table = quoteIdentifier(metadata.tableName);
+  return metadata.schema ? `${quoteIdentifier(metadata.schema)}.${table}` : table;
+}
+
+/**
+ * @internal Whether `id` can be a value of the key column at all (a uuid for a uuid key, an
+ * integer in range for an integer key, …): when not, no row has it, and no SQL needs to run
+ * (PostgreSQL would refuse the value instead of answering "none").
+ */
+export function keyAcceptor(column: ColumnInfo): (id: unknown) => boolean {
+  switch (column.kind) {
+    case 'uuid':
+      return isUuid;
+    case 'integer':
+    case 'number':
+    case 'text':
+      return (id) =>
+        (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') &&
+        parseValue(column, String(id)) !== undefined;
+    default:
+      return (id) => id !== null && id !== undefined;
   }
 }
 

@@ -10,9 +10,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** @internal Validates and prepares writes of one entity: allow-list of writable fields, class-validator, pg values. */
 export class EntityInput {
-  /** Properties a caller may write: not generated, not managed by TypeORM. */
+  /** Properties a caller may insert: not generated, not managed by TypeORM, not `insert: false`. */
   readonly writable: Set<string>;
+  /** Properties a caller may update: the same, but not `update: false`. */
+  readonly updatable: Set<string>;
   private readonly json: Set<string>;
+  /** How each property's value is made a pg value, for the properties where it is not as given. */
+  private readonly converters = new Map<string, (value: unknown) => unknown>();
   private readonly prototype: object;
   private readonly validator: EntityValidator;
 
@@ -20,14 +24,25 @@ export class EntityInput {
     private readonly metadata: EntityMetadata,
     columns: Map<string, ColumnInfo>,
   ) {
-    this.writable = new Set(
-      [...columns.values()]
-        .filter(
-          ({ metadata: c }) => !c.isGenerated && !c.isCreateDate && !c.isUpdateDate && !c.isVersion && !c.isDeleteDate,
-        )
-        .map((c) => c.property),
+    // Columns the caller fills: TypeORM (or the database) fills the others.
+    const given = [...columns.values()].filter(
+      ({ metadata: c }) =>
+        !c.isGenerated &&
+        !c.generatedType &&
+        !c.isCreateDate &&
+        !c.isUpdateDate &&
+        !c.isVersion &&
+        !c.isDeleteDate &&
+        !c.isDiscriminator,
     );
+    this.writable = new Set(given.filter((c) => c.metadata.isInsert).map((c) => c.property));
+    this.updatable = new Set(given.filter((c) => c.metadata.isUpdate).map((c) => c.property));
     this.json = new Set([...columns.values()].filter((c) => c.kind === 'json').map((c) => c.property));
+    for (const c of columns.values()) {
+      // A relation's join column takes the related entity (or its key), as TypeORM's does.
+      if (c.relationOnly) this.converters.set(c.property, (v) => c.metadata.getEntityValue({ [c.property]: v }));
+      else if (c.convert) this.converters.set(c.property, c.convert.to);
+    }
     this.prototype = (metadata.target as Function).prototype;
     this.validator = new EntityValidator(metadata.target as Function);
   }
@@ -43,9 +58,10 @@ export class EntityInput {
     }
     const errors: Record<string, string[]> = {};
     const keys = Object.keys(data).filter((k) => (data as Record<string, unknown>)[k] !== undefined);
+    const writable = partial ? this.updatable : this.writable;
     for (const key of keys) {
       const value = (data as Record<string, unknown>)[key];
-      if (!this.writable.has(key)) errors[key] = ['is not a writable field'];
+      if (!writable.has(key)) errors[key] = ['is not a writable field'];
       else if (typeof value === 'string' && value.includes('\u0000')) errors[key] = ['must not contain NUL characters'];
       else if (typeof value === 'string' && LONE_SURROGATE.test(value)) errors[key] = ['must be valid Unicode text'];
     }
@@ -56,8 +72,13 @@ export class EntityInput {
     return keys.sort();
   }
 
-  /** The pg value of a property: JSON columns are sent as JSON text (arrays included). */
+  /**
+   * The pg value of a property: TypeORM's conversion where it has one (transformers, `date`,
+   * `simple-json`, a relation's entity), else JSON columns as JSON text (arrays included).
+   */
   value(property: string, value: unknown): unknown {
+    const convert = this.converters.size ? this.converters.get(property) : undefined;
+    if (convert) return convert(value);
     return this.json.has(property) && value !== null && value !== undefined ? JSON.stringify(value) : value;
   }
 
@@ -69,11 +90,17 @@ export class EntityInput {
   /**
    * `properties` of `rows` as `COPY … FROM STDIN` text, a chunk of `linesPerChunk` rows at a time
    * (each becomes one CopyData message), built as the COPY consumes them. With `validate`, each row
-   * is checked first (see {@link groupBatch}): an invalid one throws, which aborts the COPY.
+   * is checked first (see {@link groupBatch}): an invalid one throws, which aborts the COPY. Each
+   * line ends with the `constants` fields (already COPY text), e.g. the version of a new row.
    */
-  *copyChunks(group: BatchGroup<object>, validate: boolean, linesPerChunk = 1_000): Generator<string> {
+  *copyChunks(
+    group: BatchGroup<object>,
+    validate: boolean,
+    constants: readonly string[] = [],
+    linesPerChunk = 1_000,
+  ): Generator<string> {
     const { properties, rows, indexes } = group;
-    const fields = new Array<string>(properties.length);
+    const fields = [...new Array<string>(properties.length), ...constants];
     let chunk = '';
     let lines = 0;
     for (let r = 0; r < rows.length; r++) {

@@ -3,7 +3,7 @@ import type { EntityMetadata } from 'typeorm';
 import { AuditSpec, auditCte, changedJson, rowJson } from '../audit/audit-sql';
 import type { Statement } from '../sql/sql-executor';
 import { quoteIdentifier } from '../sql/quote-identifier';
-import { ColumnInfo } from './entity-columns';
+import { ColumnInfo, quoteTable } from './entity-columns';
 import { restoreSql, softCascades, softDeleteSql } from './soft-delete-sql';
 
 /**
@@ -18,16 +18,28 @@ export class EntitySql {
   readonly deletedAt?: string;
   readonly version?: string;
   readonly updatedAt?: string;
-  /** `"created_at" AS "createdAt", …`: rows come back keyed by property name. */
+  /** `"created_at" AS "createdAt", …` of the columns TypeORM reads into entities: rows come back keyed by property name. */
   readonly selectList: string;
+  /** Like {@link selectList}, but of every column (`select: false` and relation-only ones too): what writes return. */
+  readonly returningList: string;
   readonly findById: Statement;
   readonly findByIdWithDeleted: Statement;
   readonly hardDelete: Statement;
   readonly softDelete?: Statement;
   readonly restore?: Statement;
   private readonly idProperty: string;
-  /** Properties of the selected columns, in select-list order (rows come back keyed by them). */
+  /** Properties of every column, in returning-list order (written rows come back keyed by them). */
   readonly properties: string[];
+  /** Properties an entity is hydrated with: those of {@link selectList}. */
+  readonly hydrated: string[];
+  /**
+   * `, "version"` and `, 1`: TypeORM inserts every row at version 1, so the column need not default
+   * to it; empty when the entity declares `@VersionColumn({ default: 1 })` (the package's base
+   * classes), whose column default writes the same 1.
+   */
+  private readonly insertVersion: { column: string; value: string };
+  /** Prefix of statement names: the table (schema-qualified when the entity names a schema). */
+  private readonly name: string;
   private readonly cache = new Map<string, Statement>();
   private readonly lists = new Map<string, Statement>();
 
@@ -39,16 +51,23 @@ export class EntitySql {
     /** Whether the server has `RETURNING OLD` (PostgreSQL 18+): audited updates then read the old row in their one scan. */
     private readonly hasReturningOld: () => boolean = () => false,
   ) {
-    const name = metadata.tableName;
+    const name = (this.name = metadata.tablePath);
     const sqlOf = (c?: { databaseName: string }) => (c ? quoteIdentifier(c.databaseName) : undefined);
-    this.table = quoteIdentifier(metadata.tablePath);
+    this.table = quoteTable(metadata);
     this.id = sqlOf(metadata.primaryColumns[0])!;
     this.idProperty = quoteIdentifier(metadata.primaryColumns[0].propertyName);
     this.deletedAt = sqlOf(metadata.deleteDateColumn);
     this.version = sqlOf(metadata.versionColumn);
     this.updatedAt = sqlOf(metadata.updateDateColumn);
-    this.properties = [...columns.values()].map((c) => c.property);
-    this.selectList = [...columns.values()].map((c) => `${c.sql} AS ${quoteIdentifier(c.property)}`).join(', ');
+    const all = [...columns.values()];
+    const read = all.filter((c) => c.select && !c.relationOnly);
+    const list = (of: ColumnInfo[]) => of.map((c) => `${c.sql} AS ${quoteIdentifier(c.property)}`).join(', ');
+    this.properties = all.map((c) => c.property);
+    this.hydrated = read.map((c) => c.property);
+    this.selectList = list(read);
+    this.returningList = list(all);
+    const writesVersion = metadata.versionColumn !== undefined && metadata.versionColumn.default !== 1;
+    this.insertVersion = writesVersion ? { column: `, ${this.version}`, value: ', 1' } : { column: '', value: '' };
     const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
     const select = `SELECT ${this.selectList} FROM ${this.table} WHERE ${this.id} = $1`;
     this.findById = { name: `${name}:findById`, text: select + live };
@@ -61,6 +80,7 @@ export class EntitySql {
         deletedAt: this.deletedAt,
         bumps: (alias?: string) => this.bumps(alias),
         selectList: this.selectList,
+        deletedAtProperty: metadata.deleteDateColumn!.propertyName,
         cascades: softCascades(metadata),
         audit,
       };
@@ -81,7 +101,7 @@ export class EntitySql {
   private cached(key: string, build: () => string): Statement {
     let statement = this.cache.get(key);
     if (!statement) {
-      statement = { name: statementName(this.metadata.tableName, key), text: build() };
+      statement = { name: statementName(this.name, key), text: build() };
       this.cache.set(key, statement);
     }
     return statement;
@@ -103,16 +123,17 @@ export class EntitySql {
   }
 
   private deleteSql(): string {
-    const write = `DELETE FROM ${this.table} WHERE ${this.id} = $1 RETURNING ${this.audit ? this.selectList : `${this.id} AS ${this.idProperty}`}`;
+    const write = `DELETE FROM ${this.table} WHERE ${this.id} = $1 RETURNING ${this.audit ? this.returningList : `${this.id} AS ${this.idProperty}`}`;
     return this.audited(write, 1, `'delete'`, this.audit ? rowJson('w', this.audit) : '', 'NULL');
   }
 
-  /** `INSERT (given columns) VALUES (…) RETURNING *`. */
+  /** `INSERT (given columns[, version]) VALUES (…[, 1]) RETURNING *`. */
   insert(properties: string[]): Statement {
     return this.cached(`insert(${properties})`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const params = properties.map((_, i) => `$${i + 1}`);
-      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) RETURNING ${this.selectList}`;
+      const { column, value } = this.insertVersion;
+      const write = `INSERT INTO ${this.table} (${cols.join(', ')}${column}) VALUES (${params.join(', ')}${value}) RETURNING ${this.returningList}`;
       return this.audited(write, properties.length, `'create'`, 'NULL', this.audit ? rowJson('w', this.audit) : '');
     });
   }
@@ -125,13 +146,14 @@ export class EntitySql {
     return this.cached(`insertMany(${properties})${returning ? '' : 'n'}`, () => {
       const cols = properties.map((p) => this.columns.get(p)!.sql);
       const arrays = properties.map((p, i) => `$${i + 1}::${this.arrayTypes.get(p)}`);
-      const insert = `INSERT INTO ${this.table} (${cols.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+      const { column, value } = this.insertVersion;
+      const insert = `INSERT INTO ${this.table} (${cols.join(', ')}${column}) SELECT *${value} FROM unnest(${arrays.join(', ')})`;
       const count = `count(*)::int AS "count"`;
       if (!this.audit)
         return returning
-          ? `${insert} RETURNING ${this.selectList}`
+          ? `${insert} RETURNING ${this.returningList}`
           : `WITH w AS (${insert} RETURNING 1) SELECT ${count} FROM w`;
-      const write = `${insert} RETURNING ${this.selectList}`;
+      const write = `${insert} RETURNING ${this.returningList}`;
       return this.audited(
         write,
         properties.length,
@@ -143,9 +165,18 @@ export class EntitySql {
     });
   }
 
-  /** `COPY table (given columns) FROM STDIN`, text format: a batch that is not read back, unaudited. */
+  /**
+   * `COPY table (given columns[, version]) FROM STDIN`, text format: a batch that is not read back,
+   * unaudited. Its rows end with the fields of {@link copyConstants}.
+   */
   copy(properties: string[]): string {
-    return `COPY ${this.table} (${properties.map((p) => this.columns.get(p)!.sql).join(', ')}) FROM STDIN`;
+    const cols = properties.map((p) => this.columns.get(p)!.sql);
+    return `COPY ${this.table} (${cols.join(', ')}${this.insertVersion.column}) FROM STDIN`;
+  }
+
+  /** Fields every COPY row ends with: the version, 1, when the statement writes it (see {@link insertVersion}). */
+  get copyConstants(): string[] {
+    return this.insertVersion.column ? ['1'] : [];
   }
 
   /** `UPDATE … SET given columns WHERE id = $1 [AND version = $n] RETURNING *`, live rows only. */
@@ -158,7 +189,9 @@ export class EntitySql {
       const live = this.deletedAt ? ` AND ${this.deletedAt} IS NULL` : '';
       const version = checkVersion ? ` AND ${this.version} = $${properties.length + 2}` : '';
       const where = `WHERE ${this.id} = $1${live}${version}`;
-      const write = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where} RETURNING ${this.selectList}`;
+      // Nothing to set (an empty patch of an entity without version or update date): a no-op write that still finds the row.
+      if (!sets.length && !this.bumps().length) sets.push(`${this.id} = ${this.id}`);
+      const write = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where} RETURNING ${this.returningList}`;
       if (!this.audit) return write;
       const p = properties.length + 2 + (checkVersion ? 1 : 0);
       const column = (alias: string) => (property: string) => `${alias}.${quoteIdentifier(property)}`;
@@ -168,7 +201,7 @@ export class EntitySql {
         // very row version it changed (after any wait for a concurrent writer).
         const olds = properties.map((p, i) => `o.${this.columns.get(p)!.sql} AS "__old${i}"`);
         const update = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where}
-          RETURNING WITH (OLD AS o) ${this.selectList}, ${olds.join(', ')}`;
+          RETURNING WITH (OLD AS o) ${this.returningList}, ${olds.join(', ')}`;
         const before = (property: string) => `w."__old${properties.indexOf(property)}"`;
         const changes = [
           changedJson(properties, this.audit, before, column('w')),
@@ -178,8 +211,8 @@ export class EntitySql {
         return `WITH w AS (${update})${audit} SELECT ${columns} FROM w`;
       }
       // Before 18: the row before the change, locked first (the UPDATE reads from it, so it runs after).
-      const old = `old AS (SELECT ${this.selectList} FROM ${this.table} ${where} FOR UPDATE), `;
-      const qualified = this.selectList.replace(/(^|, )"/g, '$1u."');
+      const old = `old AS (SELECT ${this.returningList} FROM ${this.table} ${where} FOR UPDATE), `;
+      const qualified = this.returningList.replace(/(^|, )"/g, '$1u."');
       const update = `UPDATE ${this.table} AS u SET ${[...sets, ...this.bumps('u')].join(', ')}
         FROM old WHERE u.${this.id} = old.${this.idProperty} RETURNING ${qualified}`;
       const source = `w JOIN old ON old.${this.idProperty} = w.${this.idProperty}`;
@@ -195,8 +228,9 @@ export class EntitySql {
   /** `INSERT … ON CONFLICT (keys) [WHERE live] DO UPDATE SET … RETURNING *`. */
   upsert(properties: string[], conflict: string[], conflictWhere: string | undefined): Statement {
     return this.cached(`upsert(${properties};${conflict})`, () => {
-      const cols = properties.map((p) => this.columns.get(p)!.sql);
-      const params = properties.map((_, i) => `$${i + 1}`);
+      const { column, value } = this.insertVersion;
+      const cols = [...properties.map((p) => this.columns.get(p)!.sql), ...(column ? [this.version!] : [])];
+      const params = [...properties.map((_, i) => `$${i + 1}`), ...(value ? ['1'] : [])];
       const updates = properties
         .filter((p) => !conflict.includes(p))
         .map((p) => `${this.columns.get(p)!.sql} = EXCLUDED.${this.columns.get(p)!.sql}`);
@@ -204,7 +238,7 @@ export class EntitySql {
       const sets = [...updates, ...this.bumps(this.table)];
       const action = sets.length ? `DO UPDATE SET ${sets.join(', ')}` : 'DO NOTHING';
       const inserted = this.audit ? ', (xmax = 0) AS "__inserted"' : '';
-      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) ON CONFLICT ${target} ${action} RETURNING ${this.selectList}${inserted}`;
+      const write = `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES (${params.join(', ')}) ON CONFLICT ${target} ${action} RETURNING ${this.returningList}${inserted}`;
       if (!this.audit) return write;
       const kind = `CASE WHEN w."__inserted" THEN 'create' ELSE 'update' END`;
       return this.audited(
@@ -228,7 +262,7 @@ export class EntitySql {
     let statement = this.lists.get(text);
     if (statement || this.lists.size >= MAX_PREPARED_LISTS) return statement;
     const hash = createHash('sha1').update(text).digest('hex').slice(0, 16);
-    statement = { name: `${this.metadata.tableName.slice(0, 30)}:${kind}#${hash}`, text };
+    statement = { name: `${this.name.slice(0, 30)}:${kind}#${hash}`, text };
     this.lists.set(text, statement);
     return statement;
   }

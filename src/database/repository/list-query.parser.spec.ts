@@ -20,6 +20,8 @@ const context = (secret = 'k'.repeat(32)): ListQueryContext => ({
   ]),
   defaultSort: [['name', 'ASC']],
   cursors: new CursorCodec(secret),
+  key: 'id',
+  softDeletable: true,
 });
 
 describe('listQueryFromHttp', () => {
@@ -65,6 +67,24 @@ describe('parseListQuery', () => {
       ['name', 'DESC'],
       ['id', 'DESC'],
     ]);
+  });
+
+  it("breaks ties on the entity's own primary key, whatever its name", () => {
+    const ctx = { ...context(), key: 'code', defaultSort: [] };
+    ctx.columns.set('code', column('code', 'text'));
+    expect(parseListQuery({ sortBy: 'name:DESC' }, ctx).sort).toEqual([
+      ['name', 'DESC'],
+      ['code', 'DESC'],
+    ]);
+    expect(parseListQuery({}, ctx).sort).toEqual([['code', 'ASC']]);
+  });
+
+  it('refuses onlyDeleted on an entity that is never soft-deleted, and ignores withDeleted there', () => {
+    const ctx = { ...context(), softDeletable: false };
+    expect(() => parseListQuery({ onlyDeleted: 'true' }, ctx)).toThrow(
+      'onlyDeleted: these rows are never soft-deleted',
+    );
+    expect(parseListQuery({ withDeleted: 'true' }, ctx).withDeleted).toBe(true);
   });
 
   it('refuses cursor pages ordered by a column that can be empty, but allows offset pages', () => {

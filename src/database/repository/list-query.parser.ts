@@ -17,6 +17,10 @@ export interface ListQueryContext {
   allow: Map<string, QueryableOptions>;
   defaultSort: Array<[string, SortDirection]>;
   cursors: CursorCodec;
+  /** The primary key's property: the sort's last key, so every order is total. */
+  key: string;
+  /** Whether the entity has a delete-date column (else `onlyDeleted` is refused). */
+  softDeletable: boolean;
 }
 
 const HTTP_PARAMETERS = new Set(['limit', 'page', 'cursor', 'sortBy', 'withDeleted', 'onlyDeleted', 'count']);
@@ -144,6 +148,7 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
   const page = integer('page', input.page, 1, 1_000_000_000, 1);
   const withDeleted = flag('withDeleted', input.withDeleted);
   const onlyDeleted = flag('onlyDeleted', input.onlyDeleted);
+  if (onlyDeleted && !ctx.softDeletable) fail('onlyDeleted', 'these rows are never soft-deleted');
   const count = input.count === undefined ? true : flag('count', input.count);
   const sortBy = parseSort(input, ctx);
   const filters: FilterCondition[] = [];
@@ -156,9 +161,9 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     }
     echoFilter[field] = value;
   }
-  const sort = sortBy.some(([f]) => f === 'id')
+  const sort = sortBy.some(([f]) => f === ctx.key)
     ? sortBy
-    : [...sortBy, ['id', sortBy.at(-1)?.[1] ?? 'ASC'] as [string, SortDirection]];
+    : [...sortBy, [ctx.key, sortBy.at(-1)?.[1] ?? 'ASC'] as [string, SortDirection]];
   const signature = JSON.stringify([
     sort,
     filters.map((f) => [f.property, f.operator, f.negate, f.values]),

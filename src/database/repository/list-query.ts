@@ -18,7 +18,7 @@ export interface ListQueryInput {
   page?: number | string;
   /** Keyset mode: `''` for the first page, then the `links.next` token. */
   cursor?: string;
-  /** `field:ASC|DESC` (or `[field, dir]` pairs), in priority order; `id` is always added last. */
+  /** `field:ASC|DESC` (or `[field, dir]` pairs), in priority order; the primary key is always added last. */
   sortBy?: string | string[] | Array<[string, SortDirection]>;
   /** `field` → `$op:value` (or several, combined with AND). A bare value means `$eq`. */
   filter?: Record<string, string | string[]>;

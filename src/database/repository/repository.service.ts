@@ -16,16 +16,18 @@ import { currentActor, currentRequestId } from '../audit/audit-context';
 import { isAudited, redactedFields } from '../audit/audit.decorators';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import { returningOldSupport } from '../sql/server-version';
-import { arrayType, ColumnInfo, entityColumns, isUuid } from './entity-columns';
+import { arrayType, ColumnInfo, entityColumns } from './entity-columns';
 import { EntityInput } from './entity-input';
+import { EntityShape, entityShape } from './entity-shape';
 import { EntitySql } from './entity-sql';
-import type { ListQueryInput, Page, ParsedListQuery, SortDirection } from './list-query';
+import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
 import { parseListQuery } from './list-query.parser';
 import { buildListSql } from './list-sql';
 import { runPage } from './repository-pagination';
 import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
+import { UnsupportedEntityError } from './unsupported-entity.error';
 
 /** Rows per statement in `createMany`: one round trip each, however many rows. */
 export const CREATE_MANY_CHUNK = 5_000;
@@ -57,7 +59,11 @@ export interface PaginateOptions {
  * The generic repository of one entity: reads that skip soft-deleted rows, one-statement writes
  * with `RETURNING`, optimistic locking on write, validation inside the service, pagination in
  * offset and keyset modes, and constant-memory streaming. SQL is compiled once per entity and
- * run as named prepared statements.
+ * run as named prepared statements. Any TypeORM entity with a single-column primary key works,
+ * not only the package's base classes: the key, `@VersionColumn`, `@CreateDateColumn`,
+ * `@UpdateDateColumn` and `@DeleteDateColumn` are found in its metadata and filled as TypeORM
+ * fills them, and column names may differ from property names. What an entity lacks for a feature
+ * (soft delete, optimistic locking) is an {@link UnsupportedEntityError} naming what to add.
  *
  * @example
  * constructor(@InjectRepositoryService(User) private readonly users: RepositoryService<User>) {}
@@ -69,8 +75,11 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly sql: EntitySql;
   private readonly input: EntityInput;
   private readonly prototype: object;
-  private readonly idIsUuid: boolean;
-  private readonly defaultSort: Array<[string, SortDirection]>;
+  private readonly shape: EntityShape;
+  /** Whether a value can be a key at all (else no row has it, and no SQL runs). */
+  private readonly isKey: (id: unknown) => boolean;
+  /** Properties whose values TypeORM converts on read, with their conversion (usually none). */
+  private readonly conversions: Array<[string, (value: unknown) => unknown]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
   private allow: ReturnType<typeof queryableProperties> | undefined;
 
@@ -80,7 +89,9 @@ export class RepositoryService<T extends ObjectLiteral> {
     private readonly context: RepositoryContext,
   ) {
     this.metadata = dataSource.getMetadata(entity);
-    this.columns = entityColumns(this.metadata);
+    this.columns = entityColumns(this.metadata, dataSource.driver);
+    this.shape = entityShape(this.metadata, this.columns);
+    this.isKey = this.shape.acceptsKey;
     const arrayTypes = new Map(
       [...this.columns.values()].map((c) => [c.property, arrayType(dataSource, c)] as [string, string]),
     );
@@ -91,8 +102,9 @@ export class RepositoryService<T extends ObjectLiteral> {
     this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit, returningOldSupport(dataSource));
     this.input = new EntityInput(this.metadata, this.columns);
     this.prototype = entity.prototype;
-    this.idIsUuid = this.columns.get(this.metadata.primaryColumns[0].propertyName)?.kind === 'uuid';
-    this.defaultSort = this.columns.has('createdAt') ? [['createdAt', 'DESC']] : [];
+    this.conversions = this.sql.hydrated
+      .map((p) => [p, this.columns.get(p)!.convert?.from] as [string, ((value: unknown) => unknown) | undefined])
+      .filter((c): c is [string, (value: unknown) => unknown] => c[1] !== undefined);
   }
 
   /** TypeORM's repository of the entity, for what this service does not cover. */
@@ -112,9 +124,13 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   private hydrate(row: QueryResultRow): T {
     const entity = Object.create(this.prototype) as Record<string, unknown>;
-    for (const property of this.sql.properties) {
+    for (const property of this.sql.hydrated) {
       const value = row[property];
       if (value !== undefined) entity[property] = value;
+    }
+    for (let i = 0; i < this.conversions.length; i++) {
+      const [property, from] = this.conversions[i];
+      if (property in entity) entity[property] = from(entity[property]);
     }
     return entity as T;
   }
@@ -131,7 +147,7 @@ export class RepositoryService<T extends ObjectLiteral> {
 
   /** The live row with that id, or `null` (soft-deleted rows too with `withDeleted`). */
   async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
-    if (this.idIsUuid && !isUuid(id)) return null;
+    if (!this.isKey(id)) return null;
     const statement = options.withDeleted ? this.sql.findByIdWithDeleted : this.sql.findById;
     const { rows } = await this.run(statement, [id]);
     return rows.length ? this.hydrate(rows[0]) : null;
@@ -177,8 +193,10 @@ export class RepositoryService<T extends ObjectLiteral> {
     return parseListQuery(input, {
       columns: this.columns,
       allow: (this.allow ??= queryableProperties(this.metadata.target as Function)),
-      defaultSort: this.defaultSort,
+      defaultSort: this.shape.defaultSort,
       cursors: this.context.cursors,
+      key: this.shape.key.property,
+      softDeletable: this.shape.deleteDate !== undefined,
     });
   }
 
@@ -264,7 +282,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const copyAll = async (client: PoolClient) => {
       let count = 0;
       for (const group of groups) {
-        const chunks = this.input.copyChunks(group, !inTransaction);
+        const chunks = this.input.copyChunks(group, !inTransaction, this.sql.copyConstants);
         count += await executor.copyFrom(this.sql.copy(group.properties), chunks, this.metadata, client);
       }
       return count;
@@ -300,11 +318,12 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   async update(id: unknown, patch: Partial<T>, options: { expectedVersion?: number } = {}): Promise<T> {
     const properties = this.input.check(patch, true);
-    const checkVersion = options.expectedVersion !== undefined && this.sql.version !== undefined;
+    const checkVersion = options.expectedVersion !== undefined;
+    if (checkVersion && !this.shape.version) throw UnsupportedEntityError.noVersion(this.metadata.name);
     if (checkVersion && !Number.isInteger(options.expectedVersion)) {
-      throw EntityValidationError.field(this.metadata.name, 'version', 'must be an integer');
+      throw EntityValidationError.field(this.metadata.name, this.shape.version!.property, 'must be an integer');
     }
-    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const values = [id, ...this.input.values(properties, patch), ...(checkVersion ? [options.expectedVersion] : [])];
     const { rows } = await this.write(this.sql.update(properties, checkVersion), values);
     if (rows.length) return this.hydrate(rows[0]);
@@ -340,8 +359,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** Soft-deletes the live row, and its soft-deletable children, in one statement. */
   async softDelete(id: unknown): Promise<void> {
     const statement = this.sql.softDelete;
-    if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable; use delete()`);
-    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    if (!statement) throw UnsupportedEntityError.notSoftDeletable(this.metadata.name, 'softDelete');
+    if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const { rows } = await this.write(statement, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }
@@ -349,8 +368,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** Restores a soft-deleted row and the children deleted with it; a taken unique key is a UniqueViolationError. */
   async restore(id: unknown): Promise<T> {
     const statement = this.sql.restore;
-    if (!statement) throw new Error(`${this.metadata.name} is not soft-deletable`);
-    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    if (!statement) throw UnsupportedEntityError.notSoftDeletable(this.metadata.name, 'restore');
+    if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const { rows } = await this.write(statement, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
     return this.hydrate(rows[0]);
@@ -358,7 +377,7 @@ export class RepositoryService<T extends ObjectLiteral> {
 
   /** Deletes the row permanently (soft-deleted or not); foreign keys decide what happens to children. */
   async delete(id: unknown): Promise<void> {
-    if (this.idIsUuid && !isUuid(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+    if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const { rows } = await this.write(this.sql.hardDelete, [id]);
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }

@@ -1,6 +1,7 @@
 import type { EntityMetadata } from 'typeorm';
 import { AuditSpec, auditCte, literal } from '../audit/audit-sql';
 import { quoteIdentifier } from '../sql/quote-identifier';
+import { quoteTable } from './entity-columns';
 
 /** @internal A child table whose rows are soft-deleted and restored with their parent. */
 export interface SoftCascade {
@@ -9,6 +10,8 @@ export interface SoftCascade {
   foreignKey: string;
   id: string;
   deletedAt: string;
+  /** The child's delete-date property, as its audit rows name it. */
+  deletedAtProperty: string;
   bumps: string;
 }
 
@@ -28,10 +31,11 @@ export function softCascades(metadata: EntityMetadata): SoftCascade[] {
       ];
       return {
         entity: child.name,
-        table: quoteIdentifier(child.tablePath),
+        table: quoteTable(child),
         foreignKey: quoteIdentifier(r.inverseRelation!.joinColumns[0].databaseName),
         id: quoteIdentifier(child.primaryColumns[0].databaseName),
         deletedAt: quoteIdentifier(child.deleteDateColumn!.databaseName),
+        deletedAtProperty: child.deleteDateColumn!.propertyName,
         bumps: bumps.map((b) => `, ${b}`).join(''),
       };
     });
@@ -42,13 +46,15 @@ export interface SoftDeleteParts {
   table: string;
   id: string;
   deletedAt: string;
+  /** The entity's delete-date property, as its audit rows name it (`deletedAt`, `removedAt`, …). */
+  deletedAtProperty: string;
   bumps: (alias?: string) => string[];
   selectList: string;
   cascades: SoftCascade[];
   audit?: AuditSpec;
 }
 
-const deletedJson = (expr: string) => `jsonb_build_object('deletedAt', ${expr})`;
+const deletedJson = (property: string, expr: string) => `jsonb_build_object(${literal(property)}, ${expr})`;
 
 /** @internal Soft-deletes row `$1` and its live children in one statement; children share its `deleted_at`. */
 export function softDeleteSql(s: SoftDeleteParts): string {
@@ -60,7 +66,7 @@ export function softDeleteSql(s: SoftDeleteParts): string {
         FROM target WHERE ch.${c.foreignKey} = target.id AND ch.${c.deletedAt} IS NULL RETURNING ch.${c.id} AS id, ch.${c.deletedAt} AS deleted_at)`);
   });
   if (s.audit) {
-    const audit = (name: string, type: string, source: string) =>
+    const audit = (name: string, type: string, source: string, property: string) =>
       auditCte(
         s.audit!,
         name,
@@ -69,11 +75,11 @@ export function softDeleteSql(s: SoftDeleteParts): string {
         `'soft_delete'`,
         source,
         `${source}.id`,
-        deletedJson('NULL'),
-        deletedJson(`${source}.deleted_at`),
+        deletedJson(property, 'NULL'),
+        deletedJson(property, `${source}.deleted_at`),
       );
-    parts.push(audit('audit', '$2', 'target'));
-    s.cascades.forEach((c, i) => parts.push(audit(`audit_c${i}`, literal(c.entity), `c${i}`)));
+    parts.push(audit('audit', '$2', 'target', s.deletedAtProperty));
+    s.cascades.forEach((c, i) => parts.push(audit(`audit_c${i}`, literal(c.entity), `c${i}`, c.deletedAtProperty)));
   }
   return `${parts.join('')} SELECT id FROM target`;
 }
@@ -99,8 +105,8 @@ export function restoreSql(s: SoftDeleteParts): string {
         `'restore'`,
         'old',
         'old.id',
-        deletedJson('old.deleted_at'),
-        deletedJson('NULL'),
+        deletedJson(s.deletedAtProperty, 'old.deleted_at'),
+        deletedJson(s.deletedAtProperty, 'NULL'),
       ),
     );
     s.cascades.forEach((c, i) =>
@@ -113,8 +119,8 @@ export function restoreSql(s: SoftDeleteParts): string {
           `'restore'`,
           `c${i}`,
           `c${i}.id`,
-          deletedJson(`c${i}.deleted_at`),
-          deletedJson('NULL'),
+          deletedJson(c.deletedAtProperty, `c${i}.deleted_at`),
+          deletedJson(c.deletedAtProperty, 'NULL'),
         ),
       ),
     );
