@@ -1,4 +1,5 @@
-import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { DynamicModule, FactoryProvider, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { TypeOrmModuleOptions } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -13,6 +14,8 @@ import { installAmbientManager } from './transactions/ambient-manager';
 import { TransactionManager } from './transactions/transaction.manager';
 import { ConnectPolicy, resolveConnectPolicy } from './startup/connect-policy';
 import { DatabaseConnection, databaseConnectionOf } from './startup/database-connection';
+import { DatabaseErrorFilter, DEFAULT_EXCEPTION_FILTER } from './errors/database-error.filter';
+import { DatabaseWiringError } from './errors/database-wiring.error';
 
 /** Implemented by a class given to `forRootAsync({ useClass | useExisting })`. */
 export interface DatabaseOptionsFactory {
@@ -40,6 +43,7 @@ export function toTypeOrmModuleOptions(
     cursorSecret: _secret,
     audit: _audit,
     health: _health,
+    exceptionFilter: _filter,
     ...dataSource
   } = options;
   // The DataSource factory connects, retries and, when allowed, starts degraded; Nest's retry is not used.
@@ -112,6 +116,13 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
       },
       TransactionManager,
       DatabaseService,
+      {
+        provide: APP_FILTER,
+        inject: [DATABASE_MODULE_OPTIONS],
+        // Nest skips a global filter whose factory gives null.
+        useFactory: (options: DatabaseModuleOptions) =>
+          (options.exceptionFilter ?? DEFAULT_EXCEPTION_FILTER) ? new DatabaseErrorFilter() : null,
+      },
     ],
     exports: [
       TypeOrmModule,
@@ -158,15 +169,42 @@ export class DatabaseModule {
    * the module's {@link RepositoryService} (`@InjectRepositoryService(Entity)`) of each entity.
    */
   static forFeature(entities: Function[]): DynamicModule {
-    const typeorm = TypeOrmModule.forFeature(entities);
+    const typeorm = explainingMissingDataSource(TypeOrmModule.forFeature(entities), entities);
     const services: Provider[] = entities.map((entity) => ({
       provide: getRepositoryServiceToken(entity),
-      inject: [getDataSourceToken(), REPOSITORY_CONTEXT],
-      useFactory: (dataSource: DataSource, context: RepositoryContext) =>
-        new RepositoryService(entity, dataSource, context),
+      // Optional, so that an app without DatabaseModule.forRoot* is told the fix, not Nest's "can't resolve".
+      inject: [
+        { token: getDataSourceToken(), optional: true },
+        { token: REPOSITORY_CONTEXT, optional: true },
+      ],
+      useFactory: (dataSource: DataSource | undefined, context: RepositoryContext | undefined) => {
+        if (!dataSource || !context) throw DatabaseWiringError.repositoryService(entity.name, dataSource !== undefined);
+        return new RepositoryService(entity, dataSource, context);
+      },
     }));
     return { module: DatabaseFeatureModule, imports: [typeorm], providers: services, exports: [typeorm, ...services] };
   }
+}
+
+/**
+ * `TypeOrmModule.forFeature`'s repositories, each failing with {@link DatabaseWiringError} rather
+ * than Nest's "can't resolve" when no DataSource is registered (no `DatabaseModule.forRoot*`).
+ */
+function explainingMissingDataSource(typeorm: DynamicModule, entities: Function[]): DynamicModule {
+  const providers = (typeorm.providers ?? []).map((provider, i) => {
+    const factory = provider as FactoryProvider;
+    if (typeof factory.useFactory !== 'function' || factory.inject?.length !== 1) return provider;
+    const [token] = factory.inject;
+    return {
+      ...factory,
+      inject: [{ token: typeof token === 'object' && 'token' in token ? token.token : token, optional: true }],
+      useFactory: (dataSource: DataSource | undefined) => {
+        if (!dataSource) throw DatabaseWiringError.repository(entities[i]?.name ?? String(factory.provide));
+        return factory.useFactory(dataSource);
+      },
+    };
+  });
+  return { ...typeorm, providers, exports: providers };
 }
 
 /** @internal Holder of `forFeature` registrations, so they are never global. */

@@ -55,6 +55,8 @@ export type DatabaseModuleOptions = PostgresOptions & {
   audit?: { table: string };
   /** Health checks: ping timeout, pending migrations, shutdown delay (`HEALTH_*`). Default: each its constant. */
   health?: DatabaseHealthOptions;
+  /** A global filter answers the typed errors that have an HTTP status (404, 409, 422, 400, 503), and no other error. Default: `DEFAULT_EXCEPTION_FILTER` (true). */
+  exceptionFilter?: boolean;
 };
 
 const poolLogger = new Logger('DatabasePool');

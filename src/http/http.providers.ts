@@ -5,7 +5,9 @@ import { AppValidationPipe } from './app-validation.pipe';
 
 /**
  * The global validation pipe and exception filter, as providers, so that every way of building
- * the app (`main.ts`, the test helper) gets them from `AppModule.register`.
+ * the app (`main.ts`, the test helper) gets them from `AppModule.register`. `DatabaseModule`
+ * answers the typed errors by itself; `DatabaseExceptionFilter` gives every other error (validation,
+ * bad JSON, unknown routes, 500s) the same body.
  */
 export const HTTP_PROVIDERS: Provider[] = [
   { provide: APP_PIPE, useClass: AppValidationPipe },

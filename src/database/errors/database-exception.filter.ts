@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { Abstract, ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { CheckViolationError } from './check-violation.error';
 import { DatabaseUnavailableError } from './database-unavailable.error';
 import { DatabaseError } from './database.error';
@@ -12,7 +12,7 @@ import { QueryTimeoutError } from './query-timeout.error';
 import { translateDatabaseError } from './translate-database-error';
 import { UniqueViolationError } from './unique-violation.error';
 
-const STATUS = new Map<Function, HttpStatus>([
+const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [EntityNotFoundError, HttpStatus.NOT_FOUND],
   [UniqueViolationError, HttpStatus.CONFLICT],
   [ForeignKeyViolationError, HttpStatus.CONFLICT],
@@ -24,6 +24,15 @@ const STATUS = new Map<Function, HttpStatus>([
   [QueryTimeoutError, HttpStatus.SERVICE_UNAVAILABLE],
   [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);
+
+/** @internal The typed errors that have an HTTP status of their own (4xx, 503); the others are 500s. */
+export const HTTP_MAPPED_ERRORS = [...STATUS.keys()];
+
+/** The status of a typed error (or of a subclass of one), 500 when it has none. */
+function statusOf(error: DatabaseError): HttpStatus {
+  for (const [type, status] of STATUS) if (error instanceof type) return status;
+  return HttpStatus.INTERNAL_SERVER_ERROR;
+}
 
 /** The JSON body of an error response. */
 export interface ErrorBody {
@@ -84,7 +93,7 @@ export function errorResponse(exception: unknown): ErrorBody {
   // Driver errors reach here wrapped (QueryFailedError) or bare (a failed pool checkout under an injected TypeORM repository).
   const error = translateDatabaseError(exception);
   if (error instanceof DatabaseError) {
-    const status = STATUS.get(error.constructor) ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    const status = statusOf(error);
     const fields = error instanceof EntityValidationError ? error.errors : error.fields;
     return { statusCode: status, error: reason(status), message: error.message, fields };
   }
@@ -92,9 +101,12 @@ export function errorResponse(exception: unknown): ErrorBody {
 }
 
 /**
- * Maps the data layer's typed errors to HTTP statuses at the edge: 404, 409, 422, 400, 503.
- * Responses carry a short message and field names; never SQL, parameters or a stack. Register
- * it globally (`app.useGlobalFilters(new DatabaseExceptionFilter())` or `APP_FILTER`).
+ * Every error's response at the edge, in one body shape: the data layer's typed errors and
+ * driver errors as 404, 409, 422, 400, 503; HttpExceptions and request errors (bad JSON, too
+ * large) with their own status; anything else a bare 500. Responses carry a short message and
+ * field names; never SQL, parameters or a stack. Register it globally
+ * (`app.useGlobalFilters(new DatabaseExceptionFilter())` or `APP_FILTER`); `DatabaseModule`'s
+ * `exceptionFilter` option, on by default, answers the typed errors alone.
  */
 @Catch()
 export class DatabaseExceptionFilter implements ExceptionFilter {

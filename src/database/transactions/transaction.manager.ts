@@ -8,6 +8,7 @@ import {
   TransactionRolledBackError,
 } from './transaction.errors';
 import { DatabaseConnection } from '../startup/database-connection';
+import { DatabaseWiringError } from '../errors/database-wiring.error';
 import { sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
@@ -47,10 +48,9 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
     private readonly connection: DatabaseConnection,
   ) {}
 
-  /** @internal The manager `@Transactional()` methods use: the application's. */
-  static forDecorators(): TransactionManager {
-    if (!TransactionManager.active)
-      throw new Error('@Transactional() needs DatabaseModule.forRoot() in the application');
+  /** @internal The manager `@Transactional()` methods of objects Nest did not build use: the running application's. */
+  static forDecorators(method: string): TransactionManager {
+    if (!TransactionManager.active) throw DatabaseWiringError.transactionalCall(method);
     return TransactionManager.active;
   }
 
