@@ -382,7 +382,13 @@ describe("RepositoryService with a user's own entities (no package base class)",
   it('refuses a composite primary key by name when the service is built', () => {
     const context = moduleRef.get<RepositoryContext>(REPOSITORY_CONTEXT);
     const build = () => new RepositoryService(Pair, ds, context);
-    expect(build).toThrow(UnsupportedEntityError);
+    let error: unknown;
+    try {
+      build();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnsupportedEntityError);
     expect(build).toThrow(
       /^Pair: RepositoryService needs a single-column primary key, and this entity's has 2 \(left, right\)/,
     );
