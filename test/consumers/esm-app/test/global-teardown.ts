@@ -1,0 +1,1 @@
+export { postgresGlobalTeardown as default } from 'nest-pg-database/testing';
