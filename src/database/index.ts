@@ -1,6 +1,6 @@
 // The public API of `nest-pg-database`. Everything else under src/database is internal: the
 // health entry point and tests reach it by its own path. `npm run lint` compares this surface
-// with api/nest-pg-database.api.md, so a change to it shows up in review.
+// with docs/api/nest-pg-database.api.md, so a change to it shows up in review.
 
 // The module and its options
 export { DatabaseModule } from './database.module';
