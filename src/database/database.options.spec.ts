@@ -148,15 +148,33 @@ describe('buildDataSourceOptions', () => {
       ['?sslmode=verify-full', { DATABASE_URL: withSslMode('verify-full') }, verified],
       ['?sslmode=require', { DATABASE_URL: withSslMode('require') }, verified],
       ['?sslmode=no-verify', { DATABASE_URL: withSslMode('no-verify') }, { rejectUnauthorized: false }],
-      ['DB_SSL=disable beats verify-full', { DATABASE_URL: withSslMode('verify-full'), DB_SSL: 'disable' }, false],
-      ['DB_SSL=verify-full beats disable', { DATABASE_URL: withSslMode('disable'), DB_SSL: 'verify-full' }, verified],
+      ['DB_SSL=disable agreeing with disable', { DATABASE_URL: withSslMode('disable'), DB_SSL: 'disable' }, false],
       [
-        'DB_SSL=verify-full beats no-verify',
-        { DATABASE_URL: withSslMode('no-verify'), DB_SSL: 'verify-full' },
+        'DB_SSL=verify-full agreeing with verify-full',
+        { DATABASE_URL: withSslMode('verify-full'), DB_SSL: 'verify-full' },
         verified,
       ],
     ])('%s gives ssl %j', (_label, env, ssl) => {
       expect(build(env).ssl).toEqual(ssl);
+    });
+
+    // Regression: DB_SSL used to win silently over a URL sslmode saying otherwise (fixed: refused, naming both).
+    it.each<[string, string, string]>([
+      ['disable', 'verify-full', 'TLS with the chain and the host name checked'],
+      ['verify-full', 'disable', 'no TLS at all'],
+      ['verify-full', 'no-verify', 'TLS with no certificate check (a pg word)'],
+      ['verify-full', 'require', 'TLS with no certificate check'],
+    ])('DB_SSL=%s with ?sslmode=%s is refused in any environment, naming both', (dbSsl, word, meaning) => {
+      const error = configError(() => build({ DATABASE_URL: withSslMode(word), DB_SSL: dbSsl }));
+      expect(error.problems).toEqual([
+        {
+          variable: 'DB_SSL',
+          expected:
+            `is ${dbSsl}, but DATABASE_URL has sslmode=${word}, meaning ${meaning}; the two disagree: ` +
+            `remove sslmode from DATABASE_URL, or make it sslmode=${dbSsl}`,
+        },
+      ]);
+      expect(error.message).not.toContain('secret');
     });
 
     it('DB_SSL_CA pointing to a missing file throws naming DB_SSL_CA', () => {

@@ -30,14 +30,10 @@ describe('production policy (NODE_ENV=production)', () => {
       ['?sslmode=verify-full', { DATABASE_URL: `${REMOTE}?sslmode=verify-full` }],
       ['?sslmode=verify-full with DB_SSL_CA', { DATABASE_URL: `${REMOTE}?sslmode=verify-full`, DB_SSL_CA: PEM }],
       ['DB_HOST with DB_SSL=verify-full', { DB_HOST: 'db.example.com', DB_PASSWORD: CANARY, DB_SSL: 'verify-full' }],
-      // DB_SSL wins over the URL's word, so the mode in force is verify-full.
+      // Both set: they must say the same.
       [
-        'DB_SSL=verify-full over ?sslmode=require',
-        { DATABASE_URL: `${REMOTE}?sslmode=require`, DB_SSL: 'verify-full' },
-      ],
-      [
-        'DB_SSL=verify-full over ?sslmode=disable',
-        { DATABASE_URL: `${REMOTE}?sslmode=disable`, DB_SSL: 'verify-full' },
+        'DB_SSL=verify-full with ?sslmode=verify-full',
+        { DATABASE_URL: `${REMOTE}?sslmode=verify-full`, DB_SSL: 'verify-full', DB_SSL_CA: PEM },
       ],
     ])('%s', (_label, vars) => {
       expect(refusals(vars)).toEqual([]);
@@ -62,6 +58,31 @@ describe('production policy (NODE_ENV=production)', () => {
 
     it.each(['localhost', '127.0.0.1'])('even to a loopback host (%s): the word is a mistake anywhere', (host) => {
       expect(refusals({ DATABASE_URL: `postgres://app:${CANARY}@${host}/app?sslmode=no-verify` })).toHaveLength(1);
+    });
+  });
+
+  // Regression: DB_SSL=verify-full used to win silently over a weaker URL word, so the service started
+  // with a URL that psql or a migration tool would read as unverified (fixed: refused, naming both).
+  describe('refuses DB_SSL contradicting the URL sslmode, naming both', () => {
+    it.each(['no-verify', 'require', 'verify-ca', 'prefer', 'allow', 'disable'])(
+      'DB_SSL=verify-full with ?sslmode=%s',
+      (word) => {
+        expect(refusals({ DATABASE_URL: `${REMOTE}?sslmode=${word}`, DB_SSL: 'verify-full' })).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^DB_SSL: is verify-full, but DATABASE_URL has sslmode=${word}, meaning .*; the two disagree: ` +
+                'remove sslmode from DATABASE_URL, or make it sslmode=verify-full$',
+            ),
+          ),
+        ]);
+      },
+    );
+    it('DB_SSL=disable with ?sslmode=verify-full, to a loopback host', () => {
+      expect(
+        refusals({ DATABASE_URL: `postgres://app:${CANARY}@localhost/app?sslmode=verify-full`, DB_SSL: 'disable' }),
+      ).toEqual([
+        expect.stringMatching(/^DB_SSL: is disable, but DATABASE_URL has sslmode=verify-full, meaning TLS with/),
+      ]);
     });
   });
 
@@ -109,6 +130,15 @@ describe('production policy (NODE_ENV=production)', () => {
       const env = { NODE_ENV: nodeEnv, DATABASE_URL: `${REMOTE}?sslmode=${word}` };
       expect(() => buildDataSourceOptions(env)).not.toThrow();
     }
+  });
+
+  it.each(['development', 'test', undefined])('NODE_ENV=%s refuses contradictory settings too', (nodeEnv) => {
+    const env = { NODE_ENV: nodeEnv, DATABASE_URL: `${REMOTE}?sslmode=no-verify`, DB_SSL: 'verify-full' };
+    const error = configError(() => buildDataSourceOptions(env));
+    expect(error.problems).toEqual([
+      { variable: 'DB_SSL', expected: expect.stringContaining('DATABASE_URL has sslmode=no-verify') },
+    ]);
+    expect(error.message).not.toContain(CANARY);
   });
 });
 

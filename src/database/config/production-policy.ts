@@ -32,7 +32,9 @@ function targetHost(env: TlsEnvironment): string | undefined {
  * verified, or the service does not start. Refused: a URL `sslmode` other than `verify-full`
  * (`no-verify`, and the words libpq reads as unverified even though this module verifies them),
  * and no TLS at all to a host off this machine (DB_SSL=disable, `sslmode=disable`, or nothing
- * set). Plain connections to a loopback host or Unix socket stay allowed. There is deliberately
+ * set). Plain connections to a loopback host or Unix socket stay allowed. A `DB_SSL` contradicting
+ * the URL's word is refused in every environment (`tlsConflictProblems`), so no URL `sslmode`
+ * other than `verify-full` or `disable` starts here, `DB_SSL` or not. There is deliberately
  * no override variable. Called by `validateDatabaseEnvironment`; never echoes a URL or a host.
  */
 export function productionPolicyProblems(env: TlsEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {

@@ -54,8 +54,9 @@ function urlOf(env: TlsEnvironment) {
 }
 
 /**
- * The TLS mode of `env`: `DB_SSL` when set, else the URL's `sslmode`, else `disable`.
- * Undefined for an unknown `sslmode` word (a validation problem of its own).
+ * The TLS mode of `env`: `DB_SSL` when set, else the URL's `sslmode`, else `disable`. (When both
+ * are set they must agree: {@link tlsConflictProblems}.) Undefined for an unknown `sslmode` word
+ * (a validation problem of its own).
  */
 export function tlsSettingOf(env: TlsEnvironment): TlsSetting | undefined {
   if (env.DB_SSL) return { mode: env.DB_SSL, variable: 'DB_SSL' };
@@ -66,11 +67,33 @@ export function tlsSettingOf(env: TlsEnvironment): TlsSetting | undefined {
 }
 
 /**
- * TLS problems in any environment: an unknown URL `sslmode`, URL TLS parameters the module would
- * silently ignore, and `DB_SSL_CA` without verification to use it. Never echoes a URL.
+ * `DB_SSL` and the URL's `sslmode` both set and saying different things (`DB_SSL=verify-full` with
+ * `sslmode=require`, `DB_SSL=disable` with `sslmode=verify-full`, …): refused in every environment,
+ * naming both, since one of them is a mistake and the URL read by another tool (psql, a
+ * migration runner) would get the other. Agreeing words (`verify-full`/`verify-full`,
+ * `disable`/`disable`) are accepted. Echoes the `sslmode` word only (a known one), never the URL.
+ */
+export function tlsConflictProblems(env: TlsEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
+  if (!env.DB_SSL || !env.DATABASE_URL || invalid.has('DB_SSL') || invalid.has('DATABASE_URL')) return [];
+  const word = urlOf(env)?.sslmode;
+  if (word === undefined || !URL_SSL_MODES[word] || word === env.DB_SSL) return [];
+  return [
+    {
+      variable: 'DB_SSL',
+      expected:
+        `is ${env.DB_SSL}, but DATABASE_URL has sslmode=${word}, meaning ${LIBPQ_MEANING[word]}; the two disagree: ` +
+        `remove sslmode from DATABASE_URL, or make it sslmode=${env.DB_SSL}`,
+    },
+  ];
+}
+
+/**
+ * TLS problems in any environment: an unknown URL `sslmode`, a `DB_SSL` that contradicts it, URL
+ * TLS parameters the module would silently ignore, and `DB_SSL_CA` without verification to use
+ * it. Never echoes a URL.
  */
 export function tlsProblems(env: TlsEnvironment, invalid: ReadonlySet<string>): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...tlsConflictProblems(env, invalid)];
   if (env.DATABASE_URL && !invalid.has('DATABASE_URL')) {
     const sslmode = urlOf(env)?.sslmode;
     if (sslmode !== undefined && !URL_SSL_MODES[sslmode]) {
