@@ -1,4 +1,5 @@
 import {
+  EntityNotDeletedError,
   EntityNotFoundError,
   EntityValidationError,
   ForeignKeyViolationError,
@@ -210,7 +211,8 @@ describe('RepositoryService: reads and writes', () => {
       expect(await countStatements(f.dataSource, async () => (restored = await f.users.restore(u.id)))).toHaveLength(1);
       expect(restored.deletedAt).toBeNull();
       expect((await f.sql('SELECT deleted_at FROM users WHERE id = $1', [u.id]))[0].deleted_at).toBeNull();
-      await expect(f.users.restore(u.id)).rejects.toBeInstanceOf(EntityNotFoundError);
+      await expect(f.users.restore(u.id)).rejects.toBeInstanceOf(EntityNotDeletedError);
+      await expect(f.users.restore(MISSING)).rejects.toBeInstanceOf(EntityNotFoundError);
     });
 
     it('restore of a row whose unique key was taken again is a UniqueViolationError, and changes nothing', async () => {

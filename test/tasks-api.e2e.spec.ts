@@ -168,6 +168,19 @@ describe('/tasks over HTTP (real app, real database)', () => {
       }
     });
 
+    it('restores a soft-deleted task (200), answers 409 to restoring a live one and 404 to a missing one', async () => {
+      const task = await postTask(t);
+      const live = await http(t).post(`/tasks/${task.id}/restore`);
+      expectError(live, 409);
+      expect(live.body.message).toBe(`Task ${task.id} is not deleted: there is nothing to restore`);
+      expect(await taskRow(task.id)).toMatchObject({ version: 1, deleted_at: null });
+      await http(t).delete(`/tasks/${task.id}`).expect(204);
+      const restored = await http(t).post(`/tasks/${task.id}/restore`).expect(200);
+      expect(restored.body).toMatchObject({ id: task.id, version: 3 });
+      expect(await taskRow(task.id)).toMatchObject({ version: 3, deleted_at: null });
+      expectError(await http(t).post(`/tasks/${randomUUID()}/restore`), 404);
+    });
+
     it('hard-deletes a user: their tasks stay, unassigned', async () => {
       const user = await postUser(t);
       const task = await postTask(t, { assigneeId: user.id });

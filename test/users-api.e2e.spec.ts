@@ -170,7 +170,23 @@ describe('/users over HTTP (real app, real database)', () => {
       expect(res.body).toMatchObject({ id: user.id, email: user.email, version: 3 });
       expect(res.body).not.toHaveProperty('deletedAt');
       expect((await row(user.id)).deleted_at).toBeNull();
-      expectError(await http(t).post(`/users/${user.id}/restore`), 404);
+    });
+
+    it('answers 409 "is not deleted" to restoring a live user (GET answers 200), 404 to a missing one; nothing changes', async () => {
+      const user = await postUser(t);
+      await http(t).get(`/users/${user.id}`).expect(200);
+      const live = await http(t).post(`/users/${user.id}/restore`);
+      expectError(live, 409);
+      expect(live.body).toMatchObject({ message: `User ${user.id} is not deleted: there is nothing to restore` });
+      expect(fieldNames(live.body)).toEqual(['id']);
+      expect(await row(user.id)).toMatchObject({ version: 1, deleted_at: null });
+      const trail = await sql(t, 'SELECT action FROM audit_logs WHERE entity_id = $1', [user.id]);
+      expect(trail.map((r) => r.action)).toEqual(['create']);
+      const missing = randomUUID();
+      const res = await http(t).post(`/users/${missing}/restore`);
+      expectError(res, 404);
+      expect(res.body.message).toBe(`User ${missing} was not found`);
+      expect(await row(missing)).toBeUndefined();
     });
 
     it('refuses to restore a user whose email was taken again meanwhile (409 naming email)', async () => {

@@ -58,6 +58,7 @@ export { currentActor, runAs, setAuditContext, SYSTEM_ACTOR } from './audit/audi
 // Typed errors and the HTTP exception filter
 export { DatabaseError } from './errors/database.error';
 export { EntityNotFoundError } from './errors/entity-not-found.error';
+export { EntityNotDeletedError } from './errors/entity-not-deleted.error';
 export { UniqueViolationError } from './errors/unique-violation.error';
 export { ForeignKeyViolationError } from './errors/foreign-key-violation.error';
 export { NotNullViolationError } from './errors/not-null-violation.error';

@@ -20,11 +20,13 @@ const ERRORS: Record<number, string> = {
   503: 'The database is unavailable or the statement timed out; retry later.',
 };
 
+/** An error response whose meaning is the route's own (`description`), in the error body. */
+export const ApiError = (status: number, description: string) =>
+  ApiResponse({ status, type: ErrorResponse, description });
+
 /** The error responses of a route (503 always: the database may be unavailable). */
 export const ApiErrors = (...statuses: number[]) =>
-  applyDecorators(
-    ...[...statuses, 503].map((status) => ApiResponse({ status, type: ErrorResponse, description: ERRORS[status] })),
-  );
+  applyDecorators(...[...statuses, 503].map((status) => ApiError(status, ERRORS[status])));
 
 /** A uuid path parameter. */
 export const ApiId = (name = 'id') => ApiParam({ name, format: 'uuid', description: 'The row id.' });
@@ -103,7 +105,7 @@ export const DeleteRoute = (summary: string) =>
     ApiErrors(400, 404),
   );
 
-/** `POST :id/restore` → 200 with the restored row. */
+/** `POST :id/restore` → 200 with the restored row; 409 if the row is not deleted (or a unique value was taken). */
 export const RestoreRoute = (model: Type, summary: string) =>
   applyDecorators(
     Post(':id/restore'),
@@ -111,5 +113,7 @@ export const RestoreRoute = (model: Type, summary: string) =>
     ApiOperation({ summary }),
     ApiId(),
     ApiOkResponse({ type: model }),
-    ApiErrors(400, 404, 409),
+    ApiErrors(400),
+    ApiError(404, 'No row with that id, live or soft-deleted.'),
+    ApiError(409, 'The row is not deleted (nothing to restore), or a unique value of it was taken meanwhile.'),
   );

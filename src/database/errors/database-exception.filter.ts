@@ -2,6 +2,7 @@ import { Abstract, ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpSta
 import { CheckViolationError } from './check-violation.error';
 import { DatabaseUnavailableError } from './database-unavailable.error';
 import { DatabaseError } from './database.error';
+import { EntityNotDeletedError } from './entity-not-deleted.error';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { EntityValidationError } from './entity-validation.error';
 import { ForeignKeyViolationError } from './foreign-key-violation.error';
@@ -14,6 +15,7 @@ import { UniqueViolationError } from './unique-violation.error';
 
 const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [EntityNotFoundError, HttpStatus.NOT_FOUND],
+  [EntityNotDeletedError, HttpStatus.CONFLICT],
   [UniqueViolationError, HttpStatus.CONFLICT],
   [ForeignKeyViolationError, HttpStatus.CONFLICT],
   [NotNullViolationError, HttpStatus.UNPROCESSABLE_ENTITY],

@@ -8,6 +8,7 @@ import type {
   ObjectLiteral,
   Repository,
 } from 'typeorm';
+import { EntityNotDeletedError } from '../errors/entity-not-deleted.error';
 import { EntityNotFoundError } from '../errors/entity-not-found.error';
 import { EntityValidationError } from '../errors/entity-validation.error';
 import { OptimisticLockError } from '../errors/optimistic-lock.error';
@@ -365,14 +366,20 @@ export class RepositoryService<T extends ObjectLiteral> {
     if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
   }
 
-  /** Restores a soft-deleted row and the children deleted with it; a taken unique key is a UniqueViolationError. */
+  /**
+   * Restores a soft-deleted row and the children deleted with it; a taken unique key is a
+   * UniqueViolationError, a live row an {@link EntityNotDeletedError}, no row an EntityNotFoundError.
+   */
   async restore(id: unknown): Promise<T> {
     const statement = this.sql.restore;
     if (!statement) throw UnsupportedEntityError.notSoftDeletable(this.metadata.name, 'restore');
     if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
     const { rows } = await this.write(statement, [id]);
-    if (!rows.length) throw EntityNotFoundError.byId(this.metadata.name, id);
-    return this.hydrate(rows[0]);
+    if (rows.length) return this.hydrate(rows[0]);
+    // Error path only: tell a live row from a missing one.
+    const current = (await this.run(this.sql.versionOf, [id])).rows[0];
+    if (current && current.deleted === null) throw EntityNotDeletedError.byId(this.metadata.name, id);
+    throw EntityNotFoundError.byId(this.metadata.name, id);
   }
 
   /** Deletes the row permanently (soft-deleted or not); foreign keys decide what happens to children. */
