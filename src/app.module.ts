@@ -4,14 +4,16 @@ import { AuditModule } from './audit/audit.module';
 import { DatabaseModule } from './database';
 import { DatabaseHealthModule } from './health';
 import { HTTP_PROVIDERS } from './http/http.providers';
+import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { RequestContextMiddleware } from './http/request-context.middleware';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
 /**
  * The example application: the database module, health, the `/users`, `/tasks` and audit API,
- * the request context (actor, request id), and the global validation pipe and exception filter
- * (so `main.ts` and the tests get the same app).
+ * the request context (actor, request id), JSON-only bodies (415 otherwise), the HTTP parser's
+ * errors in the error body, and the global validation pipe and exception filter (so `main.ts` and
+ * the tests get the same app).
  */
 @Module({})
 export class AppModule implements NestModule {
@@ -31,6 +33,7 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('*path');
+    // The request context first, so that a refused body's answer carries the request id too.
+    consumer.apply(RequestContextMiddleware, JsonBodyMiddleware).forRoutes('*path');
   }
 }

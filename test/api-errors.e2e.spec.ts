@@ -5,6 +5,7 @@ import {
   CheckViolationError,
   DatabaseExceptionFilter,
   DatabaseUnavailableError,
+  EntityNotDeletedError,
   EntityNotFoundError,
   EntityValidationError,
   ForeignKeyViolationError,
@@ -103,13 +104,87 @@ describe('error responses', () => {
       expect(Object.values(res.body.fields)).toEqual([['is a reserved name']]);
     });
 
-    it('a body over 100 kB (413) and a body that is not JSON (400 naming the missing fields)', async () => {
+    it('a body over 100 kB (413)', async () => {
       const tooLarge = await post(JSON.stringify({ title: 'x', description: 'd'.repeat(200_000) }));
       expectError(tooLarge, 413);
       expect(fieldNames(tooLarge.body)).toEqual(['body']);
-      const res = await post('title=x', 'text/plain');
-      expectError(res, 400);
-      expect(fieldNames(res.body)).toEqual(['title']);
+    });
+  });
+
+  // Regression (issue 20): a form-encoded POST created rows (`requirements[a][b]=1` stored as an
+  // object), and an HTML form on any site can send one without a CORS preflight.
+  describe('bodies that are not JSON (415 naming Content-Type, nothing written)', () => {
+    const send = (method: string, path: string, body?: string | FormData, type?: string) =>
+      fetch(`${t.baseUrl}${path}`, { method, body, headers: type ? { 'content-type': type } : {} });
+    const expect415 = async (res: Response) => {
+      expect(res.status).toBe(415);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(await res.json()).toEqual({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: 'Content-Type: a request body must be application/json',
+        fields: ['Content-Type'],
+      });
+    };
+    const tasksTitled = async (title: string) => sql(t, 'SELECT id FROM tasks WHERE title = $1', [title]);
+
+    it.each([
+      ['application/x-www-form-urlencoded', 'title=form-%s&requirements[a][b]=1'],
+      ['application/x-www-form-urlencoded; charset=utf-8', 'title=form-%s'],
+      ['text/plain', 'title=form-%s'],
+      ['text/plain;charset=UTF-8', '{"title":"form-%s"}'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nform-%s\r\n--x--\r\n',
+      ],
+      ['application/jsonx', '{"title":"form-%s"}'],
+      ['application/xml', '<title>form-%s</title>'],
+      [undefined, '{"title":"form-%s"}'], // fetch labels a bare string text/plain
+    ])('POST /tasks with %s: 415 and no row', async (type, template) => {
+      const title = `form-${randomUUID()}`;
+      const res = await send('POST', '/tasks', template.replace('form-%s', title), type);
+      await expect415(res);
+      expect(await tasksTitled(title)).toEqual([]);
+    });
+
+    it('a FormData POST to /users (what an HTML form sends): 415, no user', async () => {
+      const email = `form-${randomUUID()}@example.com`;
+      const form = new FormData();
+      form.set('email', email);
+      form.set('displayName', 'Form');
+      await expect415(await send('POST', '/users', form));
+      expect(await sql(t, 'SELECT id FROM users WHERE email = $1', [email])).toEqual([]);
+    });
+
+    it('PATCH with a form body: 415, the row unchanged', async () => {
+      const task = await postTask(t);
+      await expect415(
+        await send('PATCH', `/tasks/${task.id}`, 'version=1&title=changed', 'application/x-www-form-urlencoded'),
+      );
+      expect((await sql(t, 'SELECT title, version FROM tasks WHERE id = $1', [task.id]))[0]).toEqual({
+        title: task.title,
+        version: 1,
+      });
+    });
+
+    it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8'])(
+      'JSON (%s) still creates the row',
+      async (type) => {
+        const title = `json-${randomUUID()}`;
+        const res = await send('POST', '/tasks', JSON.stringify({ title }), type);
+        expect(res.status).toBe(201);
+        expect(await tasksTitled(title)).toEqual([{ id: ((await res.json()) as { id: string }).id }]);
+      },
+    );
+
+    it('requests without a body are unaffected: GET, DELETE, POST …/restore', async () => {
+      const task = await postTask(t);
+      expect((await send('GET', `/tasks/${task.id}`)).status).toBe(200);
+      expect((await send('DELETE', `/tasks/${task.id}`)).status).toBe(204);
+      const restored = await fetch(`${t.baseUrl}/tasks/${task.id}/restore`, { method: 'POST' });
+      expect(restored.status).toBe(200);
+      expect((await sql(t, 'SELECT deleted_at FROM tasks WHERE id = $1', [task.id]))[0].deleted_at).toBeNull();
     });
   });
 
@@ -179,6 +254,7 @@ describe('error responses', () => {
       (
         [
           [EntityNotFoundError.byId('User', 'x'), 404],
+          [EntityNotDeletedError.byId('User', 'x'), 409],
           [UniqueViolationError.onColumns('User', ['email']), 409],
           [ForeignKeyViolationError.onColumns('Task', ['assigneeId']), 409],
           [OptimisticLockError.versionMismatch('User', 'x', 1, 2), 409],
