@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { RepositoryContext } from './repository/repository.context';
 import { REPOSITORY_CONTEXT } from './repository/repository.tokens';
 import type { SqlObserver, SqlStats } from './sql/sql-executor';
+import { StatementTimings, StatementTimingStats } from './stats/statement-timings';
 import { ConnectionState, DatabaseConnection } from './startup/database-connection';
 import { TransactionManager, TransactionStats } from './transactions/transaction.manager';
 import type { TransactionOptions } from './transactions/transaction.options';
@@ -26,6 +27,8 @@ export interface DatabaseStats {
   pool: PoolStats;
   /** Statements run through RepositoryService and `query`/`execute`, and their failures by SQLSTATE class. */
   queries: SqlStats;
+  /** The same statements' success rate, average and p99 duration, slow ones and connection failures. */
+  statements: StatementTimingStats;
   transactions: TransactionStats;
   /** Connected, or still connecting in the background (degraded start) and why. */
   connection: ConnectionState;
@@ -51,12 +54,19 @@ export function poolStats(pool: Pool | undefined, configuredMax = 0): PoolStats 
  */
 @Injectable()
 export class DatabaseService {
+  /** Always told about every statement; forwards to the observer of {@link observeQueries}. */
+  private readonly timings: StatementTimings;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionManager,
     @Inject(REPOSITORY_CONTEXT) private readonly context: RepositoryContext,
     private readonly connection: DatabaseConnection,
-  ) {}
+  ) {
+    this.timings = new StatementTimings(dataSource.options.maxQueryExecutionTime);
+    this.timings.next = context.executor.observer;
+    context.executor.observer = this.timings;
+  }
 
   /** Runs `fn` in a transaction (joined, new, nested, … per `options.propagation`). */
   transaction<R>(fn: () => Promise<R>, options?: TransactionOptions): Promise<R> {
@@ -91,13 +101,14 @@ export class DatabaseService {
     return (await this.context.executor.runText(sql, params)).rowCount ?? 0;
   }
 
-  /** Pool gauges, statement and transaction counters: a snapshot, safe to keep. */
+  /** Pool gauges, statement and transaction counters and timings: a snapshot, safe to keep. */
   getStats(): DatabaseStats {
     const queries = this.context.executor.stats;
     const transactions = this.transactions.stats;
     return {
       pool: poolStats(this.context.executor.poolIfOpen, (this.dataSource.options as { poolSize?: number }).poolSize),
       queries: { ...queries, failedBySqlStateClass: { ...queries.failedBySqlStateClass } },
+      statements: this.timings.snapshot(),
       transactions: { ...transactions, retriesBySqlState: { ...transactions.retriesBySqlState } },
       connection: this.connection.state,
     };
@@ -105,6 +116,6 @@ export class DatabaseService {
 
   /** Sets (or, with undefined, removes) the observer told about every statement `query`, `execute` and RepositoryService run. */
   observeQueries(observer: SqlObserver | undefined): void {
-    this.context.executor.observer = observer;
+    this.timings.next = observer;
   }
 }

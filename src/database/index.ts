@@ -15,6 +15,7 @@ export { redactConnectionUrl } from './config/connection-url';
 export type { DatabaseHealthOptions } from './health/database-health.options';
 export { DatabaseService } from './database.service';
 export type { DatabaseStats, PoolStats } from './database.service';
+export type { StatementTimingStats } from './stats/statement-timings';
 export type { SqlObserver, SqlStats } from './sql/sql-executor';
 export type { ConnectionPhase, ConnectionState } from './startup/database-connection';
 export type { ConnectionFailure } from './health/connection-failure';

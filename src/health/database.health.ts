@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { DATABASE_MODULE_OPTIONS } from '../database/database.constants';
 import type { DatabaseModuleOptions } from '../database/database.options';
-import { DatabaseService, PoolStats } from '../database/database.service';
+import { DatabaseService, DatabaseStats, PoolStats } from '../database/database.service';
 import {
   ResolvedDatabaseHealthOptions,
   resolveDatabaseHealthOptions,
@@ -32,6 +32,23 @@ interface Outcome {
   details: Record<string, unknown>;
 }
 
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** The statement figures `/health` shows: counts, success rate, average and p99 in ms, slow ones; connection failures. */
+function statementDetails({ statements: s }: DatabaseStats) {
+  return {
+    statements: {
+      total: s.total,
+      failed: s.failed,
+      successRate: round(s.successRate, 4),
+      avgMs: round(s.avgMs, 2),
+      p99Ms: round(s.p99Ms, 2),
+      slow: s.slow,
+    },
+    connectionErrors: s.connectionErrors,
+  };
+}
+
 function saturationMessage(pool: PoolStats): string {
   return (
     `pool saturated: all ${pool.total} connections busy, ${pool.waiting} caller(s) waiting; ` +
@@ -43,7 +60,8 @@ function saturationMessage(pool: PoolStats): string {
  * Terminus health indicators for PostgreSQL that tell the truth: the ping runs on a connection of
  * its own (never queued behind application queries), is cancelled on the server past its timeout,
  * says why it failed, and reports the pool (a saturated pool is `degraded`: still ready), the
- * server version and pending migrations. Never throws.
+ * server version, pending migrations and the statements' figures (success rate, average and p99
+ * time, slow ones, connection failures). Never throws.
  *
  * @example
  * this.health.check([() => this.db.pingCheck('database'), () => this.db.migrationsCheck('migrations')]);
@@ -74,17 +92,20 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       const { connection } = this.database.getStats();
       if (connection.phase !== 'ready') return this.notConnected(connection);
       const result = await this.probe.check(options.timeoutMs ?? this.options.pingTimeoutMs);
-      const pool = this.database.getStats().pool;
+      const stats = this.database.getStats();
+      const pool = stats.pool;
       if (!result.up) {
         const { cause, code } = result.failure!;
         this.transition(`down: ${cause}`, `database down: ${cause}${code ? ` (${code})` : ''}`);
-        return { status: 'down', details: { message: cause, code, responseTimeMs: result.responseTimeMs, pool } };
+        const down = { message: cause, code, responseTimeMs: result.responseTimeMs, pool, ...statementDetails(stats) };
+        return { status: 'down', details: down };
       }
       const details = {
         responseTimeMs: result.responseTimeMs,
         serverVersion: result.serverVersion,
         pool,
         pendingMigrations: result.migrations?.pending ?? null,
+        ...statementDetails(stats),
       };
       if (!pool.saturated) {
         this.transition('up', `database up again (${result.responseTimeMs} ms)`);

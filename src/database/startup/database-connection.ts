@@ -1,4 +1,5 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../database.constants';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
@@ -7,6 +8,7 @@ import { ConnectionFailure, describeConnectionFailure, isTlsFailure } from '../h
 import { MigrationGuardError } from '../migrations/migration-guard.error';
 import type { GuardedDataSource } from '../migrations/guarded.data-source';
 import { ConnectPolicy, nextDelay } from './connect-policy';
+import { warmPool } from './pool-warmup';
 
 /** Where the DataSource is: still trying, serving, or shut down. */
 export type ConnectionPhase = 'connecting' | 'ready' | 'closed';
@@ -151,7 +153,29 @@ export class DatabaseConnection implements OnApplicationShutdown {
     if (this.isClosed()) return undefined; // shut down meanwhile: onApplicationShutdown closes it
     this.phase = 'ready';
     this.lastFailure = undefined;
+    void this.openMinimum();
     return undefined;
+  }
+
+  /**
+   * Opens the pool's `DB_POOL_MIN` connections in the background once connected (at startup, or
+   * when degraded start reconnects), so readiness does not wait for them. A failure is logged only:
+   * the pool opens connections on demand anyway.
+   */
+  private async openMinimum(): Promise<void> {
+    const min = (this.dataSource.options as { extra?: { min?: number } }).extra?.min ?? 0;
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    if (min <= 0 || !pool) return;
+    try {
+      const opened = await warmPool(pool, min);
+      if (opened > 0) this.logger.log(`opened ${opened} connection(s): the pool holds DB_POOL_MIN=${min}`);
+    } catch (error) {
+      if (this.isClosed()) return;
+      this.logger.warn(
+        `could not open the pool's DB_POOL_MIN=${min} connections: ${(error as Error)?.message ?? error}; ` +
+          'they open on demand',
+      );
+    }
   }
 
   /** Read through a method: the phase changes across awaits, which narrowing does not see. */
