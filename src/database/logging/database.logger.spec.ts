@@ -1,15 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { buildDataSourceOptions } from '../database.options';
-import { DatabaseLogger, describeParameters } from './database.logger';
+import { DatabaseLogger, describeParameters, isExpectedFailure } from './database.logger';
 
 describe('DatabaseLogger', () => {
   let lines: string[];
+  let levels: string[];
   beforeEach(() => {
     lines = [];
-    const capture = (message: unknown) => void lines.push(String(message));
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(capture);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(capture);
-    jest.spyOn(Logger.prototype, 'log').mockImplementation(capture);
+    levels = [];
+    for (const level of ['warn', 'error', 'log', 'debug'] as const) {
+      jest.spyOn(Logger.prototype, level).mockImplementation((...[message]: unknown[]) => {
+        lines.push(String(message));
+        levels.push(level);
+      });
+    }
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -24,7 +28,7 @@ describe('DatabaseLogger', () => {
 
   it('logs a failed query with its SQLSTATE and keeps values quoted in data exceptions out', () => {
     new DatabaseLogger({ logQueries: false }).logQueryError(secretError, 'SELECT $1::uuid', ['tok_SECRET']);
-    expect(lines).toHaveLength(1);
+    expect(levels).toEqual(['debug']);
     expect(lines[0]).toBe(
       'query failed (SQLSTATE 22P02): invalid input syntax for type uuid: "<redacted>" -- SELECT $1::uuid [1 parameter(s) redacted]',
     );
@@ -34,6 +38,18 @@ describe('DatabaseLogger', () => {
     const error = Object.assign(new Error('relation "missing" does not exist'), { code: '42P01' });
     new DatabaseLogger({ logQueries: false }).logQueryError(error, 'SELECT 1 FROM missing');
     expect(lines[0]).toBe('query failed (SQLSTATE 42P01): relation "missing" does not exist -- SELECT 1 FROM missing');
+  });
+
+  it('logs failures the caller caused or that are retried at debug, server-side ones at error', () => {
+    const logger = new DatabaseLogger({ logQueries: false });
+    const fail = (code: string | undefined) =>
+      logger.logQueryError(Object.assign(new Error(`failure ${code}`), { code }), 'SELECT 1');
+    const expected = ['23505', '23503', '23502', '23514', '22001', '22P02', '40001', '40P01'];
+    const faults = ['42P01', '42601', '57014', '57P01', '53300', '25006', '23P01', 'XX000', undefined];
+    [...expected, ...faults].forEach(fail);
+    expect(levels).toEqual([...expected.map(() => 'debug'), ...faults.map(() => 'error')]);
+    expect(isExpectedFailure('23505')).toBe(true);
+    expect(isExpectedFailure('unknown')).toBe(false);
   });
 
   it('is what buildDataSourceOptions installs, with DB_LOG_PARAMETERS', () => {

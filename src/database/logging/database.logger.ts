@@ -23,6 +23,21 @@ function sqlState(error: unknown): string {
   return typeof code === 'string' ? code : 'unknown';
 }
 
+/**
+ * SQLSTATEs of failures the caller caused, which reach it as 400/409/422 (see translateDatabaseError),
+ * and of those a transaction runs again (serialization failure, deadlock; each retry is logged by
+ * the transaction manager). Besides these, class 22 (data exceptions, 400).
+ */
+const EXPECTED_SQLSTATES = new Set(['23505', '23503', '23502', '23514', '40001', '40P01']);
+
+/**
+ * @internal Whether a failed statement is an outcome of normal operation rather than a server-side
+ * fault: logged at debug (like Spring's translated constraint violations), not error.
+ */
+export function isExpectedFailure(sqlState: string): boolean {
+  return sqlState.startsWith('22') || EXPECTED_SQLSTATES.has(sqlState);
+}
+
 /** pg's message; data exceptions (class 22) quote the offending input, a parameter value, so it is redacted too. */
 function errorMessage(error: unknown, showParameters: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -52,7 +67,9 @@ export function describeParameters(parameters: unknown[] | undefined, show: bool
 
 /**
  * TypeORM logger that writes through Nest's Logger: statements, slow ones at warn with their
- * duration, failures with their SQLSTATE. Parameters carry user data and secrets (a password hash,
+ * duration, failures with their SQLSTATE: at error, except those the caller caused or that are
+ * retried (unique, foreign key, not-null, check violations, data exceptions, serialization
+ * failures, deadlocks), which are answered 4xx or run again and logged at debug. Parameters carry user data and secrets (a password hash,
  * a token), so only their count is shown unless `logParameters` (`DB_LOG_PARAMETERS=true`) opts in.
  */
 export class DatabaseLogger implements TypeOrmLogger {
@@ -66,9 +83,11 @@ export class DatabaseLogger implements TypeOrmLogger {
   }
 
   logQueryError(error: string | Error, query: string, parameters?: unknown[]): void {
-    this.logger.error(
-      `query failed (SQLSTATE ${sqlState(error)}): ${errorMessage(error, this.showParameters)} -- ${statement(query)}${this.params(parameters)}`,
-    );
+    const code = sqlState(error);
+    const line = `query failed (SQLSTATE ${code}): ${errorMessage(error, this.showParameters)} -- ${statement(query)}${this.params(parameters)}`;
+    // A duplicate key is a 409 for the caller, not a fault of the server: debug; the rest stays at error.
+    if (isExpectedFailure(code)) this.logger.debug(line);
+    else this.logger.error(line);
   }
 
   logQuerySlow(time: number, query: string, parameters?: unknown[]): void {

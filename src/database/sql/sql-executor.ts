@@ -4,7 +4,7 @@ import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import type { DataSource, EntityMetadata } from 'typeorm';
+import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
@@ -53,14 +53,20 @@ export function sqlStateClass(sqlState: string | undefined): string {
   return sqlState ? sqlState.slice(0, 2) : CLIENT_ERROR_CLASS;
 }
 
+/** @internal Whether TypeORM's `logging` option asks for every statement (`true`, `'all'`, or a list with `'query'`). */
+export function logsQueries(logging: DataSourceOptions['logging']): boolean {
+  return logging === true || logging === 'all' || (Array.isArray(logging) && logging.includes('query'));
+}
+
 /** Something that runs pg queries: the pool, or one checked-out client. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
 /**
  * Runs the repository's compiled SQL on the DataSource's own pg pool, one round trip per
  * statement, as named prepared statements when enabled; failures come back as typed errors.
- * Slow statements and failures are reported to TypeORM's logger like any other query, counted in
- * `stats`, and told to the `observer` (metrics) when one is set.
+ * Statements (when the DataSource's `logging` asks for queries), slow statements and failures are
+ * reported to TypeORM's logger like any other query, counted in `stats`, and told to the
+ * `observer` (metrics) when one is set.
  */
 export class SqlExecutor {
   /** Counters since start; always kept (a few integer increments). */
@@ -70,12 +76,15 @@ export class SqlExecutor {
 
   /** The module's connection supervisor; absent for a DataSource opened elsewhere. */
   private readonly connection: DatabaseConnection | undefined;
+  /** Whether each statement goes to `logger.logQuery`, decided once: with logging off the hot path reads one boolean. */
+  private readonly logsQueries: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: SqlExecutorOptions,
   ) {
     this.connection = databaseConnectionOf(dataSource);
+    this.logsQueries = logsQueries(dataSource.options.logging);
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -170,6 +179,8 @@ export class SqlExecutor {
     run: () => Promise<R>,
     abortedBy?: () => { error: unknown } | undefined,
   ): Promise<R> {
+    // Before it runs, as TypeORM's query runner does: a statement that hangs is already in the log.
+    if (this.logsQueries) this.dataSource.logger.logQuery(config.text, config.values);
     const started = performance.now();
     this.stats.statements++;
     let result: R;
