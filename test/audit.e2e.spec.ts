@@ -10,8 +10,24 @@ import {
   RepositoryService,
   runAs,
 } from '../src/database';
+import { RETURNING_OLD_SINCE } from '../src/database/sql/server-version';
 import { ENTITIES, Task, TaskExecution, User } from '../src/entities';
+import { serverMajorVersionSync } from './support/server-major';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/** The run's server (embedded PostgreSQL 18, or Testcontainers' 17): RETURNING OLD needs 18. */
+const SERVER_MAJOR = serverMajorVersionSync();
+const HAS_RETURNING_OLD = SERVER_MAJOR >= RETURNING_OLD_SINCE;
+
+/** The two SQL forms of an audited update. */
+type UpdateForm = 'RETURNING OLD' | 'SELECT … FOR UPDATE';
+
+/** Which form an update statement's text is, told apart by what only that form contains. */
+function updateForm(text: string): UpdateForm | 'neither' {
+  if (/RETURNING WITH \(OLD AS o\)/.test(text) && !/FOR UPDATE/.test(text)) return 'RETURNING OLD';
+  if (/^WITH old AS \(SELECT .* FOR UPDATE\)/s.test(text) && !/RETURNING WITH/.test(text)) return 'SELECT … FOR UPDATE';
+  return 'neither';
+}
 
 /** A test-only entity with a secret field, on a table the test creates. */
 @Entity({ name: 'api_keys' })
@@ -210,7 +226,11 @@ describe('audit trail of RepositoryService writes', () => {
     expect(sample.new_values).toMatchObject({ title: 'bulk-count 7', priority: 7, status: 'pending', version: 1 });
   });
 
-  /** The same service compiled as for a server before PostgreSQL 18 (no `RETURNING OLD`). */
+  /**
+   * The same service compiled as for a server before PostgreSQL 18 (no `RETURNING OLD`), on any
+   * server. The seam is the version TypeORM's driver read when it connected, which a service
+   * consults when it is built (src/database/sql/server-version.ts): 17 for that moment only.
+   */
   function compiledForPostgres17<T extends object>(service: RepositoryService<T>, entity: Function) {
     const driver = ds.driver as { version?: string };
     const actual = driver.version;
@@ -222,10 +242,40 @@ describe('audit trail of RepositoryService writes', () => {
     }
   }
 
+  /** Runs `work` and resolves with the form of every update statement of `table` it ran. */
+  async function updateFormsOf(table: string, work: () => Promise<unknown>): Promise<string[]> {
+    const forms: string[] = [];
+    const db = moduleRef.get(DatabaseService);
+    db.observeQueries({
+      onStatement: (_name, text) => {
+        if (text.includes(`UPDATE "${table}"`)) forms.push(updateForm(text));
+      },
+    });
+    await work().finally(() => db.observeQueries(undefined));
+    return forms;
+  }
+
+  it(`compiles audited updates for the server: RETURNING OLD from PostgreSQL ${RETURNING_OLD_SINCE}, SELECT … FOR UPDATE before (this server: ${SERVER_MAJOR})`, async () => {
+    const task = await tasks.create({ title: 'form' });
+    const [actual] = await ds.query(`SELECT current_setting('server_version_num')::int / 10000 AS major`);
+    expect(actual.major).toBe(SERVER_MAJOR);
+    expect(await updateFormsOf('tasks', () => tasks.update(task.id, { title: 'default' }))).toEqual([
+      HAS_RETURNING_OLD ? 'RETURNING OLD' : 'SELECT … FOR UPDATE',
+    ]);
+    const tasks17 = compiledForPostgres17(tasks, Task);
+    expect(await updateFormsOf('tasks', () => tasks17.update(task.id, { title: 'forced' }))).toEqual([
+      'SELECT … FOR UPDATE',
+    ]);
+  });
+
   it('audits updates the same way before PostgreSQL 18 (old row locked, then updated)', async () => {
     const users17 = compiledForPostgres17(users, User);
     const user = await users.create({ email: 'pg17@example.com', displayName: 'Old' });
-    const updated = await users17.update(user.id, { displayName: 'New' }, { expectedVersion: 1 });
+    let updated: User | undefined;
+    const forms = await updateFormsOf('users', async () => {
+      updated = await users17.update(user.id, { displayName: 'New' }, { expectedVersion: 1 });
+    });
+    expect(forms).toEqual(['SELECT … FOR UPDATE']);
     expect(updated).toMatchObject({ displayName: 'New', version: 2 });
     await expect(users17.update(user.id, { displayName: 'x' }, { expectedVersion: 1 })).rejects.toThrow(/version/);
     const rows = await trail(user.id);
@@ -235,18 +285,19 @@ describe('audit trail of RepositoryService writes', () => {
     expect(stored).toEqual({ display_name: 'New', version: 2 });
   });
 
-  it.each([
-    ['PostgreSQL 18+ (RETURNING OLD)', () => tasks],
-    ['before 18 (SELECT … FOR UPDATE)', () => compiledForPostgres17(tasks, Task)],
-  ])('audits the values each of many concurrent updates of one row replaced: %s', async (_label, service) => {
-    const repo = service();
+  /** Concurrent updates of one row, each audited with the values it replaced, in `form`. */
+  async function concurrentUpdates(form: UpdateForm, repo: RepositoryService<Task>): Promise<void> {
     const task = await repo.create({ title: 'v0' });
     const n = 6; // fewer than the pool's connections: every update is in flight at once
     // Hold the row, so that every update takes its snapshot before any other commits, then waits.
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
     await holder.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [task.id]);
-    const updates = Promise.all(Array.from({ length: n }, (_, i) => repo.update(task.id, { title: `v${i + 1}` })));
+    let updates!: Promise<unknown>;
+    const forms = updateFormsOf('tasks', () => {
+      updates = Promise.all(Array.from({ length: n }, (_, i) => repo.update(task.id, { title: `v${i + 1}` })));
+      return updates;
+    });
     for (let waiting = 0; waiting < n; await new Promise((r) => setTimeout(r, 10))) {
       const [{ count }] = await ds.query(
         `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
@@ -256,6 +307,7 @@ describe('audit trail of RepositoryService writes', () => {
     await holder.commitTransaction();
     await holder.release();
     await updates;
+    expect(await forms).toEqual(Array.from({ length: n }, () => form));
     const rows = (await trail(task.id)).filter((r) => r.action === 'update');
     expect(rows).toHaveLength(n);
     // In the order they happened, each update's old value is the previous one's new value.
@@ -267,7 +319,15 @@ describe('audit trail of RepositoryService writes', () => {
     const [stored] = await ds.query('SELECT title, version FROM tasks WHERE id = $1', [task.id]);
     expect(stored).toEqual({ title: previous, version: n + 1 });
     expect(new Set(rows.map((r) => (r.new_values as { title: string }).title)).size).toBe(n);
-  });
+  }
+
+  (HAS_RETURNING_OLD ? it : it.skip)(
+    `audits the values each of many concurrent updates of one row replaced: RETURNING OLD${HAS_RETURNING_OLD ? '' : ` [skipped: the server is PostgreSQL ${SERVER_MAJOR}; RETURNING OLD needs ${RETURNING_OLD_SINCE}]`}`,
+    () => concurrentUpdates('RETURNING OLD', tasks),
+  );
+
+  it('audits the values each of many concurrent updates of one row replaced: SELECT … FOR UPDATE (the form before 18, on any server)', () =>
+    concurrentUpdates('SELECT … FOR UPDATE', compiledForPostgres17(tasks, Task)));
 
   it('keeps each concurrent actor on its own writes (no cross-talk)', async () => {
     const created = await Promise.all(
