@@ -12,7 +12,9 @@ import {
   tableExists,
   typeormCli,
 } from './support/migration-process';
+import { appDataSourceOptions } from '../src/app.data-source';
 import { APP_MIGRATION_NAMES, expectAppliedOnceByOne } from './support/app-migrations';
+import { configError } from './support/config-error';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const ORMCONFIG = join(ROOT, 'ormconfig.ts');
@@ -136,6 +138,40 @@ describe('the migration CLI as processes (typeorm migration:* and migration:chec
         code: 13,
         output: expect.stringContaining(`MISSING: applied migration ${gamma} (id 2) is not in the code`),
       });
+    });
+  });
+
+  describe('what the commands print besides their report', () => {
+    it('no DEBUG line without LOG_LEVEL=debug (migration:run, migration:show, migration:check); with it, TypeORM detail', async () => {
+      const quiet = [
+        await finished(typeormCli('migration:run', ORMCONFIG, db.env)),
+        await finished(typeormCli('migration:show', ORMCONFIG, db.env)),
+        await finished(checkCli(ORMCONFIG, db.env)),
+      ];
+      for (const run of quiet) {
+        expect(run.code).toBe(0);
+        expect(run.output).not.toMatch(/DEBUG|All classes found/);
+      }
+      expect(quiet[1].output).toContain(`[X] 1 ${APP_MIGRATION_NAMES[0]}`);
+
+      const verbose = await finished(checkCli(ORMCONFIG, { ...db.env, LOG_LEVEL: 'debug' }));
+      expect(verbose).toMatchObject({
+        code: 0,
+        output: expect.stringMatching(/DEBUG \[Database\] All classes found using provided glob pattern/),
+      });
+    });
+
+    it('without DATABASE_URL the configuration error is all they print, exit 1: no stack, no "Unable to open file"', async () => {
+      const expected = `${configError(() => appDataSourceOptions({})).message}\n`;
+      expect(expected).toMatch(/^Invalid database configuration:\n {2}- DATABASE_URL: must be set/);
+      const runs = await Promise.all([
+        finished(typeormCli('migration:show', ORMCONFIG, {})),
+        finished(typeormCli('migration:run', ORMCONFIG, {})),
+        finished(checkCli(ORMCONFIG, {})),
+        // A data-source file that lets the error propagate: the package's CLI unwraps TypeORM's wrapper.
+        finished(checkCli(FIXTURE_DATA_SOURCE, dir.env)),
+      ]);
+      for (const run of runs) expect(run).toEqual({ code: 1, output: expected });
     });
   });
 });

@@ -1,13 +1,31 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Logger, LogLevel } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CommandUtils } from 'typeorm/commands/CommandUtils';
+import { DatabaseConfigError } from '../errors/database-config.error';
 
 /** @internal A command run by {@link runMigrationCommand}: returns the process exit code. */
 export type MigrationCommand = (dataSource: DataSource, names: string[]) => Promise<number>;
 
 function print(stream: NodeJS.WriteStream, lines: string[]): void {
   if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
+}
+
+/** @internal Nest's log levels of a command-line process: debug lines (TypeORM's detail) only with `LOG_LEVEL=debug`. */
+export function cliLogLevels(env: NodeJS.ProcessEnv): LogLevel[] {
+  const levels: LogLevel[] = ['fatal', 'error', 'warn', 'log'];
+  return env.LOG_LEVEL === 'debug' ? [...levels, 'debug', 'verbose'] : levels;
+}
+
+/**
+ * @internal What to print for a failure: a configuration error as it is (TypeORM wraps an error thrown
+ * while loading the data-source file in `Unable to open file: …`, which would mislead), else `error: …`.
+ */
+export function describeCliFailure(error: unknown): string {
+  const config = error instanceof DatabaseConfigError ? error : (error as { cause?: unknown } | null)?.cause;
+  if (config instanceof DatabaseConfigError) return config.message;
+  return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /**
@@ -18,6 +36,7 @@ function print(stream: NodeJS.WriteStream, lines: string[]): void {
 export async function runMigrationCommand(usage: string, command: MigrationCommand, args: string[]): Promise<never> {
   let code = 1;
   let dataSource: DataSource | undefined;
+  Logger.overrideLogger(cliLogLevels(process.env));
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -33,7 +52,7 @@ export async function runMigrationCommand(usage: string, command: MigrationComma
     await dataSource.initialize();
     code = await command(dataSource, positionals);
   } catch (error) {
-    print(process.stderr, [`error: ${error instanceof Error ? error.message : String(error)}`]);
+    print(process.stderr, [describeCliFailure(error)]);
   } finally {
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
   }
