@@ -111,17 +111,31 @@ describe('GET /health (real app over HTTP)', () => {
     });
     afterAll(() => t?.close());
 
-    it('still answers within 1 s, ready, and says the pool is saturated', async () => {
+    it('answers while every pool connection is held, on its own connection, ready, and says the pool is saturated', async () => {
       const db = t.app.get(DatabaseService);
-      const sleepers = [1, 2, 3].map(() => db.query('SELECT pg_sleep(3)'));
+      // The pool's statements wait on a lock the test holds until the health answer is in: a ping
+      // queued behind them could not answer at all, however fast or slow the machine.
+      const LOCK_KEY = 20_018;
+      const holder = new Client({ connectionString: t.db.url });
+      await holder.connect();
+      await holder.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+      const held = [1, 2, 3].map(() => db.query('SELECT pg_advisory_xact_lock_shared($1)', [LOCK_KEY]));
       try {
         await pollUntil(
           async () => db.getStats().pool,
-          (pool) => pool.saturated,
+          (pool) => pool.saturated && pool.waiting >= 1,
           { intervalMs: 10 },
         );
-        const { status, body, ms } = await getHealth(t.baseUrl);
-        expect(ms).toBeLessThan(1_000);
+        const blocked = () =>
+          holder
+            .query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock_shared%'`,
+            )
+            .then((r) => r.rows.map((row) => row.pid));
+        const poolPids = await pollUntil(blocked, (pids) => pids.length === 2);
+
+        const { status, body } = await getHealth(t.baseUrl);
         expect(status).toBe(200);
         expect(body.status).toBe('degraded');
         expect(body.info.database).toMatchObject({
@@ -130,8 +144,17 @@ describe('GET /health (real app over HTTP)', () => {
           message: expect.stringContaining('pool saturated: all 2 connections busy'),
         });
         expect(body.info.database.pool.waiting).toBeGreaterThanOrEqual(1);
+        // The ping ran on the health connection, not on one of the two the pool's statements hold.
+        const { rows: health } = await holder.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+          [HEALTH_APP],
+        );
+        expect(health).toHaveLength(1);
+        expect(poolPids).not.toContain(health[0].pid);
+        expect(await blocked()).toEqual(expect.arrayContaining(poolPids)); // still held when the answer came
       } finally {
-        await Promise.all(sleepers);
+        await holder.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).finally(() => holder.end());
+        await Promise.all(held);
       }
       expect((await getHealth(t.baseUrl)).body.info.database.pool.saturated).toBe(false);
     });

@@ -16,7 +16,22 @@ import {
   TransactionPropagationError,
 } from '../src/database';
 import { SystemConfig, User } from '../src/entities';
+import { pollUntil } from './support/health-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/** Resolves `all` once `n` callers have arrived; later arrivals pass at once. */
+function barrier(n: number): { arrive: () => Promise<void>; all: Promise<void> } {
+  let arrived = 0;
+  let open!: () => void;
+  const all = new Promise<void>((resolve) => (open = resolve));
+  return {
+    all,
+    arrive: () => {
+      if (++arrived === n) open();
+      return all;
+    },
+  };
+}
 
 @Injectable()
 class AuditWriter {
@@ -345,22 +360,64 @@ describe('transactions', () => {
     });
 
     it('a provoked deadlock is retried and both transactions succeed', async () => {
-      let gate!: () => void;
-      const bothLocked = new Promise<void>((resolve) => (gate = resolve));
-      let arrived = 0;
-      const arrive = async () => {
-        if (++arrived === 2) gate();
-        await Promise.race([bothLocked, new Promise((r) => setTimeout(r, 2_000))]);
-      };
-      const lockInOrder = (first: string, second: string) =>
+      // No timers: each step waits for the state the previous one must produce, so the cycle forms
+      // however slow the machine. `waiter` locks acct:0, `closer` acct:1; once both hold their
+      // first row, `waiter` asks for acct:1 and blocks on `closer` (pg_locks shows it); only then
+      // does `closer` ask for acct:0, which closes the cycle the server must break (40P01).
+      const both = barrier(2);
+      let closeCycle!: () => void;
+      const waiterBlocked = new Promise<void>((resolve) => (closeCycle = resolve));
+      const pids: Record<'waiter' | 'closer', number[]> = { waiter: [], closer: [] };
+      let attempts = 0;
+      const lockInOrder = (role: 'waiter' | 'closer', first: string, second: string) =>
         tx.transaction(async () => {
-          await tx.execute(`UPDATE system_config SET description = 'x' WHERE key = $1`, [first]);
-          await arrive();
-          await tx.execute(`UPDATE system_config SET description = 'y' WHERE key = $1`, [second]);
+          attempts++;
+          const [{ pid }] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          pids[role].push(pid);
+          await tx.execute(`UPDATE system_config SET description = $2 WHERE key = $1`, [first, role]);
+          await both.arrive();
+          if (role === 'closer') await waiterBlocked;
+          await tx.execute(`UPDATE system_config SET description = $2 WHERE key = $1`, [second, role]);
         });
       const before = tx.getStats().transactions.retriesBySqlState['40P01'] ?? 0;
-      await Promise.all([lockInOrder('acct:0', 'acct:1'), lockInOrder('acct:1', 'acct:0')]);
-      expect(tx.getStats().transactions.retriesBySqlState['40P01']).toBeGreaterThanOrEqual(before + 1);
+      const done = Promise.all([lockInOrder('waiter', 'acct:0', 'acct:1'), lockInOrder('closer', 'acct:1', 'acct:0')]);
+      await both.all;
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      try {
+        const [waiter] = pids.waiter;
+        const [closer] = pids.closer;
+        const blockers = await pollUntil(
+          () =>
+            admin
+              .query<{ blockers: number[] }>('SELECT pg_blocking_pids($1) AS blockers', [waiter])
+              .then((r) => r.rows[0].blockers),
+          (found) => found.includes(closer),
+          { intervalMs: 10 },
+        );
+        expect(blockers).toEqual([closer]);
+        const [wait] = (
+          await admin.query(`SELECT locktype, mode FROM pg_locks WHERE pid = $1 AND NOT granted`, [waiter])
+        ).rows;
+        expect(wait).toEqual({ locktype: 'transactionid', mode: 'ShareLock' }); // waiting for closer's transaction to end
+      } finally {
+        closeCycle();
+        await admin.end();
+      }
+      await done;
+      // The server chose one of the two as the victim; it ran again: three attempts, one 40P01 retry.
+      expect(attempts).toBe(3);
+      expect(tx.getStats().transactions.retriesBySqlState['40P01']).toBe(before + 1);
+      const victim = pids.waiter.length === 2 ? 'waiter' : 'closer';
+      expect(pids[victim === 'waiter' ? 'closer' : 'waiter']).toHaveLength(1);
+      // The victim's retry waited for the survivor's commit, so both rows carry its writes.
+      const rows = await dataSource.query(
+        `SELECT key, description FROM system_config WHERE key IN ('acct:0', 'acct:1') ORDER BY key`,
+      );
+      expect(rows).toEqual([
+        { key: 'acct:0', description: victim },
+        { key: 'acct:1', description: victim },
+      ]);
     });
   });
 

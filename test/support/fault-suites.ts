@@ -10,11 +10,12 @@ import {
   EMBEDDED_CREDENTIALS,
 } from '../../src/database/embedded/embedded-postgres.launcher';
 import { findFreePort } from '../../src/database/embedded/free-port';
+import { DEFAULT_TRANSACTION_RETRIES, RETRY_MAX_DELAY_MS } from '../../src/database/transactions/transaction.options';
 import { AppProcess, startAppProcess } from './app-process';
 import { EmbeddedServerProcess, startEmbeddedServerProcess, makeServerRoot } from './embedded-server-process';
 import { getHealth, pollUntil } from './health-client';
 import { createTestDatabase, TestDatabase } from './test-database';
-import { checkWrites, loadFigures, slowest, startWriteLoad, terminateBackends, WriteOutcome } from './write-load';
+import { checkWrites, loadFigures, startWriteLoad, terminateBackends, WriteOutcome } from './write-load';
 
 /** How long and how hard the fault scenarios run: short in `npm test`, long in `npm run test:soak`. */
 export interface FaultScale {
@@ -34,12 +35,22 @@ export interface FaultScale {
   loadBeforeSigtermMs: number;
 }
 
-/** Bounds the app runs with in these scenarios: every request must be answered within their sum. */
+/** Bounds the app runs with in these scenarios. */
 const CONNECT_TIMEOUT_MS = 2_000;
 const STATEMENT_TIMEOUT_MS = 5_000;
-/** Slack on top of the bounds for HTTP, scheduling on a loaded 2-core machine, and the retry of a transaction. */
-const SLACK_MS = 3_000;
-const REQUEST_BOUND_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + SLACK_MS;
+/** Slack on top of the bounds for HTTP and scheduling on a loaded 2-core machine. */
+const SLACK_MS = 10_000;
+/**
+ * The longest the module lets a request wait, from the configured bounds: every attempt of a
+ * write transaction (the first and its retries) waits at most for a connection and a statement,
+ * plus the backoff between attempts. It is the clients' own timeout: a request past it gets no
+ * response (`TimeoutError`), which the status checks refuse. Observed figures are far below it;
+ * they are reported (`TEST_REPORT=1`), not asserted, because they measure the machine.
+ */
+const REQUEST_BOUND_MS =
+  (DEFAULT_TRANSACTION_RETRIES + 1) * (CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS) +
+  DEFAULT_TRANSACTION_RETRIES * RETRY_MAX_DELAY_MS +
+  SLACK_MS;
 
 const BOUNDS_ENV = {
   DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
@@ -52,11 +63,13 @@ function report(scale: FaultScale, scenario: string, figures: Record<string, unk
     process.stdout.write(`[faults:${scale.name}] ${scenario} ${JSON.stringify(figures)}\n`);
 }
 
-/** Statuses other than 2xx and 503 (and, where allowed, no response at all). */
+/**
+ * Statuses other than 2xx and 503; where allowed, a connection the server closed or refused is not
+ * one, but a request that outlived {@link REQUEST_BOUND_MS} (`TimeoutError`) always is.
+ */
 function unexpected(outcomes: WriteOutcome[], allowNoResponse = false): WriteOutcome[] {
-  return outcomes.filter(
-    (o) => !((o.status >= 200 && o.status < 300) || o.status === 503 || (allowNoResponse && o.status === 0)),
-  );
+  const gone = (o: WriteOutcome) => allowNoResponse && o.status === 0 && o.error !== 'TimeoutError';
+  return outcomes.filter((o) => !((o.status >= 200 && o.status < 300) || o.status === 503 || gone(o)));
 }
 
 function expectHealthyProcess(app: AppProcess): void {
@@ -71,31 +84,52 @@ async function appOnTestDatabase(db: TestDatabase, name: string, env: NodeJS.Pro
   return { app, baseUrl };
 }
 
-/** `requests` concurrent `GET /tasks` while a transaction holds the table for `holdMs`. */
-async function exhaustionWave(databaseUrl: string, baseUrl: string, requests: number, holdMs: number) {
+/** One request of a pool exhaustion wave. */
+interface WaveOutcome {
+  status: number;
+  ms: number;
+  /** The `message` of an error body. */
+  message?: string;
+  error?: string;
+}
+
+/**
+ * `requests` concurrent `GET /tasks` while a transaction holds the table. Each runs one statement
+ * (`count=false`: no count beside the page), so it holds at most one connection. The lock is released
+ * only once every request but `poolMax` has answered: those `poolMax` hold the pool's connections,
+ * waiting on the lock, so every other answer came while the pool was dry (no timing involved).
+ */
+async function exhaustionWave(databaseUrl: string, baseUrl: string, requests: number, poolMax: number) {
   const locker = new Client({ connectionString: databaseUrl });
   await locker.connect();
   try {
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
-    const release = sleep(holdMs).then(() => locker.query('ROLLBACK'));
+    let answered = 0;
+    let release!: () => void;
+    const othersAnswered = new Promise<void>((resolve) => (release = resolve));
+    const unlocked = othersAnswered.then(() => locker.query('ROLLBACK'));
     const outcomes = await Promise.all(
-      Array.from({ length: requests }, async () => {
+      Array.from({ length: requests }, async (): Promise<WaveOutcome> => {
         const t0 = performance.now();
         try {
-          const res = await fetch(`${baseUrl}/tasks?limit=1`, { signal: AbortSignal.timeout(60_000) });
-          await res.arrayBuffer();
-          return { status: res.status, ms: performance.now() - t0 };
+          const res = await fetch(`${baseUrl}/tasks?limit=1&count=false`, {
+            signal: AbortSignal.timeout(REQUEST_BOUND_MS),
+          });
+          const body = (await res.json().catch(() => undefined)) as { message?: string } | undefined;
+          return { status: res.status, ms: performance.now() - t0, message: body?.message };
         } catch (error) {
           return {
             status: 0,
             ms: performance.now() - t0,
             error: String((error as { cause?: unknown }).cause ?? error),
           };
+        } finally {
+          if (++answered === requests - poolMax) release();
         }
       }),
     );
-    await release;
+    await unlocked;
     return outcomes;
   } finally {
     await locker.end();
@@ -129,7 +163,11 @@ export function describeLoadFaults(scale: FaultScale): void {
       const started = await appOnTestDatabase(db, name, {}, root);
       app = started.app;
       const prefix = `storm-${randomBytes(4).toString('hex')}`;
-      const load = startWriteLoad(started.baseUrl, { clients: scale.clients, prefix });
+      const load = startWriteLoad(started.baseUrl, {
+        clients: scale.clients,
+        prefix,
+        requestTimeoutMs: REQUEST_BOUND_MS,
+      });
       let terminated = 0;
       let rounds = 0;
       const until = performance.now() + scale.stormMs;
@@ -146,27 +184,27 @@ export function describeLoadFaults(scale: FaultScale): void {
       expect(check.acknowledged).toBeGreaterThan(0);
       expect(check.lost).toEqual([]);
       expect(check.duplicated).toEqual([]);
-      expect(unexpected(outcomes)).toEqual([]);
-      expect(slowest(outcomes)).toBeLessThan(REQUEST_BOUND_MS);
+      expect(unexpected(outcomes)).toEqual([]); // each answered within REQUEST_BOUND_MS (none timed out)
       const unavailable = outcomes.filter((o) => o.status === 503);
       for (const o of unavailable) expect(JSON.stringify(o.body)).not.toMatch(/INSERT|SELECT|tasks"|\$1/);
       expect((await getHealth(started.baseUrl)).status).toBe(200);
       expectHealthyProcess(app);
     });
 
-    it(`pool exhaustion: ${scale.exhaustionWaves} × ${scale.exhaustionRequests} concurrent requests against a pool of 5 are all answered within the bounds`, async () => {
+    it(`pool exhaustion: ${scale.exhaustionWaves} × ${scale.exhaustionRequests} concurrent requests against a pool of 5: the pool wait is bounded, then the holders finish`, async () => {
+      const POOL_MAX = 5;
       const started = await appOnTestDatabase(
         db,
         `exhaust-${randomBytes(3).toString('hex')}`,
-        { DB_POOL_MAX: '5' },
+        // The 5 holders wait on the lock until the test releases it: their statements must not
+        // time out first, however long the other requests take to be answered on a busy machine.
+        { DB_POOL_MAX: String(POOL_MAX), DB_STATEMENT_TIMEOUT_MS: String(REQUEST_BOUND_MS) },
         root,
       );
       app = started.app;
-      // Hold the table so the 5 connections stay busy and everyone else must wait for one.
-      const holdMs = CONNECT_TIMEOUT_MS + 1_000;
-      const outcomes: { status: number; ms: number; error?: string }[] = [];
+      const outcomes: WaveOutcome[] = [];
       for (let wave = 0; wave < scale.exhaustionWaves; wave++) {
-        outcomes.push(...(await exhaustionWave(db.url, started.baseUrl, scale.exhaustionRequests, holdMs)));
+        outcomes.push(...(await exhaustionWave(db.url, started.baseUrl, scale.exhaustionRequests, POOL_MAX)));
       }
       const counts: Record<number, number> = {};
       for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
@@ -178,10 +216,15 @@ export function describeLoadFaults(scale: FaultScale): void {
       };
       report(scale, 'pool-exhaustion', figures);
 
+      // Every request without a connection was answered while the lock was still held: its pool
+      // wait ended by DB_CONNECT_TIMEOUT_MS, never by the lock going away. Then the 5 holders finished.
       expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
-      expect(counts[503]).toBeGreaterThan(0); // the pool really ran dry
-      expect(counts[200]).toBeGreaterThan(0); // and the ones holding a connection finished after the lock
-      expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(holdMs + REQUEST_BOUND_MS);
+      const unavailable = outcomes.filter((o) => o.status === 503);
+      expect(unavailable).toHaveLength(scale.exhaustionWaves * (scale.exhaustionRequests - POOL_MAX));
+      expect(
+        unavailable.filter((o) => o.message !== 'the database is unavailable: no connection free in time'),
+      ).toEqual([]);
+      expect(counts[200]).toBe(scale.exhaustionWaves * POOL_MAX);
       expect((await getHealth(started.baseUrl)).status).toBe(200);
       expectHealthyProcess(app);
     });
@@ -196,7 +239,12 @@ export function describeLoadFaults(scale: FaultScale): void {
       app = started.app;
       expect((await getHealth(started.baseUrl)).status).toBe(200); // a balancer has been polling all along
       const prefix = `sigterm-${randomBytes(4).toString('hex')}`;
-      const load = startWriteLoad(started.baseUrl, { clients: scale.clients, prefix, stopOnConnectionError: true });
+      const load = startWriteLoad(started.baseUrl, {
+        clients: scale.clients,
+        prefix,
+        stopOnConnectionError: true,
+        requestTimeoutMs: REQUEST_BOUND_MS,
+      });
       await sleep(scale.loadBeforeSigtermMs);
       const before = load.outcomes.length;
       app.child.kill('SIGTERM');
@@ -307,15 +355,17 @@ export function describeServerFaults(scale: FaultScale): void {
       const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
       expect(metrics).toMatch(/^db_connection_ready 0$/m);
       expect(metrics).toMatch(/^db_up 0$/m);
+      // "not connected yet" comes from the readiness gate before any pool checkout: the write
+      // never waited on a connection (a pool wait would end in "no connection free in time" or a
+      // connect error). How fast that was is the machine's business: reported, not asserted.
       report(scale, 'degraded-start', { writeWhileDownMs: Math.round(writeMs) });
-      expect(writeMs).toBeLessThan(CONNECT_TIMEOUT_MS); // answered without waiting on a connection
 
       server = await startEmbeddedServerProcess(dataDir, port);
       const upAt = performance.now();
       await pollUntil(
         () => getHealth(baseUrl),
         (a) => a.status === 200,
-        { timeoutMs: 20_000, intervalMs: 100 },
+        { timeoutMs: REQUEST_BOUND_MS, intervalMs: 100 },
       );
       report(scale, 'degraded-start', { readyAfterServerUpMs: Math.round(performance.now() - upAt) });
       const created = await fetch(`${baseUrl}/tasks`, {
@@ -337,30 +387,36 @@ export function describeServerFaults(scale: FaultScale): void {
       expectHealthyProcess(app);
     });
 
-    it(`server restart under load (${scale.restarts}x): readiness 503 within 2 s, 200 within 5 s, no acknowledged write lost`, async () => {
+    it(`server restart under load (${scale.restarts}x): readiness 503 on the first check after the stop, 200 again after the start, no acknowledged write lost`, async () => {
       expect(app).toBeDefined(); // the app of the degraded-start test, never restarted
       const pid = app!.child.pid;
       const prefix = `restart-${randomBytes(4).toString('hex')}`;
-      const load = startWriteLoad(baseUrl, { clients: Math.min(scale.clients, 20), prefix });
+      const load = startWriteLoad(baseUrl, {
+        clients: Math.min(scale.clients, 20),
+        prefix,
+        requestTimeoutMs: REQUEST_BOUND_MS,
+      });
       const figures: Record<string, number>[] = [];
       for (let i = 0; i < scale.restarts; i++) {
         await sleep(1_000);
         await server!.stop();
         server = undefined;
         const stopped = performance.now();
-        await pollUntil(
-          () => getHealth(baseUrl, '/health', 2_000),
-          (a) => a.status === 503,
-          { timeoutMs: 2_000, intervalMs: 20 },
-        );
+        // The server has exited: the very next check must fail (no cached "up"), however long it took.
+        const down = await getHealth(baseUrl, '/health', REQUEST_BOUND_MS);
+        expect({ status: down.status, database: down.body.error?.database?.status }).toEqual({
+          status: 503,
+          database: 'down',
+        });
         const downMs = performance.now() - stopped;
         await sleep(Math.max(0, 5_000 - (performance.now() - stopped)));
         server = await startEmbeddedServerProcess(dataDir, port);
         const restarted = performance.now();
+        // Each check reconnects on its own; the bound only keeps a broken reconnect from hanging the test.
         await pollUntil(
           () => getHealth(baseUrl),
           (a) => a.status === 200,
-          { timeoutMs: 5_000, intervalMs: 20 },
+          { timeoutMs: REQUEST_BOUND_MS, intervalMs: 20 },
         );
         figures.push({ readinessDownMs: Math.round(downMs), readinessUpMs: Math.round(performance.now() - restarted) });
       }
@@ -371,8 +427,7 @@ export function describeServerFaults(scale: FaultScale): void {
 
       expect(check.lost).toEqual([]);
       expect(check.duplicated).toEqual([]);
-      expect(unexpected(outcomes)).toEqual([]);
-      expect(slowest(outcomes)).toBeLessThan(REQUEST_BOUND_MS);
+      expect(unexpected(outcomes)).toEqual([]); // each answered within REQUEST_BOUND_MS (none timed out)
       expect(outcomes.filter((o) => o.status === 201).length).toBeGreaterThan(0);
       expect(app!.child.pid).toBe(pid);
       expectHealthyProcess(app!);
