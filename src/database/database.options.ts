@@ -53,6 +53,12 @@ export type DatabaseModuleOptions = PostgresOptions & {
   migrationGuard?: MigrationGuardOptions;
   /** Audit trail of RepositoryService writes, into this table, in the same statement as each write. Default: off. */
   audit?: { table: string };
+  /**
+   * Refuse to start when the entities differ from the database schema once connected (and startup
+   * migrations ran): a `MigrationGuardError` (reason `schema-drift`) with the SQL that would fix it
+   * (`DB_FAIL_ON_SCHEMA_DRIFT`). Never retried. Default: false.
+   */
+  failOnSchemaDrift?: boolean;
   /** Health checks: ping timeout, pending migrations, shutdown delay (`HEALTH_*`). Default: each its constant. */
   health?: DatabaseHealthOptions;
   /** A global filter answers the typed errors that have an HTTP status (404, 409, 422, 400, 503), and no other error. Default: `DEFAULT_EXCEPTION_FILTER` (true). */
@@ -156,7 +162,7 @@ function dataSourceOptionsFrom(vars: DatabaseEnvironment): PostgresOptions {
 
 /**
  * The module's options from environment variables: {@link buildDataSourceOptions} plus the
- * module's own (`DB_PREPARED_STATEMENTS`, `PAGINATION_CURSOR_SECRET`).
+ * module's own (`DB_PREPARED_STATEMENTS`, `PAGINATION_CURSOR_SECRET`, `DB_FAIL_ON_SCHEMA_DRIFT`, …).
  */
 export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
   // Validated once: every part below reads the same typed variables.
@@ -171,6 +177,7 @@ export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env)
     preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
     cursorSecret: vars.PAGINATION_CURSOR_SECRET,
     migrationGuard: migrationGuardOptionsFrom(vars),
+    failOnSchemaDrift: vars.DB_FAIL_ON_SCHEMA_DRIFT ?? false,
     health: databaseHealthOptionsFrom(vars),
   };
 }

@@ -102,6 +102,9 @@ export class DatabaseEnvironment {
   DB_MIGRATIONS_ALLOW_OUT_OF_ORDER?: boolean;
 
   @BooleanVar()
+  DB_FAIL_ON_SCHEMA_DRIFT?: boolean;
+
+  @BooleanVar()
   DB_PREPARED_STATEMENTS?: boolean;
 
   @SecretVar('a secret of at least 32 characters', (v) => v.length >= 32)

@@ -54,6 +54,12 @@ export class GuardedMigrationExecutor extends MigrationExecutor {
     }));
   }
 
+  /** The code's migration instances of `names`, in that order, as they are (no progress lines, no timing). */
+  instancesOf(names: string[]): Array<{ name: string; instance: MigrationInterface }> {
+    const byName = new Map(super.getMigrations().map((m) => [m.name, m.instance!]));
+    return names.map((name) => ({ name, instance: byName.get(name)! }));
+  }
+
   /** Announces how many migrations the coming run applies, for `[2/5]` progress. */
   expect(count: number): void {
     this.expected = count;

@@ -3,7 +3,12 @@ import { sqlStateOf } from '../errors/sql-state';
 import { nameList } from './migration-status';
 
 /** Why the migration guard stopped a run. */
-export type MigrationGuardReason = 'edited' | 'missing' | 'out-of-order' | 'lock-timeout' | 'failed' | 'not-applied';
+export type MigrationGuardReason =
+  'edited' | 'missing' | 'out-of-order' | 'lock-timeout' | 'failed' | 'not-applied' | 'schema-drift';
+
+/** How many statements of the fixing SQL a schema-drift refusal shows, and how much of each. */
+const DRIFT_STATEMENTS_SHOWN = 3;
+const DRIFT_STATEMENT_CHARS = 200;
 
 /**
  * A migration run, revert or repair that the guard refused or that failed. `reason` says which
@@ -77,6 +82,23 @@ export class MigrationGuardError extends Error {
       `cannot repair ${nameList(names)}: only applied migrations that are in this code can be repaired ` +
         '(`npm run migration:show` lists them).',
       names,
+    );
+  }
+
+  /**
+   * The entities differ from the database schema and `DB_FAIL_ON_SCHEMA_DRIFT=true`: the start is
+   * refused, with the start of the SQL that would make the schema match (the first statements,
+   * each cut at 200 characters).
+   */
+  static schemaDrift(sql: string[]): MigrationGuardError {
+    const cut = (s: string) => (s.length > DRIFT_STATEMENT_CHARS ? `${s.slice(0, DRIFT_STATEMENT_CHARS)}…` : s);
+    const shown = sql.slice(0, DRIFT_STATEMENTS_SHOWN).map((s) => `${cut(s)};`);
+    const more = sql.length > shown.length ? ` … and ${sql.length - shown.length} more statement(s).` : '';
+    return new MigrationGuardError(
+      'schema-drift',
+      'refusing to serve: the entities differ from the database schema (DB_FAIL_ON_SCHEMA_DRIFT=true). This SQL ' +
+        `would make the schema match them: ${shown.join(' ')}${more} Add a migration with it ` +
+        '(npm run migration:generate -- <Name>) and apply it, or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
     );
   }
 

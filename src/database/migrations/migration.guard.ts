@@ -10,6 +10,7 @@ import {
 import { MigrationHistory } from './migration-history';
 import { withMigrationLock } from './migration-lock';
 import { MigrationStatus, migrationStatus, nameList } from './migration-status';
+import { schemaDrift, tryPendingMigrations } from './schema-drift';
 
 /** Options of a run or revert, as TypeORM's `runMigrations` / `undoLastMigration` take them. */
 export interface MigrationRunOptions {
@@ -17,11 +18,19 @@ export interface MigrationRunOptions {
   fake?: boolean;
 }
 
-/** What `migration:check` inspects: the status and, when nothing is pending, the schema drift. */
+/** What `migration:check` inspects: the status and the schema drift. */
 export interface MigrationVerification {
   status: MigrationStatus;
-  /** SQL that would make the schema match the entities; undefined while migrations are pending. */
+  /**
+   * SQL that would make the schema match the entities: the migrated schema's, or, with migrations
+   * pending, the schema they leave (tried in a transaction that was rolled back). Undefined when
+   * unknown: {@link MigrationVerification.driftUnknown} says why.
+   */
   drift?: string[];
+  /** Why the drift is unknown: a pending migration runs without a transaction, or trying the pending ones failed. */
+  driftUnknown?: string;
+  /** True when the drift was found by trying the pending migrations in a rolled-back transaction. */
+  triedPending?: boolean;
 }
 
 /**
@@ -128,13 +137,41 @@ export class MigrationGuard {
     }
   }
 
-  /** The status and, when nothing is pending, the SQL that would make the schema match the entities. */
-  async verify(): Promise<MigrationVerification> {
-    // Under the lock, so a run in progress is waited for and never seen half done.
-    const status = await this.locked(async (_runner, _executor, current) => current);
-    if (status.pending.length > 0) return { status };
-    const log = await this.dataSource.driver.createSchemaBuilder().log();
-    return { status, drift: log.upQueries.map((q) => q.query) };
+  /**
+   * The status, and the SQL that would make the schema match the entities. With migrations
+   * pending, they are applied in one transaction that is rolled back, and the entities are compared
+   * with the schema they leave: nothing is committed, but their statements take their locks until
+   * the rollback (bounded by `lock_timeout`). A pending migration with `transaction = false`
+   * cannot be tried so: the drift is then unknown, and `driftUnknown` says why.
+   */
+  verify(): Promise<MigrationVerification> {
+    // Under the lock, so a run in progress is waited for and never seen half done, and none starts meanwhile.
+    return this.locked(async (runner, executor, status) => {
+      if (status.pending.length === 0) return { status, drift: await schemaDrift(this.dataSource, runner) };
+      const outside = status.pending.filter((m) => !m.transaction).map((m) => m.name);
+      if (outside.length > 0) {
+        const driftUnknown =
+          `pending migration(s) ${nameList(outside)} run without a transaction (transaction = false), so the ` +
+          'pending migrations cannot be tried in one that is rolled back';
+        return { status, driftUnknown };
+      }
+      const pending = executor.instancesOf(status.pending.map((m) => m.name));
+      try {
+        const drift = await tryPendingMigrations(runner, pending, () => schemaDrift(this.dataSource, runner));
+        return { status, drift, triedPending: true };
+      } catch (error) {
+        const message = (error as Error)?.message ?? String(error);
+        return { status, driftUnknown: `trying the pending migrations (rolled back) failed: ${message}` };
+      }
+    });
+  }
+
+  /**
+   * The SQL that would make the live schema match the entities (nothing tried, nothing changed),
+   * read under the lock so a migration run in progress is waited for. What `DB_FAIL_ON_SCHEMA_DRIFT` checks.
+   */
+  drift(): Promise<string[]> {
+    return this.locked((runner) => schemaDrift(this.dataSource, runner));
   }
 
   /** Whether pending migrations older than the newest applied one may run (`DB_MIGRATIONS_ALLOW_OUT_OF_ORDER`). */

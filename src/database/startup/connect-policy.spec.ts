@@ -2,7 +2,13 @@ import { nextDelay, resolveConnectPolicy } from './connect-policy';
 import { buildDatabaseModuleOptions } from '../database.options';
 
 describe('connect policy', () => {
-  const policy = { requireAtStartup: false, retryAttempts: 3, retryDelayMs: 100, retryMaxDelayMs: 1_000 };
+  const policy = {
+    requireAtStartup: false,
+    retryAttempts: 3,
+    retryDelayMs: 100,
+    retryMaxDelayMs: 1_000,
+    failOnSchemaDrift: false,
+  };
 
   it('doubles the delay after each failure, up to the cap, with ±20% jitter', () => {
     const exact = (failed: number) => nextDelay(policy, failed, () => 0.5);
@@ -38,6 +44,17 @@ describe('connect policy', () => {
       connectRetryMaxDelayMs: 5_000,
       shutdownGraceMs: 15_000,
     });
+  });
+
+  it('reads DB_FAIL_ON_SCHEMA_DRIFT (off by default) into the policy', () => {
+    const base = { DATABASE_URL: 'postgres://u:p@db.internal:5432/app' };
+    expect(resolveConnectPolicy(buildDatabaseModuleOptions(base)).failOnSchemaDrift).toBe(false);
+    const options = buildDatabaseModuleOptions({ ...base, DB_FAIL_ON_SCHEMA_DRIFT: 'true' });
+    expect(options.failOnSchemaDrift).toBe(true);
+    expect(resolveConnectPolicy(options).failOnSchemaDrift).toBe(true);
+    expect(() => buildDatabaseModuleOptions({ ...base, DB_FAIL_ON_SCHEMA_DRIFT: 'yes please' })).toThrow(
+      /DB_FAIL_ON_SCHEMA_DRIFT: must be/,
+    );
   });
 
   it('names each bad variable', () => {

@@ -14,6 +14,8 @@ export interface ConnectPolicy {
   retryDelayMs: number;
   /** The longest delay between background attempts. */
   retryMaxDelayMs: number;
+  /** Once connected, refuse to start when the entities differ from the schema (`DB_FAIL_ON_SCHEMA_DRIFT`). */
+  failOnSchemaDrift: boolean;
 }
 
 /** The options of `DatabaseModuleOptions` the policy reads. */
@@ -22,6 +24,7 @@ export interface ConnectPolicyOptions {
   connectRetryAttempts?: number;
   connectRetryDelayMs?: number;
   connectRetryMaxDelayMs?: number;
+  failOnSchemaDrift?: boolean;
 }
 
 /**
@@ -37,6 +40,7 @@ export function resolveConnectPolicy(
     retryAttempts: options.connectRetryAttempts ?? DEFAULT_CONNECT_RETRY_ATTEMPTS,
     retryDelayMs: options.connectRetryDelayMs ?? DEFAULT_CONNECT_RETRY_DELAY_MS,
     retryMaxDelayMs: options.connectRetryMaxDelayMs ?? DEFAULT_CONNECT_RETRY_MAX_DELAY_MS,
+    failOnSchemaDrift: options.failOnSchemaDrift ?? false,
   };
 }
 

@@ -141,12 +141,13 @@ export class DatabaseConnection implements OnApplicationShutdown {
     this.attempts++;
     try {
       await this.dataSource.initialize();
+      if (this.policy.failOnSchemaDrift) await this.refuseSchemaDrift();
     } catch (error) {
       const timeoutMs =
         (this.dataSource.options as { connectTimeoutMS?: number }).connectTimeoutMS ?? DEFAULT_CONNECT_TIMEOUT_MS;
       this.lastFailure =
         error instanceof MigrationGuardError
-          ? { cause: `startup migrations refused: ${error.message}` }
+          ? { cause: error.reason === 'schema-drift' ? error.message : `startup migrations refused: ${error.message}` }
           : describeConnectionFailure(error, timeoutMs);
       return error;
     }
@@ -175,6 +176,21 @@ export class DatabaseConnection implements OnApplicationShutdown {
         `could not open the pool's DB_POOL_MIN=${min} connections: ${(error as Error)?.message ?? error}; ` +
           'they open on demand',
       );
+    }
+  }
+
+  /**
+   * `DB_FAIL_ON_SCHEMA_DRIFT`: compares the entities with the schema (after startup migrations,
+   * under the migration lock so a run in progress is waited for) and throws when they differ.
+   * Either way a failure closes what `initialize()` opened, so a later attempt starts clean.
+   */
+  private async refuseSchemaDrift(): Promise<void> {
+    try {
+      const drift = await this.dataSource.migrationGuard.drift();
+      if (drift.length > 0) throw MigrationGuardError.schemaDrift(drift);
+    } catch (error) {
+      await this.dataSource.destroy().catch(() => undefined);
+      throw error;
     }
   }
 
