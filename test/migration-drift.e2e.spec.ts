@@ -72,7 +72,7 @@ describe('migration:check with pending migrations: drift against the schema they
       'DRIFT: the entities differ from the migrated schema once the pending migrations are applied ' +
         '(tried in a transaction, rolled back); this SQL would make the schema match them: [exit 14]',
       `  ${ADD_COLOR}`,
-      '  generate a migration with it: npm run migration:generate -- <Name>',
+      '  generate a migration with it: npx typeorm migration:generate -d <your data-source file> <path/Name>',
     ]);
     expect(await snapshot(db.url)).toEqual(before);
     expect(before.columns.filter((c) => c.table_name === 'drift_items').map((c) => c.column_name)).toEqual([

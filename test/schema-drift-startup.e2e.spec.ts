@@ -60,8 +60,8 @@ describe('DB_FAIL_ON_SCHEMA_DRIFT: refuse to serve when the entities differ from
       expect(error).toMatchObject({ reason: 'schema-drift' });
       expect((error as Error).message).toBe(
         'refusing to serve: the entities differ from the database schema (DB_FAIL_ON_SCHEMA_DRIFT=true). This SQL ' +
-          `would make the schema match them: ${ADD_COLOR} Add a migration with it (npm run migration:generate -- ` +
-          '<Name>) and apply it, or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
+          `would make the schema match them: ${ADD_COLOR} Add a migration with it (npx typeorm migration:generate ` +
+          '-d <your data-source file> <path/Name>) and apply it, or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
       );
       // the startup migrations ran, and nothing stays open
       expect(await queryDb(db.url, `SELECT count(*)::int AS n FROM migrations`)).toEqual([{ n: 2 }]);

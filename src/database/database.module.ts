@@ -44,6 +44,7 @@ export function toTypeOrmModuleOptions(
     audit: _audit,
     health: _health,
     exceptionFilter: _filter,
+    failOnSchemaDrift: _failOnDrift,
     ...dataSource
   } = options;
   // The DataSource factory connects, retries and, when allowed, starts degraded; Nest's retry is not used.

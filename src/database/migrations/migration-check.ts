@@ -94,7 +94,7 @@ export async function checkMigrations(
       C.drift,
       `DRIFT: the entities differ from the migrated schema${tried}; this SQL would make the schema match them:`,
       ...drift.map((sql) => `${sql};`),
-      'generate a migration with it: npm run migration:generate -- <Name>',
+      'generate a migration with it: npx typeorm migration:generate -d <your data-source file> <path/Name>',
     );
   } else if (drift && triedPending) {
     lines.push(`no drift: the entities match the schema${tried}`);

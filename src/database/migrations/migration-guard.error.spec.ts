@@ -8,7 +8,7 @@ describe('MigrationGuardError.schemaDrift', () => {
     expect(error.message).toBe(
       'refusing to serve: the entities differ from the database schema (DB_FAIL_ON_SCHEMA_DRIFT=true). This SQL ' +
         `would make the schema match them: CREATE TABLE "a" ("id" int); ${long.slice(0, 200)}…; DROP INDEX "i"; ` +
-        '… and 2 more statement(s). Add a migration with it (npm run migration:generate -- <Name>) and apply it, ' +
+        '… and 2 more statement(s). Add a migration with it (npx typeorm migration:generate -d <your data-source file> <path/Name>) and apply it, ' +
         'or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
     );
   });

@@ -98,7 +98,7 @@ export class MigrationGuardError extends Error {
       'schema-drift',
       'refusing to serve: the entities differ from the database schema (DB_FAIL_ON_SCHEMA_DRIFT=true). This SQL ' +
         `would make the schema match them: ${shown.join(' ')}${more} Add a migration with it ` +
-        '(npm run migration:generate -- <Name>) and apply it, or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
+        '(npx typeorm migration:generate -d <your data-source file> <path/Name>) and apply it, or unset DB_FAIL_ON_SCHEMA_DRIFT to serve anyway.',
     );
   }
 
