@@ -2,12 +2,19 @@ import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { appDataSourceOptions } from './app.data-source';
 import { AppModule } from './app.module';
-import { DatabaseConfigError, describeStartupFailure, startDevelopmentDatabase } from './database';
+import {
+  DatabaseConfigError,
+  describeStartupFailure,
+  EmbeddedPostgresLauncher,
+  startDevelopmentDatabase,
+} from './database';
 import { setupOpenApi } from './openapi';
 
 /** Default `PORT` of the HTTP server. */
 export const DEFAULT_HTTP_PORT = 3000;
 const logger = new Logger('Bootstrap');
+/** The embedded development server, once started: stopped before exiting on a startup error. */
+let embedded: EmbeddedPostgresLauncher | undefined;
 
 /** Nest's log levels, most severe first. */
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -40,7 +47,7 @@ async function bootstrap(): Promise<void> {
   const levels = logLevels(env);
   Logger.overrideLogger(levels);
   const port = httpPort(env);
-  const embedded = await startDevelopmentDatabase({ env }); // only without DATABASE_URL/DB_HOST, outside production
+  embedded = await startDevelopmentDatabase({ env }); // only without DATABASE_URL/DB_HOST, outside production
   appDataSourceOptions(env); // fail on bad configuration before Nest starts, with a readable message
   const creating = NestFactory.create(AppModule.register(env), { abortOnError: false, logger: levels });
   // SIGTERM/SIGINT: readiness 503, drain, close the pool, exit 0. With the embedded server, the
@@ -55,9 +62,10 @@ async function bootstrap(): Promise<void> {
   logger.log(`listening on http://localhost:${actual} (GET /health)`);
 }
 
-bootstrap().catch((error: unknown) => {
+bootstrap().catch(async (error: unknown) => {
   logger.error(
     error instanceof DatabaseConfigError ? error.message : `startup failed: ${describeStartupFailure(error)}`,
   );
+  await embedded?.stop(); // the app (if created) first, then the server: nothing is left running
   process.exit(1);
 });

@@ -78,6 +78,15 @@ describe('the service as a process (npm start)', () => {
       }
     });
 
+    it('on a startup error after the embedded server started, stops it before exiting 1', async () => {
+      const app = startAppProcess(cwd, { NODE_ENV: 'development', DB_POOL_MAX: 'lots' });
+      expect(await app.exited()).toBe(1);
+      expect(app.output()).toMatch(/embedded PostgreSQL reused/);
+      expect(app.output()).toMatch(/DB_POOL_MAX: must be an integer from 1 to 1000 \(got "lots"\)/);
+      expect(app.output()).toMatch(STOPPED);
+      expect(existsSync(join(cwd, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
+    });
+
     it('refuses a bad EMBEDDED_PG_PORT before starting anything, naming it', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'nest-pg-port-'));
       try {
