@@ -9,7 +9,7 @@ module.exports = {
   testRegex: '\\.e2e-spec\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
-    '^.+\\.js$': '<rootDir>/test/esm-packages.transform.cjs',
+    '^.+\\.js$': 'nest-pg-database/testing/jest-esm-transform',
   },
   // NestJS 12 and the ESM-only packages it loads, compiled to CommonJS for Jest's sandbox.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'],
