@@ -252,7 +252,7 @@ describe.each(FIXTURES)('%s, on the packed package', (name) => {
 
   it('starts with its start script and no DATABASE_URL on embedded PostgreSQL, and exits cleanly on SIGTERM', async () => {
     // The start script's command itself, so SIGTERM reaches the app as a process manager sends it
-    // (npm would die of the signal and leave the app running).
+    // (through npm, the `sh -c` it runs scripts with would take the signal and leave the app running).
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     expect(pkg.scripts.start).toBe('node dist/main.js');
     const app = startServer(
