@@ -18,6 +18,23 @@ function withRequestContextHeaders(document: OpenAPIObject): OpenAPIObject {
 }
 
 /**
+ * Request bodies refuse unknown fields (the global ValidationPipe's `forbidNonWhitelisted`, a 400
+ * naming them): their schemas say `additionalProperties: false`.
+ */
+function withClosedRequestBodies(document: OpenAPIObject): OpenAPIObject {
+  const schemas = document.components?.schemas ?? {};
+  for (const operations of Object.values(document.paths)) {
+    for (const method of ['put', 'post', 'patch'] as const) {
+      const body = operations[method]?.requestBody;
+      const schema = body && 'content' in body ? body.content['application/json']?.schema : undefined;
+      const model = schema && '$ref' in schema ? schemas[schema.$ref.replace('#/components/schemas/', '')] : undefined;
+      if (model && !('$ref' in model)) model.additionalProperties = false;
+    }
+  }
+  return document;
+}
+
+/**
  * Serves the OpenAPI document at `/docs-json` and its UI at `/docs`. Call it before `listen`
  * (routes added after Nest's init land behind its 404 handler).
  */
@@ -31,7 +48,7 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .build();
-  const document = withRequestContextHeaders(SwaggerModule.createDocument(app, config));
+  const document = withClosedRequestBodies(withRequestContextHeaders(SwaggerModule.createDocument(app, config)));
   SwaggerModule.setup(OPENAPI_PATH, app, document);
   return document;
 }

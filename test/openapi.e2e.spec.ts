@@ -6,6 +6,7 @@ import { Task, TaskExecution, User } from '../src/entities';
 import type { ListQueryDocs } from '../src/http/api-list-query.decorator';
 import { EXECUTIONS_LIST_QUERY, TASKS_LIST_QUERY } from '../src/tasks/tasks.list-query';
 import { USERS_LIST_QUERY } from '../src/users/users.list-query';
+import { UUID_PATTERN } from '../src/http/uuid-param.decorator';
 import { StartedTestApp } from './support/test-app';
 import { http, postTask, startApiApp } from './support/api';
 
@@ -126,6 +127,89 @@ describe('OpenAPI document and UI', () => {
       'X-Request-Id',
     ]);
     expect(CreateUserDto.properties.email.format).toBe('email');
+  });
+
+  // Regression (issue 20): the document was looser than the server (ids only `format: uuid`,
+  // bodies open to unknown fields, X-Actor's rule in prose, page unbounded).
+  describe('says what the server enforces', () => {
+    const operations = () =>
+      Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+        Object.entries<any>(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+      );
+
+    it('every id parameter and uuid body field carries the uuid pattern (versions 1-8, nil, max)', () => {
+      const ids = operations().flatMap(({ op }) => op.parameters.filter((p: any) => p.in === 'path'));
+      expect(ids.length).toBeGreaterThan(10);
+      for (const id of ids) expect(id.schema).toMatchObject({ format: 'uuid', pattern: UUID_PATTERN });
+      const bodies = ['CreateTaskDto', 'UpdateTaskDto'].map((name) => doc.components.schemas[name]);
+      for (const body of bodies) {
+        for (const field of ['assigneeId', 'parentId']) expect(body.properties[field].pattern).toBe(UUID_PATTERN);
+      }
+    });
+
+    it.each([
+      ['123e4567-e89b-12d3-a456-426614174000', 404], // v1
+      ['01890a5d-ac96-774b-bcce-b302099a8057', 404], // v7
+      ['00000000-0000-0000-0000-000000000000', 404], // nil
+      ['FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', 404], // max
+      ['123e4567-e89b-02d3-a456-426614174000', 400], // version 0
+      ['123e4567-e89b-42d3-c456-426614174000', 400], // variant C
+    ])('the pattern and the server agree on %s (%i)', async (id, status) => {
+      expect(new RegExp(UUID_PATTERN).test(id)).toBe(status === 404);
+      expect((await http(t).get(`/users/${id}`)).status).toBe(status);
+    });
+
+    it('every request body is closed: additionalProperties false, and the server refuses an extra field', async () => {
+      const bodies = operations().filter(({ op }) => op.requestBody);
+      expect(bodies.map(({ key }) => key).sort()).toEqual([
+        'PATCH /tasks/{id}',
+        'PATCH /users/{id}',
+        'POST /tasks',
+        'POST /tasks/{id}/executions',
+        'POST /users',
+      ]);
+      for (const { op } of bodies) {
+        expect(Object.keys(op.requestBody.content)).toEqual(['application/json']);
+        const name = op.requestBody.content['application/json'].schema.$ref.split('/').pop();
+        expect([name, doc.components.schemas[name].additionalProperties]).toEqual([name, false]);
+      }
+      const res = await http(t).post('/tasks').send({ title: 'x', extra: 1 });
+      expect([res.status, res.body.fields]).toEqual([400, { extra: expect.any(Array) }]);
+    });
+
+    it("documents X-Actor's rule as a pattern that accepts exactly what the middleware accepts", async () => {
+      const actor = operations()[0].op.parameters.find((p: any) => p.name === 'X-Actor');
+      const pattern = new RegExp(actor.schema.pattern, 'u');
+      for (const value of [
+        'ada',
+        'Ada Lovelace',
+        'é',
+        'x.y_z@host:1+2-3',
+        'a'.repeat(200),
+        'a'.repeat(201),
+        'a<b',
+        'a/b',
+      ]) {
+        const res = await http(t).get('/health/live').set('X-Actor', value);
+        expect([value, pattern.test(value), res.status]).toEqual([value, res.status === 200, res.status]);
+      }
+    });
+
+    it('bounds page by what the parser takes, and offers no deletion flags on the audit trail', async () => {
+      const page = doc.paths['/users'].get.parameters.find((p: any) => p.name === 'page');
+      expect(page.schema).toMatchObject({ minimum: 1, maximum: 1_000_000_000 });
+      expect((await http(t).get('/users?page=1000000000')).status).toBe(200);
+      expect((await http(t).get('/users?page=1000000001')).status).toBe(400);
+      const names = doc.paths['/audit-logs'].get.parameters.map((p: any) => p.name);
+      expect(names).not.toContain('onlyDeleted');
+      expect(names).not.toContain('withDeleted');
+    });
+
+    it("documents restore's 404 and 409 as the server answers them", () => {
+      const { responses } = doc.paths['/users/{id}/restore'].post;
+      expect(responses['409'].description).toMatch(/not deleted/);
+      expect(responses['404'].description).toMatch(/live or soft-deleted/);
+    });
   });
 
   // The hostile-input sweep is driven by this document: what it leaves out is never swept.

@@ -152,6 +152,24 @@ describe('/users over HTTP (real app, real database)', () => {
     });
   });
 
+  // Regression (issue 20, found by the OpenAPI property test): on PostgreSQL 18 the audited
+  // UPDATE … RETURNING WITH (OLD AS o) of an empty patch ended in ", " and answered 500.
+  describe('PATCH /users/:id with nothing but the version', () => {
+    it('bumps the version (200), changes no field, and audits an update with no changes', async () => {
+      const user = await postUser(t);
+      const res = await http(t).patch(`/users/${user.id}`).send({ version: 1 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: user.id, email: user.email, displayName: user.displayName, version: 2 });
+      expect(await row(user.id)).toMatchObject({ email: user.email, display_name: user.displayName, version: 2 });
+      const trail = await sql(t, 'SELECT action, old_values, new_values FROM audit_logs WHERE entity_id = $1', [
+        user.id,
+      ]);
+      expect(trail.map((r) => r.action)).toEqual(['create', 'update']);
+      expect(trail[1]).toMatchObject({ old_values: {}, new_values: {} });
+      expectError(await http(t).patch(`/users/${user.id}`).send({ version: 1 }), 409);
+    });
+  });
+
   describe('DELETE /users/:id and POST /users/:id/restore', () => {
     it('soft-deletes (204): the row stays with deleted_at set and leaves the list', async () => {
       const user = await postUser(t);

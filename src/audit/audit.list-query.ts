@@ -4,6 +4,7 @@ import { ListQueryDocs } from '../http/api-list-query.decorator';
 /** `GET /audit-logs`: the `@Queryable` allow-list of `AuditLog`. */
 export const AUDIT_LOGS_LIST_QUERY: ListQueryDocs = {
   sortable: ['createdAt', 'id'],
+  softDeletable: false,
   filters: {
     id: EQUALITY_OPERATORS,
     entityType: EQUALITY_OPERATORS,

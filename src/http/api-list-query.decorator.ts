@@ -8,6 +8,8 @@ export interface ListQueryDocs {
   sortable: readonly string[];
   /** Properties allowed in `filter.<property>`, with their operators. */
   filters: Readonly<Record<string, readonly FilterOperator[]>>;
+  /** `false` for rows that are never soft-deleted: no `withDeleted`/`onlyDeleted` (default `true`). */
+  softDeletable?: boolean;
 }
 
 /** The allow-list every `SoftDeletableEntity` inherits: id, createdAt, updatedAt, deletedAt. */
@@ -31,6 +33,11 @@ export const LIST_QUERY_GRAMMAR =
   'conditions. `withDeleted=true` includes soft-deleted rows, `onlyDeleted=true` returns only them. Any other ' +
   'parameter, field or operator is a 400 naming it.';
 
+/** The largest `page` the list grammar takes (the parser's bound; the OpenAPI property test holds them together). */
+const MAX_PAGE = 1_000_000_000;
+/** The longest value of a filter operator other than `$eq` (the parser's bound, held as `MAX_PAGE` is). */
+const MAX_OPERATOR_VALUE = 1_000;
+
 const flag = (name: string, description: string) =>
   ApiQuery({ name, required: false, schema: { type: 'string', enum: ['true', 'false'] }, description });
 
@@ -47,7 +54,7 @@ export function ApiListQuery(docs: ListQueryDocs): MethodDecorator {
     ApiQuery({
       name: 'page',
       required: false,
-      schema: { type: 'integer', minimum: 1, default: 1 },
+      schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 },
       description: 'Offset mode: the 1-based page. Cannot be combined with `cursor`.',
     }),
     ApiQuery({
@@ -72,11 +79,14 @@ export function ApiListQuery(docs: ListQueryDocs): MethodDecorator {
         style: 'form',
         explode: true,
         schema: { type: 'array', items: { type: 'string' } },
-        description: `\`[$not:]<op>:<value>\`, repeatable (AND). Operators: ${operators.join(' ')}.`,
+        description:
+          `\`[$not:]<op>:<value>\`, repeatable (AND). Operators: ${operators.join(' ')}. ` +
+          `Values of operators other than $eq: at most ${MAX_OPERATOR_VALUE} characters each.`,
       }),
     ),
-    flag('withDeleted', 'Include soft-deleted rows.'),
-    flag('onlyDeleted', 'Only soft-deleted rows.'),
+    ...(docs.softDeletable === false
+      ? []
+      : [flag('withDeleted', 'Include soft-deleted rows.'), flag('onlyDeleted', 'Only soft-deleted rows.')]),
     flag('count', 'Offset mode: `false` skips the total count (`totalItems`, `totalPages`, `links.last`).'),
   );
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { UUID_PATTERN } from './uuid-param.decorator';
 
 /** The body of every error response. */
 export class ErrorResponse {
@@ -24,7 +25,7 @@ export class ErrorResponse {
 
 /** Columns every example entity has. */
 export class EntityResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', pattern: UUID_PATTERN })
   id: string;
 
   @ApiProperty({ description: 'Incremented on every write; send it back in PATCH (optimistic locking).', example: 1 })

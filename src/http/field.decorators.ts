@@ -19,6 +19,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { isStorableText, jsonProblem, UNSTORABLE_TEXT_MESSAGE } from './json-value';
+import { UUID_PATTERN } from './uuid-param.decorator';
 
 /** Presence and documentation of a body field. */
 export interface FieldOptions {
@@ -83,9 +84,9 @@ export function EmailField(options: FieldOptions & { max: number }): PropertyDec
   );
 }
 
-/** A uuid (e.g. a foreign key). */
+/** A uuid (e.g. a foreign key): versions 1 to 8, nil or max, as {@link UUID_PATTERN} documents. */
 export const UuidField = (options: FieldOptions = {}): PropertyDecorator =>
-  field(options, { type: String, format: 'uuid' }, IsUUID('all', { message: 'must be a uuid' }));
+  field(options, { type: String, format: 'uuid', pattern: UUID_PATTERN }, IsUUID('all', { message: 'must be a uuid' }));
 
 /** One value of a string enum. */
 export const EnumField = (
@@ -111,8 +112,25 @@ export const VersionField = (): PropertyDecorator =>
     example: 1,
   });
 
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T|$)/;
+
+/**
+ * @internal An ISO 8601 date-time whose calendar date exists (no 30 February). validator.js's
+ * `strict` check refuses years 0000-0999 (https://github.com/validatorjs/validator.js/issues/2517),
+ * which PostgreSQL stores, so calendar dates are checked here; other ISO forms keep its check.
+ */
+export function isDateTimeText(value: string): boolean {
+  const match = CALENDAR_DATE.exec(value);
+  if (!match) return isISO8601(value, { strict: true, strictSeparator: true });
+  if (!isISO8601(value, { strictSeparator: true })) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
 const toDate = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value;
+  typeof value === 'string' && isDateTimeText(value) ? new Date(value) : value;
 
 /** An ISO 8601 date-time string, handed on as a `Date`. */
 export const DateTimeField = (options: FieldOptions = {}): PropertyDecorator =>
@@ -136,8 +154,12 @@ export function JsonField(
     const bytes = Buffer.byteLength(JSON.stringify(value));
     return bytes > limits.maxBytes ? `must be at most ${limits.maxBytes} bytes of JSON` : undefined;
   };
+  const rules =
+    `At most ${limits.maxDepth} levels deep and ${limits.maxBytes} bytes of JSON; no key named \`prototype\` or ` +
+    'like a property of `Object.prototype` (`__proto__`, `constructor`, `toString`, …), no NUL or unpaired ' +
+    'surrogate in a string (400 naming the path).';
   return field(
-    options,
+    { ...options, description: [options.description, rules].filter(Boolean).join(' ') },
     kind === 'object' ? { type: 'object', additionalProperties: true } : { type: 'array', items: {} },
     kind === 'object' ? IsObject({ message: 'must be a JSON object' }) : IsArray({ message: 'must be a JSON array' }),
     ValidateBy({

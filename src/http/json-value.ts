@@ -1,9 +1,12 @@
 /**
- * Keys refused anywhere in a body: `__proto__`, `constructor`, `prototype` and the other names of
+ * @internal Keys refused anywhere in a body: `__proto__`, `constructor`, `prototype` and the other names of
  * `Object.prototype` (`toString`, `valueOf`, …). class-transformer drops such keys silently when it
  * copies a body, so accepting them would store something other than what was sent.
  */
-const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
 /** A UTF-16 surrogate without its pair: PostgreSQL would store U+FFFD instead. */
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

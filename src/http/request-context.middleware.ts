@@ -15,7 +15,11 @@ interface OutgoingResponse {
 
 /** Actor recorded for requests without an `X-Actor` header. */
 export const ANONYMOUS_ACTOR = 'anonymous';
-const ACTOR = /^[\p{L}\p{N}._@:+\- ]{1,200}$/u;
+/**
+ * 1 to 200 letters, digits, spaces or `. _ @ : + -`, not starting or ending with a space (HTTP
+ * drops those from a header value anyway, so the server never sees them). A Unicode pattern.
+ */
+const ACTOR = /^[\p{L}\p{N}._@:+-](?:[\p{L}\p{N}._@:+ -]{0,198}[\p{L}\p{N}._@:+-])?$/u;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The two headers as OpenAPI parameters: the middleware reads them on every route. */
@@ -24,8 +28,11 @@ export const REQUEST_CONTEXT_HEADERS: readonly ParameterObject[] = [
     name: 'X-Actor',
     in: 'header',
     required: false,
-    schema: { type: 'string', minLength: 1, maxLength: 200, example: 'ada' },
-    description: `Who acts, recorded in the audit trail (default \`${ANONYMOUS_ACTOR}\`): 1 to 200 letters, digits, spaces or . _ @ : + -; anything else is a 400 naming X-Actor.`,
+    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: ACTOR.source, example: 'ada' },
+    description:
+      `Who acts, recorded in the audit trail; without the header, \`${ANONYMOUS_ACTOR}\`. 1 to 200 letters, ` +
+      'digits, spaces or . _ @ : + - (the pattern uses Unicode property escapes: match it with the `u` flag); ' +
+      'anything else is a 400 naming X-Actor. Header values travel as Latin-1 bytes.',
   },
   {
     name: 'X-Request-Id',

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiListQuery, ListQueryDocs } from './api-list-query.decorator';
 import { ErrorResponse, PageResponse } from './api-models';
+import { UUID_PATTERN } from './uuid-param.decorator';
 
 const ERRORS: Record<number, string> = {
   400: 'Invalid body, path or query parameter; `fields` names them.',
@@ -28,8 +29,9 @@ export const ApiError = (status: number, description: string) =>
 export const ApiErrors = (...statuses: number[]) =>
   applyDecorators(...[...statuses, 503].map((status) => ApiError(status, ERRORS[status])));
 
-/** A uuid path parameter. */
-export const ApiId = (name = 'id') => ApiParam({ name, format: 'uuid', description: 'The row id.' });
+/** A uuid path parameter, with the pattern the server enforces. */
+export const ApiId = (name = 'id') =>
+  ApiParam({ name, schema: { type: 'string', format: 'uuid', pattern: UUID_PATTERN }, description: 'The row id.' });
 
 /** A route under `/:id` documents the id and can answer 404. */
 const underId = (path?: string) => (path?.includes(':id') ? { id: [ApiId()], errors: [404] } : { id: [], errors: [] });

@@ -12,6 +12,7 @@ import {
   send,
   storedMismatches,
 } from './hostile-request';
+import { acceptanceProblems, AcceptanceTally, newAcceptanceTally } from './openapi-acceptance';
 import { anyRequest, GeneratedRequest } from './openapi-arbitraries';
 import { ApiOperation, fillPath, JsonSchema, loadOperations } from './openapi-operations';
 import { injectionCanaryCalls, installInjectionCanary, tableChecksums } from './table-checksums';
@@ -108,6 +109,7 @@ export async function checkRequest(
   operations: ApiOperation[],
   rows: KnownRows,
   generated: GeneratedRequest,
+  tally: AcceptanceTally = newAcceptanceTally(),
 ): Promise<number> {
   const operation = operations.find((o) => o.key === generated.operation)!;
   const resolved = await resolve(t, rows, generated, { ...operation, model: modelOf(operation, operations) });
@@ -116,6 +118,7 @@ export async function checkRequest(
   const problems: string[] = [];
   if (answer.status >= 500) problems.push('a 5xx');
   problems.push(...errorShapeProblems(answer));
+  problems.push(...(await acceptanceProblems(t, operation, generated, answer, resolved.id, tally)));
   if (answer.status >= 400) problems.push(...leaksIn(answer, resolved.sent).map((l) => `leak ${l}`));
   if ((answer.status === 400 || answer.status === 422) && !Object.keys(answer.body?.fields ?? {}).length) {
     problems.push('a 400/422 naming no field');
@@ -210,10 +213,11 @@ export async function assertRequestProperties(
   operations: ApiOperation[],
   rows: KnownRows,
   run: PropertyRun,
-): Promise<{ runs: number; statuses: Record<string, number> }> {
+): Promise<{ runs: number; statuses: Record<string, number>; acceptance: AcceptanceTally }> {
   const statuses: Record<string, number> = {};
+  const acceptance = newAcceptanceTally();
   const property = fc.asyncProperty(anyRequest(operations), async (generated) => {
-    const status = await checkRequest(t, operations, rows, generated);
+    const status = await checkRequest(t, operations, rows, generated, acceptance);
     statuses[status] = (statuses[status] ?? 0) + 1;
   });
   const details = await fc.check(property, { seed: run.seed, numRuns: run.numRuns });
@@ -222,7 +226,7 @@ export async function assertRequestProperties(
       details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     throw new Error(`Replay with FC_SEED=${run.seed}\n${error}\n${fc.defaultReportMessage(details)}`.slice(0, 6_000));
   }
-  return { runs: details.numRuns, statuses };
+  return { runs: details.numRuns, statuses, acceptance };
 }
 
 /**

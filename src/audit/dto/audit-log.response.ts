@@ -4,11 +4,12 @@ import { ApiProperty } from '@nestjs/swagger';
 export class AuditLogResponse {
   @ApiProperty({
     format: 'int64',
+    pattern: '^[1-9][0-9]{0,17}$',
     example: '42',
     description: 'Numbered in insertion order (a 64-bit integer, as a string).',
   })
   id: string;
-  @ApiProperty({ example: 'Task' }) entityType: string;
+  @ApiProperty({ maxLength: 100, example: 'Task' }) entityType: string;
   @ApiProperty({ maxLength: 200 }) entityId: string;
   @ApiProperty({ enum: ['create', 'update', 'soft_delete', 'restore', 'delete'] }) action: string;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) oldValues: Record<

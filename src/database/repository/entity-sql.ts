@@ -201,7 +201,7 @@ export class EntitySql {
         // very row version it changed (after any wait for a concurrent writer).
         const olds = properties.map((p, i) => `o.${this.columns.get(p)!.sql} AS "__old${i}"`);
         const update = `UPDATE ${this.table} SET ${[...sets, ...this.bumps()].join(', ')} ${where}
-          RETURNING WITH (OLD AS o) ${this.returningList}, ${olds.join(', ')}`;
+          RETURNING WITH (OLD AS o) ${[this.returningList, ...olds].join(', ')}`;
         const before = (property: string) => `w."__old${properties.indexOf(property)}"`;
         const changes = [
           changedJson(properties, this.audit, before, column('w')),

@@ -87,6 +87,23 @@ describe('parseListQuery', () => {
     expect(parseListQuery({ withDeleted: 'true' }, ctx).withDeleted).toBe(true);
   });
 
+  // Regression (issue 20, found by the OpenAPI property test): page 1000000000 was refused by a
+  // 9-digit check while the message said "from 1 to 1000000000".
+  it('takes page from 1 to 1000000000, as its message says', () => {
+    expect(parseListQuery({ page: '1000000000' }, context()).page).toBe(1_000_000_000);
+    for (const page of ['0', '1000000001', '01000000000', '-1']) {
+      expect(() => parseListQuery({ page }, context())).toThrow('page: must be an integer from 1 to 1000000000');
+    }
+  });
+
+  it('bounds the values of operators other than $eq at 1000 characters, and says so', () => {
+    expect(parseListQuery({ filter: { name: `$eq:${'a'.repeat(5_000)}` } }, context()).filters).toHaveLength(1);
+    expect(parseListQuery({ filter: { name: `$ilike:${'a'.repeat(1_000)}` } }, context()).filters).toHaveLength(1);
+    expect(() => parseListQuery({ filter: { name: `$ilike:${'a'.repeat(1_001)}` } }, context())).toThrow(
+      'filter.name: values of $ilike must be at most 1000 characters',
+    );
+  });
+
   it('refuses cursor pages ordered by a column that can be empty, but allows offset pages', () => {
     expect(() => parseListQuery({ cursor: '', sortBy: 'nickname:ASC' }, context())).toThrow(/nickname can be empty/);
     expect(parseListQuery({ sortBy: 'nickname:ASC' }, context()).mode).toBe('offset');

@@ -25,6 +25,8 @@ export interface ListQueryContext {
 
 const HTTP_PARAMETERS = new Set(['limit', 'page', 'cursor', 'sortBy', 'withDeleted', 'onlyDeleted', 'count']);
 const MAX_FILTER_VALUES = 100;
+/** Longest value of a filter operator other than `$eq` (which takes the column's own bound). */
+const MAX_OPERATOR_VALUE = 1_000;
 
 function fail(parameter: string, reason: string): never {
   throw new InvalidQueryError(parameter, reason);
@@ -40,7 +42,7 @@ function single(parameter: string, value: unknown): string | undefined {
 function integer(parameter: string, value: unknown, min: number, max: number, fallback: number): number {
   const text = single(parameter, value);
   if (text === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) {
+  if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > max) {
     fail(parameter, `must be an integer from ${min} to ${max}`);
   }
   return Number(text);
@@ -132,8 +134,9 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
   const values = texts.map((t) => {
     const value =
       operator === '$ilike' || operator === '$sw' ? (t.includes('\u0000') ? undefined : t) : parseValue(column, t);
-    if (value === undefined || (typeof value === 'string' && value.length > 1_000 && operator !== '$eq')) {
-      fail(parameter, `values must be ${describeKind(column)}`);
+    if (value === undefined) fail(parameter, `values must be ${describeKind(column)}`);
+    if (typeof value === 'string' && value.length > MAX_OPERATOR_VALUE && operator !== '$eq') {
+      fail(parameter, `values of ${operator} must be at most ${MAX_OPERATOR_VALUE} characters`);
     }
     return value;
   });

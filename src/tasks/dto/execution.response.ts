@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ExecutionStatus } from '../../entities';
 import { EntityResponse } from '../../http/api-models';
+import { UUID_PATTERN } from '../../http/uuid-param.decorator';
 
 /** One execution of a task as the API returns it. */
 export class ExecutionResponse extends EntityResponse {
-  @ApiProperty({ format: 'uuid' }) taskId: string;
-  @ApiProperty() agentType: string;
+  @ApiProperty({ format: 'uuid', pattern: UUID_PATTERN }) taskId: string;
+  @ApiProperty({ maxLength: 100 }) agentType: string;
   @ApiProperty({ enum: ExecutionStatus, enumName: 'ExecutionStatus' }) status: ExecutionStatus;
   @ApiProperty({ type: 'array', items: {} }) logs: unknown[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;

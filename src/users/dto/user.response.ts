@@ -3,9 +3,9 @@ import { EntityResponse } from '../../http/api-models';
 
 /** A user as the API returns it. */
 export class UserResponse extends EntityResponse {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ format: 'email', maxLength: 320, example: 'ada@example.com' })
   email: string;
 
-  @ApiProperty({ example: 'Ada Lovelace' })
+  @ApiProperty({ maxLength: 200, example: 'Ada Lovelace' })
   displayName: string;
 }
