@@ -78,6 +78,30 @@ describe('audit trail over HTTP', () => {
     });
   });
 
+  // Regression (issue 20): the document described the history route's 404 as "No live row with
+  // that id", but a soft-deleted row's history is served; only an id with no row and no history
+  // is a 404.
+  it("serves a soft-deleted (or hard-deleted) row's history; 404 only for an id never seen, as the document says", async () => {
+    const user = (await http().post('/users').send({ email: 'gone@example.com', displayName: 'G' }).expect(201)).body;
+    await http().delete(`/users/${user.id}`).expect(204);
+    const soft = await http().get(`/users/${user.id}/history`).expect(200);
+    expect(soft.body.data.map((r: any) => r.action)).toEqual(['create', 'soft_delete']);
+    await http().delete(`/users/${user.id}?hard=true`).expect(204);
+    // The trail outlives the row, so its history is still served; a row that never was is a 404.
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE id = $1`, [user.id]);
+    expect(n).toBe(0);
+    const hard = await http().get(`/users/${user.id}/history`).expect(200);
+    expect(hard.body.data.map((r: any) => r.action)).toEqual(['create', 'soft_delete', 'delete']);
+    const missing = await http().get('/users/00000000-0000-4000-8000-000000000000/history').expect(404);
+    expect(missing.body.message).toBe('User 00000000-0000-4000-8000-000000000000 was not found');
+    const doc = (await http().get('/docs-json').expect(200)).body;
+    for (const path of ['/users/{id}/history', '/tasks/{id}/history']) {
+      const described = doc.paths[path].get.responses['404'].description;
+      expect(described).not.toMatch(/live row/);
+      expect(described).toMatch(/soft-deleted/);
+    }
+  });
+
   it('history of an unknown entity is a 404; a bad X-Actor is a 400 naming the header', async () => {
     await http().get('/tasks/00000000-0000-4000-8000-000000000000/history').expect(404);
     await http().get('/tasks/not-a-uuid/history').expect(400);

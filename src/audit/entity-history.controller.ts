@@ -9,7 +9,7 @@ import {
   RepositoryService,
 } from '../database';
 import { AuditLog, Task, User } from '../entities';
-import { ApiErrors, ApiId, ApiPageResponse } from '../http/resource-routes.decorators';
+import { ApiError, ApiErrors, ApiId, ApiPageResponse } from '../http/resource-routes.decorators';
 import { UuidParam } from '../http/uuid-param.decorator';
 import { AuditLogResponse } from './dto/audit-log.response';
 
@@ -35,7 +35,12 @@ const HistoryRoute = (path: string, summary: string) =>
       description: 'Empty (or absent) for the first page, then the token from `links.next`.',
     }),
     ApiPageResponse(AuditLogResponse),
-    ApiErrors(400, 404),
+    ApiErrors(400),
+    ApiError(
+      404,
+      'No row with that id, live or soft-deleted, and no history of one: the history of a soft-deleted ' +
+        'or permanently deleted row stays readable.',
+    ),
   );
 
 /** `GET /users/:id/history`, `GET /tasks/:id/history`: one entity's changes, oldest first. */
