@@ -318,7 +318,7 @@ export function describeServerFaults(scale: FaultScale): void {
       expect(failing.output()).not.toContain(EMBEDDED_CREDENTIALS.password + '@');
     });
 
-    it('degraded start: starts before the database, answers 503 quickly, serves once it is up, without a restart', async () => {
+    it('degraded start: starts before the database, answers 503 without waiting on a connection, serves once it is up, without a restart', async () => {
       app = startAppProcess(root, {
         NODE_ENV: 'test',
         DATABASE_URL: url,
