@@ -9,8 +9,10 @@ import {
   DatabaseModule,
   DatabaseModuleOptions,
   DatabaseOptionsFactory,
+  DatabaseService,
 } from '../src/database';
 import { User } from '../src/entities';
+import { pollUntil } from './support/health-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** A service in a feature module that imports nothing from the database module. */
@@ -131,17 +133,28 @@ describe('DatabaseModule registration', () => {
     const onUncaught = (e: unknown) => crashes.push(e);
     process.on('uncaughtException', onUncaught);
     try {
+      const stats = () => moduleRef.get(DatabaseService).getStats().pool;
       await dataSource.query('SELECT 1'); // leaves one idle client in the pool
+      expect(stats()).toMatchObject({ total: 1, idle: 1 });
       const admin = new Client({ connectionString: db.url });
       await admin.connect();
       const killed = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'idle-victim' AND datname = current_database()`,
       );
       await admin.end();
-      expect(killed.rowCount).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 200));
+      expect(killed.rowCount).toBe(1);
+      // The pool drops the idle client when its 'error' event arrives: the event that, unhandled,
+      // would crash the process. Waiting for the drop (not for a fixed time) means the event came.
+      await pollUntil(
+        async () => stats(),
+        (pool) => pool.total === 0,
+        { intervalMs: 10 },
+      );
+      expect(crashes).toEqual([]);
+      // The next statement gets a new connection, not the dead one.
       const [{ ok }] = await dataSource.query('SELECT 1 AS ok');
       expect(ok).toBe(1);
+      expect(stats()).toMatchObject({ total: 1, idle: 1 });
       expect(crashes).toEqual([]);
     } finally {
       process.off('uncaughtException', onUncaught);

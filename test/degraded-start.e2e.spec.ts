@@ -11,11 +11,26 @@ import {
   getRepositoryServiceToken,
   RepositoryService,
 } from '../src/database';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../src/database/database.constants';
 import { DatabaseConnection } from '../src/database/startup/database-connection';
 import { errorResponse } from '../src/database/errors/database-exception.filter';
 import { findFreePort } from '../src/database/embedded/free-port';
 import { Task } from '../src/entities';
+import { pollUntil } from './support/health-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/** Background attempts' backoff in these tests: the first delay and the cap (±20% jitter on top). */
+const RETRY_DELAY_MS = 50;
+const RETRY_MAX_DELAY_MS = 100;
+/** The longest wait before the next attempt: the cap plus its jitter. */
+const LONGEST_DELAY_MS = RETRY_MAX_DELAY_MS * 1.2;
+/** The app's connect timeout (`appDataSourceOptions`' default): bound on one refused attempt. */
+const CONNECT_TIMEOUT_MS = DEFAULT_CONNECT_TIMEOUT_MS;
+/**
+ * How long the test waits for the next background attempt: three delays and attempts' worth, plus
+ * 10 s for a loaded 2-core machine. Only a background loop that stopped would take that long.
+ */
+const NEXT_ATTEMPT_BOUND_MS = 3 * (LONGEST_DELAY_MS + CONNECT_TIMEOUT_MS) + 10_000;
 
 @Injectable()
 class TaskReader {
@@ -36,8 +51,8 @@ describe('degraded start (in process)', () => {
     unreachable = {
       ...appDataSourceOptions({ DATABASE_URL: `postgres://app:secret-password@127.0.0.1:${port}/app` }),
       requireAtStartup: false,
-      connectRetryDelayMs: 50,
-      connectRetryMaxDelayMs: 100,
+      connectRetryDelayMs: RETRY_DELAY_MS,
+      connectRetryMaxDelayMs: RETRY_MAX_DELAY_MS,
     };
   });
 
@@ -56,9 +71,13 @@ describe('degraded start (in process)', () => {
         lastFailure: { cause: 'connection refused (no server listening)', code: 'ECONNREFUSED' },
       });
       expect(connection.attempts).toBeGreaterThanOrEqual(1);
-      // it keeps trying in the background
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(moduleRef.get(DatabaseService).getStats().connection.attempts).toBeGreaterThan(connection.attempts);
+      // it keeps trying in the background: another attempt comes, however long the machine takes
+      const later = await pollUntil(
+        async () => moduleRef.get(DatabaseService).getStats().connection,
+        (state) => state.attempts > connection.attempts,
+        { timeoutMs: NEXT_ATTEMPT_BOUND_MS, intervalMs: 10 },
+      );
+      expect(later).toMatchObject({ phase: 'connecting', lastFailure: { code: 'ECONNREFUSED' } });
       expect(moduleRef.get(DatabaseService).getStats().pool).toMatchObject({ total: 0, max: 10, saturated: false });
     });
 
@@ -88,8 +107,11 @@ describe('degraded start (in process)', () => {
     const connection = moduleRef.get(DatabaseConnection);
     await moduleRef.close();
     const after = connection.state;
-    expect(after.phase).toBe('closed');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(after).toMatchObject({ phase: 'closed', nextAttemptInMs: undefined }); // no attempt scheduled
+    // A retry timer left running was set before close() and fires within LONGEST_DELAY_MS of being
+    // set; Node runs timers in the order they expire, so it would run before this one, however slow
+    // the machine. No attempt after it means none was left.
+    await new Promise((resolve) => setTimeout(resolve, 2 * LONGEST_DELAY_MS));
     expect(connection.state.attempts).toBe(after.attempts);
   });
 
