@@ -13,6 +13,7 @@ import {
   IndexAlphaConcurrently1800000000004,
   SlowStatement1800000000006,
 } from './fixtures/guard-migrations';
+import { pollUntil } from './support/health-client';
 import { appliedCounts, queryDb, tableExists } from './support/migration-process';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -84,7 +85,25 @@ describe('the migration guard, called from code (GuardedDataSource)', () => {
     const sources = await Promise.all(
       [1, 2, 3, 4, 5].map(() => open([CreateAlpha1800000000001, CreateBeta1800000000002])),
     );
-    const results = await Promise.all(sources.map((ds) => ds.runMigrations()));
+    // Every run provably overlaps: all five queue on the lock a test session holds, then it lets go.
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    let runs: Promise<unknown[][]>;
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1::bigint)`, [String(migrationLockKey('migrations'))]);
+      runs = Promise.all(sources.map((ds) => ds.runMigrations()));
+      runs.catch(() => undefined); // awaited below; a failure must not go unhandled while we poll
+      // Each run polls the lock with pg_try_advisory_lock and says once that it waits, naming the holder.
+      const waiting = () => lines.filter((line) => line.startsWith('WARN waiting up to')).length;
+      await pollUntil(
+        async () => waiting(),
+        (n) => n === 5,
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      await holder.end(); // the session ends, and the lock with it
+    }
+    const results = await runs;
     expect(results.map((r) => r.length).sort()).toEqual([0, 0, 0, 0, 2]);
     expect(await appliedCounts(db.url)).toEqual({ [ALPHA]: 1, [BETA]: 1 });
     expect(await queryDb(db.url, `SELECT count(*)::int AS n FROM migrations_checksums`)).toEqual([{ n: 2 }]);
