@@ -1,6 +1,12 @@
 import { CapturedLog, CapturingLogger } from '@nestjs/testing';
 import { Client } from 'pg';
-import { DatabaseService, DatabaseUnavailableError } from '../src/database';
+import {
+  DatabaseService,
+  DatabaseUnavailableError,
+  getRepositoryServiceToken,
+  RepositoryService,
+} from '../src/database';
+import { User } from '../src/entities';
 import { http, uniqueEmail } from './support/api';
 import { createTestApp, StartedTestApp } from './support/test-app';
 
@@ -84,6 +90,34 @@ describe('query logging on a real server (the app over HTTP, its log captured)',
       expect(lines).toContainEqual(
         expect.stringMatching(new RegExp(`^query: SELECT .* FROM "users" .*\\[\\$1="${post.body.id}"\\]$`)),
       );
+    });
+    it('a stream its consumer leaves early logs its cursor statements, CLOSE and ROLLBACK included', async () => {
+      const { t, logs } = await startLogged({ DB_LOG_QUERIES: 'true' });
+      started = t;
+      for (const n of [1, 2, 3]) {
+        expect(
+          (
+            await http(t)
+              .post('/users')
+              .send({ email: uniqueEmail(`stream${n}`), displayName: 'S' })
+          ).status,
+        ).toBe(201);
+      }
+      logs.clear();
+      const users = t.app.get<RepositoryService<User>>(getRepositoryServiceToken(User));
+      for await (const user of users.stream({}, { batchSize: 1 })) {
+        expect(user.email).toBeDefined();
+        break; // the consumer stops after the first row: the cursor and the transaction are left open
+      }
+      const lines = databaseLines(logs, 'log');
+      for (const statement of [
+        /^query: BEGIN ISOLATION LEVEL/,
+        /^query: DECLARE /,
+        /^query: FETCH 1 FROM /,
+        /^query: CLOSE /,
+        /^query: ROLLBACK/,
+      ])
+        expect(lines).toContainEqual(expect.stringMatching(statement));
     });
   });
 

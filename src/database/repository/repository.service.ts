@@ -305,7 +305,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       return count;
     } catch (error) {
       failed = true;
-      if (own) await client.query('ROLLBACK').catch(() => undefined);
+      if (own) await executor.runText('ROLLBACK', [], this.metadata, client).catch(() => undefined);
       throw error;
     } finally {
       // A connection that failed mid-COPY may be in any state: the pool discards it.

@@ -41,7 +41,7 @@ export async function* streamRows<T>(
     throw error;
   } finally {
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
-    if (open && !broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    if (open && !broken) await executor.runText('ROLLBACK', [], metadata, client).catch((e: Error) => (broken = e));
     // A lost connection leaves the pool (release with an error destroys the client).
     client.release(broken);
   }
@@ -79,6 +79,6 @@ async function* fetchAll<T>(
     await executor.runText(`CLOSE ${cursor}`, [], metadata, on);
     closed = true;
   } finally {
-    if (!closed) await on.query(`CLOSE ${cursor}`).catch(() => undefined);
+    if (!closed) await executor.runText(`CLOSE ${cursor}`, [], metadata, on).catch(() => undefined);
   }
 }
