@@ -46,13 +46,16 @@ async function createDatabase(name: string): Promise<string> {
   return server.url.replace(/\/app$/, `/${name}`);
 }
 
-/** Copies fixture `name` (sources and configs, no build output) to the run's directory and installs it. */
+/**
+ * Lays out fixture `name` in the run's directory and installs it: the app's sources (`app/`, shared:
+ * the two apps differ only in how they are built, loaded and tested) under its own package.json,
+ * tsconfig and Jest configuration (`cjs-app/` or `esm-app/`), no build output.
+ */
 async function install(name: string): Promise<void> {
   const dir = join(work, name);
-  await cp(join(__dirname, name), dir, {
-    recursive: true,
-    filter: (source) => !/[/\\](node_modules|dist|\.data)$/.test(source),
-  });
+  const noBuildOutput = (source: string) => !/[/\\](node_modules|dist|\.data)$/.test(source);
+  await cp(join(__dirname, 'app'), dir, { recursive: true, filter: noBuildOutput });
+  await cp(join(__dirname, name), dir, { recursive: true, filter: noBuildOutput });
   await copyFile(tarball, join(dir, 'nest-pg-database.tgz'));
   const result = await timed(`${name}: npm install`, () => run('npm', ['install', ...NPM_FLAGS], dir));
   expectSuccess(result, `npm install in ${name}`);
@@ -99,7 +102,10 @@ describe.each(FIXTURES)('%s, on the packed package', (name) => {
       expect(tsconfig.compilerOptions.module).toBe('nodenext');
     }
     expectSuccess(await timed(`${name}: tsc`, () => run('npx', ['tsc', '-p', '.'], dir)), 'tsc');
-    expect(existsSync(join(dir, 'dist', 'main.js'))).toBe(true);
+    // The same sources, loaded as the app's module system has it: require() or import of the package.
+    const main = await readFile(join(dir, 'dist', 'main.js'), 'utf8');
+    if (name === 'esm-app') expect(main).toMatch(/^import \{[^}]*\} from 'nest-pg-database';$/m);
+    else expect(main).toMatch(/require\("nest-pg-database"\)/);
   });
 
   it('has exactly one @nestjs/core and one typeorm in its tree', async () => {

@@ -1,1 +1,0 @@
-export { postgresGlobalTeardown as default } from 'nest-pg-database/testing';
