@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { withAdminClient } from '../../src/testing/admin-client';
 import { EmbeddedServerProcess, makeServerRoot, startEmbeddedServerProcess } from '../support/embedded-server-process';
 import { getHealth, pollUntil } from '../support/health-client';
 import { fixtureEnv, run, startServer } from './consumer-process';
@@ -30,26 +30,16 @@ function expectSuccess(result: { code: number | null; output: string }, what: st
   if (result.code !== 0) throw new Error(`${what} exited with ${result.code}:\n${result.output}`);
 }
 
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A database of its own for `name` on the run's server. */
 async function createDatabase(name: string): Promise<string> {
-  await withClient(server.url, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
+  await withAdminClient(server.url, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
   return server.url.replace(/\/app$/, `/${name}`);
 }
 
 /**
- * Lays out fixture `name` in the run's directory and installs it: the app's sources (`app/`, shared:
- * the two apps differ only in how they are built, loaded and tested) under its own package.json,
- * tsconfig and Jest configuration (`cjs-app/` or `esm-app/`), no build output.
+ * Lays out fixture `name` in the run's directory and installs it: the app's sources and Jest setup
+ * (`app/`, shared: the two apps differ only in their module system) with the fixture's own
+ * package.json and tsconfig (`cjs-app/` or `esm-app/`), no build output.
  */
 async function install(name: string): Promise<void> {
   const dir = join(work, name);
@@ -137,7 +127,7 @@ describe.each(FIXTURES)('%s, on the packed package', (name) => {
     runs.forEach((r, i) => expectSuccess(r, `typeorm migration:run #${i + 1}`));
     expect(runs.filter((r) => r.output.includes(`applied ${MIGRATION}`))).toHaveLength(1);
 
-    const { migrations, checksums } = await withClient(databaseUrl, async (c) => ({
+    const { migrations, checksums } = await withAdminClient(databaseUrl, async (c) => ({
       migrations: (await c.query('SELECT name FROM migrations')).rows,
       checksums: (await c.query('SELECT name, checksum FROM migrations_checksums')).rows,
     }));
@@ -207,7 +197,7 @@ describe.each(FIXTURES)('%s, on the packed package', (name) => {
         stars: 4,
       });
       expect(failed.status).toBe(422);
-      const after = await withClient(databaseUrl, async (c) => ({
+      const after = await withAdminClient(databaseUrl, async (c) => ({
         books: (await c.query('SELECT isbn FROM books ORDER BY isbn')).rows.map((r) => r.isbn),
         reviews: Number((await c.query('SELECT count(*) FROM reviews')).rows[0].count),
       }));

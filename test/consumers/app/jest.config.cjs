@@ -1,7 +1,7 @@
 /**
- * Jest for this ESM app, run as CommonJS: the package is CommonJS and loads ESM-only NestJS 12 through
+ * Jest for both apps, run as CommonJS: the package is CommonJS and loads ESM-only NestJS 12 through
  * require(esm), which Jest's sandbox lacks before Node 24.9, so native ESM mode cannot load it; ts-jest
- * compiles the app's files to CommonJS and the transform below compiles NestJS 12's.
+ * compiles the app's files to CommonJS and the package's transform compiles NestJS 12's.
  */
 module.exports = {
   testEnvironment: 'node',
