@@ -10,6 +10,4 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '-app/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },
   testTimeout: 240_000,
-  // Something (not yet found: fetch keep-alive or a child's pipe) keeps the loop alive after the run.
-  forceExit: true,
 };
