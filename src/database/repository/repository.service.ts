@@ -29,14 +29,21 @@ import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
+import { readFromPrimary } from '../replicas/read-context';
 
 /** Rows per statement in `createMany`: one round trip each, however many rows. */
 export const CREATE_MANY_CHUNK = 5_000;
 
 /** Options of reads by id. */
-export interface FindByIdOptions {
+export interface FindByIdOptions extends ReadOptions {
   /** Also find a soft-deleted row. */
   withDeleted?: boolean;
+}
+
+/** Options of every read. */
+export interface ReadOptions {
+  /** Read from the primary even when read replicas are configured (they may lag). Default: false. */
+  primary?: boolean;
 }
 
 /** Options of `createMany`. */
@@ -51,7 +58,7 @@ export interface CreateManyOptions {
 }
 
 /** Options of `paginate`. */
-export interface PaginateOptions {
+export interface PaginateOptions extends ReadOptions {
   /** Path the page's links start with, e.g. `/users`. Default: `''`. */
   path?: string;
 }
@@ -150,7 +157,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
     if (!this.isKey(id)) return null;
     const statement = options.withDeleted ? this.sql.findByIdWithDeleted : this.sql.findById;
-    const { rows } = await this.run(statement, [id]);
+    const read = () => this.context.executor.read(statement, [id], this.metadata);
+    const { rows } = await (options.primary ? readFromPrimary(read) : read());
     return rows.length ? this.hydrate(rows[0]) : null;
   }
 
@@ -162,28 +170,31 @@ export class RepositoryService<T extends ObjectLiteral> {
   }
 
   /** The first live row matching `where`, or `null`. */
-  async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<T | null> {
-    return this.typeorm(() => this.repository.findOne({ where }));
+  async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: ReadOptions = {}): Promise<T | null> {
+    return this.typeorm(() => this.repository.findOne({ where }), options);
   }
 
   /** Live rows matching TypeORM find options (`withDeleted: true` to include soft-deleted ones). */
-  async find(options: FindManyOptions<T> = {}): Promise<T[]> {
-    return this.typeorm(() => this.repository.find(options));
+  async find(options: FindManyOptions<T> & ReadOptions = {}): Promise<T[]> {
+    const { primary, ...find } = options;
+    return this.typeorm(() => this.repository.find(find as FindManyOptions<T>), { primary });
   }
 
   /** How many live rows match. */
-  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}): Promise<number> {
-    return this.typeorm(() => this.repository.count({ where }));
+  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}, options: ReadOptions = {}): Promise<number> {
+    return this.typeorm(() => this.repository.count({ where }), options);
   }
 
   /** Whether any live row matches. */
-  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<boolean> {
-    return this.typeorm(() => this.repository.exists({ where }));
+  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: ReadOptions = {}): Promise<boolean> {
+    return this.typeorm(() => this.repository.exists({ where }), options);
   }
 
-  private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
+  /** A TypeORM read: on a replica when configured (TypeORM's "slave" connection), unless `primary`. */
+  private async typeorm<R>(fn: () => Promise<R>, options: ReadOptions): Promise<R> {
+    const read = () => this.context.executor.readThrough(fn);
     try {
-      return await fn();
+      return await (options.primary ? readFromPrimary(read) : read());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
@@ -208,9 +219,11 @@ export class RepositoryService<T extends ObjectLiteral> {
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
     const query = this.parse(input);
     const sql = buildListSql(query, this.sql, this.columns);
-    return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
-      this.hydrate(row),
-    );
+    const page = () =>
+      runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
+        this.hydrate(row),
+      );
+    return options.primary ? readFromPrimary(page) : page();
   }
 
   /**
@@ -219,7 +232,7 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   stream(
     input: Omit<ListQueryInput, 'limit' | 'page' | 'cursor'> = {},
-    options: { batchSize?: number } = {},
+    options: { batchSize?: number } & ReadOptions = {},
   ): AsyncIterable<T> {
     const query = this.parse({ ...input, limit: 1 });
     const sql = buildListSql(query, this.sql, this.columns, { unbounded: true });
@@ -230,6 +243,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       options.batchSize ?? 1_000,
       (row) => this.hydrate(row),
       this.metadata,
+      options.primary ?? false,
     );
   }
 

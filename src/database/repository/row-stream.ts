@@ -15,6 +15,7 @@ export async function* streamRows<T>(
   batchSize: number,
   map: (row: QueryResultRow) => T,
   metadata: EntityMetadata,
+  primary = false,
 ): AsyncGenerator<T> {
   const ambient = executor.target();
   if (ambient !== executor.pool) {
@@ -24,7 +25,8 @@ export async function* streamRows<T>(
   }
   let client;
   try {
-    client = await executor.pool.connect();
+    // Outside a transaction a replica may serve the stream (not with `primary`); a lost connection mid-stream is not retried.
+    client = await (primary ? executor.pool.connect() : executor.connectForRead());
   } catch (error) {
     throw translateDatabaseError(error, metadata);
   }
