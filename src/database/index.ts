@@ -25,7 +25,7 @@ export { AbstractEntity } from './entities/abstract.entity';
 export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { RepositoryService } from './repository/repository.service';
-export type { CreateManyOptions, FindByIdOptions, PaginateOptions } from './repository/repository.service';
+export type { CreateManyOptions, FindByIdOptions, PaginateOptions, ReadOptions } from './repository/repository.service';
 export { UnsupportedEntityError } from './repository/unsupported-entity.error';
 export { getRepositoryServiceToken, InjectRepositoryService } from './repository/repository.tokens';
 export {
@@ -51,6 +51,14 @@ export {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transactions/transaction.errors';
+
+// Read replicas
+export { DEFAULT_REPLICA_CHECK_INTERVAL_MS, DEFAULT_REPLICA_MAX_LAG_MS } from './replicas/read-replica.options';
+export type { ReadReplicaOptions, ReadReplicaTarget } from './replicas/read-replica.options';
+export { readFromPrimary, withReadYourWrites } from './replicas/read-context';
+export { CONSISTENCY_TOKEN_HEADER } from './replicas/consistency-token.interceptor';
+export type { ReplicaState, ReplicaStatus } from './replicas/replica-node';
+export type { ReadRoutingStats } from './replicas/read-router';
 
 // The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';
