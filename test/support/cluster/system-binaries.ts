@@ -80,7 +80,7 @@ export function missingSystemNeeds(needs: readonly SystemNeed[]): string[] {
     const dir = postgresBinDirs().find((d) => CLUSTER_BINARIES.every((name) => existsSync(join(d, name))));
     if (!dir) {
       const absent = CLUSTER_BINARIES.filter((name) => !findPostgresBin(name));
-      missing.push(`${absent.length ? absent.join(', ') : CLUSTER_BINARIES.join(', ')} (postgresql-15)`);
+      missing.push(`PostgreSQL ${(absent.length ? absent : CLUSTER_BINARIES).join(', ')} (postgresql-15)`);
     }
   }
   if (needs.includes('pgbouncer') && !findPgbouncerBin()) missing.push('pgbouncer');
@@ -89,9 +89,9 @@ export function missingSystemNeeds(needs: readonly SystemNeed[]): string[] {
   return missing;
 }
 
-/** The line that says a suite will not run, and how to make it run. */
-export function notRunMessage(title: string, missing: readonly string[]): string {
-  return `NOT RUN: ${title} needs ${missing.join(', ')}; install with: ${SYSTEM_INSTALL_COMMAND}`;
+/** What a suite lacks and how to install it. */
+export function missingSystemMessage(title: string, missing: readonly string[]): string {
+  return `${title} needs ${missing.join(', ')}; install with: ${SYSTEM_INSTALL_COMMAND}`;
 }
 
 /**
@@ -105,11 +105,11 @@ export function describeWithSystem(needs: SystemNeed[], title: string, fn: () =>
   } else if (process.env.CI === 'true') {
     describe(title, () => {
       it('has the system binaries it needs', () => {
-        throw new Error(notRunMessage(title, missing));
+        throw new Error(missingSystemMessage(title, missing));
       });
     });
   } else {
-    process.stderr.write(`${notRunMessage(title, missing)}\n`);
+    process.stderr.write(`NOT RUN: ${missingSystemMessage(title, missing)}\n`);
     describe.skip(title, fn);
   }
 }
