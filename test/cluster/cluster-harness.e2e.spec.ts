@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Client } from 'pg';
 import { startPgBouncer, PgBouncer } from '../support/cluster/pgbouncer';
 import { PgNode, startPrimary, startStandby } from '../support/cluster/postgres-cluster';
@@ -94,6 +96,16 @@ describeWithSystem(['postgres-cluster', 'pgbouncer'], 'cluster harness (PG 15 pr
       'SELECT inet_server_port() AS port, pg_is_in_recovery() AS r, (SELECT note FROM harness_rows WHERE id = 1) AS note',
     );
     expect(row).toEqual({ port: sync.port, r: false, note: 'from primary' });
+  });
+
+  it('a server that cannot start fails at once with its log, and leaves nothing behind', async () => {
+    const before = new Set(readdirSync(tmpdir()));
+    await expect(startPrimary({ settings: { shared_buffers: 'lots' } })).rejects.toThrow(/shared_buffers/);
+    await expect(startPgBouncer({ backend: primary, settings: { pool_mode: 'sometimes' } })).rejects.toThrow(
+      /pool_mode/,
+    );
+    const left = readdirSync(tmpdir()).filter((name) => !before.has(name) && name.startsWith('nest-pg-'));
+    expect(left).toEqual([]);
   });
 
   it('stop and start keep the data', async () => {

@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort } from '../../../src/database/embedded/free-port';
 import { pgbouncerBin } from './system-binaries';
-import { giveToServerUser, logTail, makeServerTempDir, removeDir, spawnServer, waitUntil } from './system-process';
+import {
+  ServerProcess,
+  WaitAborted,
+  giveToServerUser,
+  logTail,
+  lostPortRace,
+  makeServerTempDir,
+  removeDir,
+  spawnServer,
+  waitUntil,
+} from './system-process';
 
 /** Where a PgBouncer sends its connections. */
 export interface PgBouncerBackend {
@@ -45,7 +55,7 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
   const authFile = join(root, 'userlist.txt');
   writeFileSync(authFile, '"app" "app"\n"postgres" "postgres"\n');
   giveToServerUser(authFile);
-  const port = await findFreePort();
+  let port = 0;
   const writeIni = (backend: PgBouncerBackend) => {
     const target = `host=${backend.host} port=${backend.port}`;
     const settings: Record<string, string> = {
@@ -76,11 +86,6 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
     );
     giveToServerUser(iniPath);
   };
-  writeIni(opts.backend);
-
-  const server = spawnServer(pgbouncerBin(), [iniPath], logPath, root);
-  let exited = false;
-  void server.exited.then(() => (exited = true));
 
   const admin = async <R>(command: string): Promise<R[]> => {
     const client = new Client({
@@ -100,14 +105,33 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
     }
   };
 
-  await waitUntil(`pgbouncer on port ${port}`, async () => {
-    if (exited) throw new Error(`pgbouncer exited:\n${logTail(logPath)}`);
-    await admin('SHOW VERSION');
-    return true;
-  }).catch(async (error: Error) => {
-    await server.stop('SIGTERM');
-    throw new Error(`${error.message}\n${logTail(logPath)}`);
-  });
+  let server: ServerProcess | undefined;
+  for (let attempt = 1; !server; attempt++) {
+    port = await findFreePort();
+    writeIni(opts.backend);
+    const current = spawnServer(pgbouncerBin(), [iniPath], logPath, root);
+    let exited = false;
+    void current.exited.then(() => (exited = true));
+    try {
+      await waitUntil(`pgbouncer on port ${port}`, async () => {
+        if (exited) throw new WaitAborted('pgbouncer exited');
+        // Its own socket directory proves it is this PgBouncer, not another that took the port meanwhile.
+        const config = await admin<{ key: string; value: string }>('SHOW CONFIG');
+        return config.some((row) => row.key === 'unix_socket_dir' && row.value === root);
+      });
+      server = current;
+    } catch (error) {
+      await current.stop('SIGTERM');
+      if (attempt < 3 && lostPortRace(logPath)) {
+        writeFileSync(logPath, '');
+        continue;
+      }
+      const message = `${(error as Error).message}\n${logTail(logPath)}`;
+      removeDir(root);
+      throw new Error(message, { cause: error });
+    }
+  }
+  const running = server;
 
   return {
     port,
@@ -118,7 +142,7 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
       await admin('RELOAD');
     },
     stop: async () => {
-      await server.stop('SIGTERM');
+      await running.stop('SIGTERM');
       removeDir(root);
     },
   };

@@ -6,7 +6,9 @@ import { postgresBin } from './system-binaries';
 import {
   ServerProcess,
   giveToServerUser,
+  WaitAborted,
   logTail,
+  lostPortRace,
   makeServerTempDir,
   removeDir,
   runAsServerUser,
@@ -55,7 +57,10 @@ export interface PrimaryOptions {
 export interface StandbyOptions {
   /** The standby's `application_name` (lower-case identifier). */
   name: string;
-  /** Adds it to the primary's `synchronous_standby_names` and waits until it is `sync`. */
+  /**
+   * Adds it to the primary's `synchronous_standby_names` (`FIRST n (...)` with several) and waits until it
+   * is `sync`. Commits on the primary then wait for it, also once it is stopped or destroyed.
+   */
   synchronous?: boolean;
 }
 
@@ -109,11 +114,15 @@ function makeNode(state: NodeState): PgNode {
       if (server === current) server = undefined;
     });
     await waitUntil(`${state.name} on port ${state.port} to accept connections`, async () => {
-      if (exited) throw new Error(`postgres exited:\n${logTail(logPath)}`);
-      await query('SELECT 1');
-      return true;
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${logTail(logPath)}`);
+      if (exited) throw new WaitAborted(`postgres ${state.name} exited`);
+      // The data directory proves it is this server, not another that took the port meanwhile.
+      const [row] = await query<{ dir: string }>("SELECT current_setting('data_directory') AS dir");
+      return row.dir === dataDir;
+    }).catch(async (error: Error) => {
+      const message = `${error.message}\n${logTail(logPath)}`;
+      await current.stop('SIGQUIT');
+      if (server === current) server = undefined;
+      throw new Error(message, { cause: error });
     });
   };
 
@@ -172,6 +181,39 @@ function makeNode(state: NodeState): PgNode {
 
 const nodeStates = new WeakMap<PgNode, NodeState>();
 
+const nodesByRoot = new Map<string, PgNode>();
+
+/** Runs `init`; if it fails, stops what it started and removes `root`. */
+async function removedOnFailure(root: string, init: () => Promise<PgNode>): Promise<PgNode> {
+  try {
+    return await init();
+  } catch (error) {
+    await nodesByRoot.get(root)?.destroy();
+    removeDir(root);
+    throw error;
+  } finally {
+    nodesByRoot.delete(root);
+  }
+}
+
+/** Picks a free port and starts; picks again if another process took the port before the bind. */
+async function startOnFreePort(root: string, state: (port: number) => NodeState): Promise<PgNode> {
+  const logPath = join(root, 'postgres.log');
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort();
+    appendFileSync(join(root, 'data', 'postgresql.conf'), conf({ port: String(port) }));
+    const node = makeNode(state(port));
+    nodesByRoot.set(root, node);
+    try {
+      await node.start();
+      return node;
+    } catch (error) {
+      if (attempt === 3 || !lostPortRace(logPath)) throw error;
+      writeFileSync(logPath, '');
+    }
+  }
+}
+
 /**
  * Starts a primary: initdb (superuser `postgres`/`postgres`, scram on TCP 127.0.0.1, replication allowed),
  * `wal_level=replica`, `fsync=off`, a free port, the unix socket in its temp dir; database `app` owned by
@@ -179,6 +221,10 @@ const nodeStates = new WeakMap<PgNode, NodeState>();
  */
 export async function startPrimary(opts: PrimaryOptions = {}): Promise<PgNode> {
   const root = makeServerTempDir('nest-pg-primary-');
+  return removedOnFailure(root, () => initPrimary(root, opts));
+}
+
+async function initPrimary(root: string, opts: PrimaryOptions): Promise<PgNode> {
   const dataDir = join(root, 'data');
   const pwfile = join(root, 'pwfile');
   writeFileSync(pwfile, `${SUPERUSER_PASSWORD}\n`);
@@ -196,12 +242,10 @@ export async function startPrimary(opts: PrimaryOptions = {}): Promise<PgNode> {
     '--no-sync',
     '--no-instructions',
   ]);
-  const port = await findFreePort();
   appendFileSync(
     join(dataDir, 'postgresql.conf'),
     conf({
       listen_addresses: '127.0.0.1',
-      port: String(port),
       unix_socket_directories: root,
       wal_level: 'replica',
       max_wal_senders: '10',
@@ -216,11 +260,10 @@ export async function startPrimary(opts: PrimaryOptions = {}): Promise<PgNode> {
       ...opts.settings,
     }),
   );
-  const node = makeNode({ root, port, name: 'primary', syncNames: [] });
-  await node.start();
+  const node = await startOnFreePort(root, (port) => ({ root, port, name: 'primary', syncNames: [] }));
   await node.query("CREATE ROLE app LOGIN PASSWORD 'app'");
   await node.query('CREATE DATABASE app OWNER app');
-  await superuserQuery(port, 'GRANT CREATE ON SCHEMA public TO app', [], 'app');
+  await superuserQuery(node.port, 'GRANT CREATE ON SCHEMA public TO app', [], 'app');
   return node;
 }
 
@@ -233,6 +276,10 @@ export async function startStandby(primary: PgNode, opts: StandbyOptions): Promi
   const primaryState = nodeStates.get(primary);
   if (!primaryState) throw new Error('startStandby needs a PgNode from startPrimary');
   const root = makeServerTempDir(`nest-pg-${opts.name}-`);
+  return removedOnFailure(root, () => initStandby(root, primary, primaryState, opts));
+}
+
+async function initStandby(root: string, primary: PgNode, primaryState: NodeState, opts: StandbyOptions) {
   const dataDir = join(root, 'data');
   const conninfo = `host=127.0.0.1 port=${primary.port} user=postgres password=${SUPERUSER_PASSWORD} application_name=${opts.name}`;
   await runAsServerUser(postgresBin('pg_basebackup'), [
@@ -247,8 +294,7 @@ export async function startStandby(primary: PgNode, opts: StandbyOptions): Promi
     'fast',
     '--no-sync',
   ]);
-  const port = await findFreePort();
-  appendFileSync(join(dataDir, 'postgresql.conf'), conf({ port: String(port), unix_socket_directories: root }));
+  appendFileSync(join(dataDir, 'postgresql.conf'), conf({ unix_socket_directories: root }));
   // The copied auto.conf carries the primary's ALTER SYSTEM settings: a promoted standby must not wait for a sync standby.
   const autoConf = join(dataDir, 'postgresql.auto.conf');
   const kept = readFileSync(autoConf, 'utf8')
@@ -257,8 +303,7 @@ export async function startStandby(primary: PgNode, opts: StandbyOptions): Promi
     .join('\n');
   writeFileSync(autoConf, `${kept.trimEnd()}\n${conf({ primary_conninfo: conninfo, synchronous_standby_names: '' })}`);
   giveToServerUser(autoConf);
-  const node = makeNode({ root, port, name: opts.name, primary, syncNames: [] });
-  await node.start();
+  const node = await startOnFreePort(root, (port) => ({ root, port, name: opts.name, primary, syncNames: [] }));
   if (opts.synchronous) {
     primaryState.syncNames.push(opts.name);
     const names = primaryState.syncNames.map((name) => `"${name}"`).join(', ');

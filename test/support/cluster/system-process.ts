@@ -23,7 +23,7 @@ export function makeServerTempDir(prefix: string): string {
   return dir;
 }
 
-/** Writes nothing itself: hands `path` to the server user (a file we wrote as root). */
+/** Hands a file we wrote (as root) to the server user. */
 export function giveToServerUser(path: string): void {
   const ids = runAsIds();
   if (ids) chownSync(path, ids.uid, ids.gid);
@@ -48,10 +48,16 @@ interface Guarded {
   child: ChildProcess;
   watchdog: ChildProcess;
 }
-const running = new Set<Guarded>();
-process.on('exit', () => {
-  for (const { child } of running) child.kill('SIGQUIT');
-});
+// One set and one exit hook per process, however many test files import this module.
+const RUNNING = Symbol.for('nest-pg-database.cluster-processes');
+const holder = process as NodeJS.Process & { [RUNNING]?: Set<Guarded> };
+const running = (holder[RUNNING] ??= (() => {
+  const set = new Set<Guarded>();
+  process.on('exit', () => {
+    for (const { child } of set) child.kill('SIGQUIT');
+  });
+  return set;
+})());
 
 /** A long-running server process as the server user, its output appended to `logPath`. */
 export interface ServerProcess {
@@ -114,6 +120,9 @@ export function logTail(logPath: string, lines = 20): string {
   }
 }
 
+/** Thrown by a `waitUntil` check to stop waiting at once (the server exited). */
+export class WaitAborted extends Error {}
+
 /** Polls `check` until it returns true; throws `what` with the last error after `timeoutMs`. */
 export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -122,6 +131,7 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     try {
       if (await check()) return;
     } catch (error) {
+      if (error instanceof WaitAborted) throw error;
       last = error;
     }
     if (Date.now() > deadline) {
@@ -129,6 +139,11 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Whether a server log says its port was taken (between `findFreePort()` and the bind). */
+export function lostPortRace(logPath: string): boolean {
+  return /Address already in use|could not bind/i.test(logTail(logPath, 50));
 }
 
 /** Removes a directory tree (the server's temp dir). */
