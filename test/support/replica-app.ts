@@ -26,12 +26,19 @@ class WriteThenReadController {
 @Module({ imports: [DatabaseModule.forFeature([User])], controllers: [WriteThenReadController] })
 class WriteThenReadModule {}
 
+/** The `replicas` part of `/health`, and the HTTP status of the whole answer. */
+export interface ReplicaHealth {
+  httpStatus: number;
+  status: string;
+  replicas: Array<Record<string, any>>;
+}
+
 /** The app on `primary` with `replicas` as its read replicas, plus the router and a few helpers. */
 export interface ReplicaApp extends StartedTestApp {
   router: ReadRouter;
   context: RepositoryContext;
   /** The `replicas` part of `/health` (status and details). */
-  replicaHealth(): Promise<{ httpStatus: number; status: string; replicas: Array<Record<string, any>> }>;
+  replicaHealth(): Promise<ReplicaHealth>;
   /** Waits until every replica's health state is `status` (generous limit: state changes, not speed). */
   waitForReplicas(status: 'up' | 'lagging' | 'down'): Promise<void>;
 }
@@ -55,7 +62,7 @@ export async function startReplicaApp(
     .start();
   const router = started.app.get<ReadRouter>(READ_REPLICAS);
   const context = started.app.get<RepositoryContext>(REPOSITORY_CONTEXT);
-  const replicaHealth = async () => {
+  const replicaHealth = async (): Promise<ReplicaHealth> => {
     const { status, body } = await getHealth(started.baseUrl);
     const part = body.details?.replicas ?? {};
     return { httpStatus: status, status: part.status, replicas: part.replicas ?? [] };
