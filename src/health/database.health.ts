@@ -11,7 +11,7 @@ import {
 import { DatabaseProbe } from '../database/health/database.probe';
 import type { ConnectionState } from '../database/startup/database-connection';
 import { HEALTH_CHECK_OBSERVER, HealthCheckObserver } from './health.tokens';
-import type { ReadRouter } from '../database/replicas/read-router';
+import type { ReadReplicaReport } from '../database/replicas/read-router';
 import { READ_REPLICAS } from '../database/replicas/read-replicas.providers';
 
 /** Options of {@link DatabaseHealthIndicator.pingCheck}. */
@@ -81,7 +81,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     private readonly database: DatabaseService,
     @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
     @Optional() @Inject(HEALTH_CHECK_OBSERVER) private readonly observer?: HealthCheckObserver,
-    @Optional() @Inject(READ_REPLICAS) private readonly replicas?: ReadRouter | null,
+    @Optional() @Inject(READ_REPLICAS) private readonly replicas?: ReadReplicaReport | null,
   ) {
     this.options = resolveDatabaseHealthOptions(options.health);
   }
@@ -143,7 +143,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
 
   /** Whether read replicas are configured (then readiness shows them). */
   get hasReplicas(): boolean {
-    return (this.replicas?.nodes.length ?? 0) > 0;
+    return (this.replicas?.states().length ?? 0) > 0;
   }
 
   /**

@@ -23,6 +23,12 @@ export interface ReadRoutingStats {
   retriedOnPrimary: number;
 }
 
+/** What `/health` and `/metrics` read from the router: each replica's state and the reads routed. */
+export interface ReadReplicaReport {
+  states(): ReplicaState[];
+  readonly stats: ReadRoutingStats;
+}
+
 type Connection = [PoolClient, (error?: unknown) => void];
 type PostgresDriver = {
   master?: Pool;
@@ -50,7 +56,7 @@ export function readRouterOf(dataSource: DataSource): ReadRouter | undefined {
  * token goes to a replica only if that replica had replayed the token's position at its last check.
  * TypeORM's own reads (`find`, query builders: TypeORM's "slave" mode) go through the same choice.
  */
-export class ReadRouter {
+export class ReadRouter implements ReadReplicaReport {
   readonly nodes: ReplicaNode[];
   readonly stats: ReadRoutingStats = { primaryReads: 0, retriedOnPrimary: 0 };
   private readonly logger = new Logger('ReadReplicas');
