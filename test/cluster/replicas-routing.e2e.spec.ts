@@ -134,6 +134,20 @@ describeWithSystem(
       expect(again.body.displayName).toBe('v3');
     });
 
+    it('in a unit of work, a stream read on the primary is not a write; a TypeORM save is, and later reads go to the primary', async () => {
+      await withReadYourWrites(async () => {
+        for await (const user of users.stream({}, { primary: true })) {
+          expect(user).toBeInstanceOf(User);
+          break;
+        }
+        expect(await standbyOfRead()).toBe(true);
+        await users.repository.save(users.repository.create({ email: 'typeorm@example.com', displayName: 'T' }));
+        expect(await standbyOfRead()).toBe(false);
+      });
+      // Outside that unit nothing is remembered.
+      expect(await standbyOfRead()).toBe(true);
+    });
+
     it('a malformed consistency token is a 400 naming the header', async () => {
       const answer = await call(app.baseUrl, 'GET', '/users', {
         headers: { 'X-Consistency-Token': "0/1'; DROP TABLE users" },

@@ -68,6 +68,8 @@ export class ReadRouter implements ReadReplicaReport {
   private closed = false;
   private checking: Promise<void> | undefined;
   private readonly primaryConnection: () => Promise<Connection>;
+  /** Primary connections lent to a read (a stream) until given back: not writes. */
+  private readonly readClients = new WeakSet<object>();
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -129,9 +131,12 @@ export class ReadRouter implements ReadReplicaReport {
     }
   }
 
-  /** A connection for a multi-statement read (a stream): a replica's, or the primary's when none can serve. */
-  async connectForRead(primary: () => Promise<PoolClient>): Promise<PoolClient> {
-    const node = this.pick();
+  /**
+   * A connection for a multi-statement read (a stream): a replica's, or the primary's when none can
+   * serve or `primaryOnly`. Its statements do not count as writes until {@link releaseRead}.
+   */
+  async connectForRead(primary: () => Promise<PoolClient>, primaryOnly: boolean): Promise<PoolClient> {
+    const node = primaryOnly ? undefined : this.pick();
     if (node !== undefined) {
       node.reads++;
       try {
@@ -141,7 +146,15 @@ export class ReadRouter implements ReadReplicaReport {
       }
     }
     this.stats.primaryReads++;
-    return primary();
+    const client = await primary();
+    this.readClients.add(client);
+    return client;
+  }
+
+  /** Gives back a connection of {@link connectForRead} (destroyed after `error`). */
+  releaseRead(client: PoolClient, error?: Error): void {
+    this.readClients.delete(client);
+    client.release(error);
   }
 
   /**
@@ -162,7 +175,7 @@ export class ReadRouter implements ReadReplicaReport {
   noteWrite(on?: object): void {
     const consistency = currentConsistency();
     if (consistency === undefined || consistency.wrote) return;
-    if (on !== undefined && this.nodes.some((n) => n.owns(on))) return;
+    if (on !== undefined && (this.readClients.has(on) || this.nodes.some((n) => n.owns(on)))) return;
     consistency.wrote = true;
   }
 

@@ -26,7 +26,7 @@ export async function* streamRows<T>(
   let client;
   try {
     // Outside a transaction a replica may serve the stream (not with `primary`); a lost connection mid-stream is not retried.
-    client = await (primary ? executor.pool.connect() : executor.connectForRead());
+    client = await executor.connectForRead(primary);
   } catch (error) {
     throw translateDatabaseError(error, metadata);
   }
@@ -45,7 +45,7 @@ export async function* streamRows<T>(
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
     if (open && !broken) await executor.runText('ROLLBACK', [], metadata, client).catch((e: Error) => (broken = e));
     // A lost connection leaves the pool (release with an error destroys the client).
-    client.release(broken);
+    executor.releaseRead(client, broken);
   }
 }
 

@@ -170,11 +170,20 @@ export class SqlExecutor {
     return this.router === undefined ? fn() : this.router.retryingOnPrimary(fn);
   }
 
-  /** A connection of its own for a multi-statement read outside a transaction (a stream): a replica's when one can serve. */
-  connectForRead(): Promise<PoolClient> {
+  /**
+   * A connection of its own for a multi-statement read outside a transaction (a stream): a
+   * replica's when one can serve (not with `primary`). Give it back with {@link releaseRead}.
+   */
+  connectForRead(primary = false): Promise<PoolClient> {
     if (this.router === undefined) return this.pool.connect();
     this.connection?.assertReady();
-    return this.router.connectForRead(() => this.pool.connect());
+    return this.router.connectForRead(() => this.pool.connect(), primary);
+  }
+
+  /** Gives back a connection of {@link connectForRead}; after `error` the pool destroys it. */
+  releaseRead(client: PoolClient, error?: Error): void {
+    if (this.router === undefined) client.release(error);
+    else this.router.releaseRead(client, error);
   }
 
   /**
