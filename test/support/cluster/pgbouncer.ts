@@ -109,7 +109,7 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
   for (let attempt = 1; !server; attempt++) {
     port = await findFreePort();
     writeIni(opts.backend);
-    const current = spawnServer(pgbouncerBin(), [iniPath], logPath, root);
+    const current = spawnServer(pgbouncerBin(), [iniPath], logPath, root, 'TERM');
     let exited = false;
     void current.exited.then(() => (exited = true));
     try {
