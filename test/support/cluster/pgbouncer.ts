@@ -109,12 +109,13 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
   for (let attempt = 1; !server; attempt++) {
     port = await findFreePort();
     writeIni(opts.backend);
-    const current = spawnServer(pgbouncerBin(), [iniPath], logPath, root);
+    const current = spawnServer(pgbouncerBin(), [iniPath], logPath, root, 'TERM');
     let exited = false;
     void current.exited.then(() => (exited = true));
     try {
       await waitUntil(`pgbouncer on port ${port}`, async () => {
-        if (exited) throw new WaitAborted('pgbouncer exited');
+        // PgBouncer keeps running on its unix socket when the TCP port is taken.
+        if (exited || lostPortRace(logPath)) throw new WaitAborted('pgbouncer exited or lost its port');
         // Its own socket directory proves it is this PgBouncer, not another that took the port meanwhile.
         const config = await admin<{ key: string; value: string }>('SHOW CONFIG');
         return config.some((row) => row.key === 'unix_socket_dir' && row.value === root);

@@ -106,7 +106,7 @@ function makeNode(state: NodeState): PgNode {
 
   const start = async () => {
     if (server) return;
-    const current = spawnServer(join(binDir, 'postgres'), ['-D', dataDir], logPath, state.root);
+    const current = spawnServer(join(binDir, 'postgres'), ['-D', dataDir], logPath, state.root, 'QUIT');
     server = current;
     let exited = false;
     void current.exited.then(() => {

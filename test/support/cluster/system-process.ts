@@ -47,6 +47,7 @@ export function runAsServerUser(file: string, args: string[], env: Record<string
 interface Guarded {
   child: ChildProcess;
   watchdog: ChildProcess;
+  signal: NodeJS.Signals;
 }
 // One set and one exit hook per process, however many test files import this module.
 const RUNNING = Symbol.for('nest-pg-database.cluster-processes');
@@ -54,7 +55,7 @@ const holder = process as NodeJS.Process & { [RUNNING]?: Set<Guarded> };
 const running = (holder[RUNNING] ??= (() => {
   const set = new Set<Guarded>();
   process.on('exit', () => {
-    for (const { child } of set) child.kill('SIGQUIT');
+    for (const { child, signal } of set) child.kill(signal);
   });
   return set;
 })());
@@ -69,10 +70,17 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns `file args` as the server user. It is killed when this Node process exits, however it exits:
+ * Spawns `file args` as the server user. It gets `orphanSignal` (PostgreSQL: QUIT, immediate shutdown;
+ * PgBouncer: TERM) when this Node process exits, however it exits:
  * an exit hook, and a detached watchdog that also removes `removeOnOrphan` once this process is gone.
  */
-export function spawnServer(file: string, args: string[], logPath: string, removeOnOrphan: string): ServerProcess {
+export function spawnServer(
+  file: string,
+  args: string[],
+  logPath: string,
+  removeOnOrphan: string,
+  orphanSignal: 'QUIT' | 'TERM',
+): ServerProcess {
   const log = openSync(logPath, 'a');
   const child = spawn(file, args, { ...runAsIds(), stdio: ['ignore', log, log], cwd: tmpdir() });
   closeSync(log);
@@ -80,16 +88,17 @@ export function spawnServer(file: string, args: string[], logPath: string, remov
     'sh',
     [
       '-c',
-      'while kill -0 "$0" 2>/dev/null; do sleep 0.5; done; kill -QUIT "$1" 2>/dev/null; sleep 1; rm -rf "$2"',
+      'while kill -0 "$0" 2>/dev/null; do sleep 0.5; done; kill -"$3" "$1" 2>/dev/null; sleep 1; rm -rf "$2"',
       String(process.pid),
       String(child.pid),
       removeOnOrphan,
+      orphanSignal,
     ],
     { detached: true, stdio: 'ignore' },
   );
   watchdog.unref();
   child.unref();
-  const entry = { child, watchdog };
+  const entry = { child, watchdog, signal: `SIG${orphanSignal}` as const };
   running.add(entry);
   const exited = new Promise<number | string | null>((resolve) => {
     child.once('exit', (code, signal) => {
