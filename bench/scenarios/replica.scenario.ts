@@ -96,7 +96,13 @@ export async function replicaScenario(sizes: ReplicaSizes, log: (line: string) =
     };
     const result = await runTimed(scenario, contenders, ctx);
     const reads = routerOf(routed).states()[0].reads;
-    log(`${REPLICA_SCENARIO_KEY}: the replica served ${reads} reads of the routed contender`);
+    const base = result.results.find((r) => r.contender === 'raw pg')?.median;
+    const figures = result.results.map((r) => {
+      const ratio = base ? ` (${(r.median / base).toFixed(2)}x)` : '';
+      const cpu = r.cpu ? `, this process' CPU ${r.cpu.clientUs.toFixed(1)} µs/op` : '';
+      return `${r.contender} ${Math.round(r.median)} ops/s${ratio}${cpu}`;
+    });
+    log(`${REPLICA_SCENARIO_KEY}: ${figures.join('; ')}; the replica served ${reads} reads of the routed contender`);
     return [result];
   } finally {
     for (const c of contenders) await c.close().catch(() => undefined);
