@@ -96,7 +96,10 @@ describe('read replica options from the environment', () => {
     });
     const settings = readRouterSettings(options, options.readReplicas!);
     expect(settings.maxLagMs).toBe(800);
-    expect(settings.replicas.map((r) => r.name)).toEqual(['127.0.0.1:5433', '127.0.0.2:5434']);
+    expect(settings.replicas.map((r) => [r.name, r.address])).toEqual([
+      ['replica-1', '127.0.0.1:5433'],
+      ['replica-2', '127.0.0.2:5434'],
+    ]);
     expect(settings.replicas[0].pool).toMatchObject({
       host: '127.0.0.1',
       port: 5433,

@@ -26,7 +26,7 @@ export function readRouterSettings(options: DatabaseModuleOptions, replicas: Rea
   return {
     maxLagMs: replicas.maxLagMs ?? DEFAULT_REPLICA_MAX_LAG_MS,
     checkIntervalMs: replicas.checkIntervalMs ?? DEFAULT_REPLICA_CHECK_INTERVAL_MS,
-    replicas: replicas.replicas.map((replica) => {
+    replicas: replicas.replicas.map((replica, i) => {
       const port = replica.port ?? DEFAULT_PORT;
       const pool: PoolConfig = {
         host: replica.host,
@@ -40,7 +40,7 @@ export function readRouterSettings(options: DatabaseModuleOptions, replicas: Rea
         max: replicas.poolMax ?? options.poolSize ?? DEFAULT_POOL_MAX,
         ...extra,
       };
-      return { name: `${replica.host}:${port}`, pool };
+      return { name: `replica-${i + 1}`, address: `${replica.host}:${port}`, pool };
     }),
   };
 }

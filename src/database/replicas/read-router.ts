@@ -11,7 +11,8 @@ import { WalTimeline } from './wal-timeline';
 
 /** @internal What the router needs, resolved: the pools' settings and the lag rules. */
 export interface ReadRouterSettings {
-  replicas: Array<{ name: string; pool: PoolConfig }>;
+  /** `name` (`replica-1`, …) is what health and metrics show; `address` (`host:port`) only the logs. */
+  replicas: Array<{ name: string; address: string; pool: PoolConfig }>;
   maxLagMs: number;
   checkIntervalMs: number;
 }
@@ -76,7 +77,7 @@ export class ReadRouter implements ReadReplicaReport {
     private readonly settings: ReadRouterSettings,
   ) {
     const checkTimeoutMs = Math.max(1_000, settings.checkIntervalMs * 2);
-    this.nodes = settings.replicas.map((r) => new ReplicaNode(r.name, r.pool, checkTimeoutMs));
+    this.nodes = settings.replicas.map((r) => new ReplicaNode(r.name, r.address, r.pool, checkTimeoutMs));
     const driver = dataSource.driver as unknown as PostgresDriver;
     const master = driver.obtainMasterConnection.bind(driver);
     this.primaryConnection = master;
@@ -240,7 +241,10 @@ export class ReadRouter implements ReadReplicaReport {
   private schedule(delayMs: number): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      this.checking = this.check().finally(() => this.schedule(this.settings.checkIntervalMs));
+      // check() handles its own failures; the catch only keeps an unexpected one from going unhandled.
+      this.checking = this.check()
+        .catch(() => undefined)
+        .finally(() => this.schedule(this.settings.checkIntervalMs));
     }, delayMs);
     this.timer.unref();
   }
@@ -286,8 +290,8 @@ export class ReadRouter implements ReadReplicaReport {
     node.status = status;
     node.cause = cause;
     if (before === status && !first) return;
-    if (status === 'up') this.logger.log(`replica ${node.name} is ${first ? 'in' : 'back in'} the rotation`);
-    else this.logger.warn(`replica ${node.name} is out of the rotation (${status}): ${cause}`);
+    if (status === 'up') this.logger.log(`${node.name} (${node.address}) is ${first ? 'in' : 'back in'} the rotation`);
+    else this.logger.warn(`${node.name} (${node.address}) is out of the rotation (${status}): ${cause}`);
   }
 
   private updateRotation(): void {

@@ -7,7 +7,7 @@ export type ReplicaStatus = 'up' | 'lagging' | 'down';
 
 /** A replica's state, as `/health` and `/metrics` show it. */
 export interface ReplicaState {
-  /** `host:port`: never a user or a password. */
+  /** `replica-1`, `replica-2`, …: its place in the list (`DB_READ_REPLICA_URLS`), never a host or a credential. */
   name: string;
   status: ReplicaStatus;
   /** Bytes of WAL behind the primary at the last check; undefined until measured. */
@@ -39,6 +39,8 @@ export class ReplicaNode {
 
   constructor(
     readonly name: string,
+    /** `host:port`, for the logs only. */
+    readonly address: string,
     private readonly config: PoolConfig,
     private readonly checkTimeoutMs: number,
   ) {

@@ -158,7 +158,7 @@ export class DatabaseMetrics implements SqlObserver {
     });
     new Counter({
       name: 'db_replica_reads_total',
-      help: 'Reads outside transactions by where they ran: a replica (host:port) or the primary',
+      help: 'Reads outside transactions by where they ran: a replica (replica-1, … in DB_READ_REPLICA_URLS order) or the primary',
       labelNames: ['target'],
       registers,
       collect() {
