@@ -34,10 +34,15 @@ export interface MigrationGuardOptions {
 
 /** Where migrations connect when they must bypass a pooler (from `DB_MIGRATIONS_URL`). */
 export interface DirectConnection {
+  /** PostgreSQL's own host, not the pooler's. */
   host: string;
+  /** Default: 5432. */
   port?: number;
+  /** Default: the DataSource's database. */
   database?: string;
+  /** Default: the DataSource's role. */
   username?: string;
+  /** Default: the DataSource's password. */
   password?: string;
 }
 

@@ -14,7 +14,9 @@ export type PoolerMode = (typeof POOLER_MODES)[number];
 
 /** The session settings the module wants every connection to have, in milliseconds (0: off). */
 export interface SessionTimeouts {
+  /** `DB_STATEMENT_TIMEOUT_MS`. */
   statement_timeout: number;
+  /** `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`. */
   idle_in_transaction_session_timeout: number;
 }
 
