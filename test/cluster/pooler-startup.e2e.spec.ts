@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import request from 'supertest';
 import { DatabaseConfigError, MigrationGuardError } from '../../src/database';
 import { startPgBouncer, PgBouncer } from '../support/cluster/pgbouncer';
 import { PgNode, startPrimary } from '../support/cluster/postgres-cluster';
@@ -104,5 +105,32 @@ describeWithSystem(['postgres-cluster', 'pgbouncer'], 'starting behind PgBouncer
     expect(error).toMatchObject({ reason: 'no-lock-through-pooler' });
     expect((error as Error).message).toMatch(/Set DB_MIGRATIONS_URL to a direct connection/);
     expect(await tableExists(primary.url(), 'migrations')).toBe(false);
+  });
+
+  it('DB_POOLER=session: startup migrations under the lock through the pooler, the API, and /health says so', async () => {
+    const session = await startPgBouncer({ backend: primary, poolMode: 'session' });
+    try {
+      const t = await createTestApp()
+        .withDatabase(through(session))
+        .withEnv({
+          DB_POOLER: 'session',
+          DB_MIGRATIONS_RUN: 'true',
+          DB_STATEMENT_TIMEOUT_MS: '1000',
+          DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000',
+        })
+        .start();
+      try {
+        const made = await request(t.baseUrl).post('/users').send({ email: 'session@example.com', displayName: 'S' });
+        expect(made.status).toBe(201);
+        expect((await request(t.baseUrl).get(`/users/${made.body.id}`)).status).toBe(200);
+        const health = await request(t.baseUrl).get('/health');
+        expect(health.body.info.database).toMatchObject({ status: 'up', pooler: 'session' });
+        expect(await tableExists(primary.url(), 'migrations')).toBe(true);
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await session.stop();
+    }
   });
 });
