@@ -82,6 +82,17 @@ describe('DB_READ_REPLICA_URLS', () => {
 });
 
 describe('read replica options from the environment', () => {
+  it('behind a pooler (DB_POOLER), no session timeouts as startup parameters, as for the primary', () => {
+    const options = buildDatabaseModuleOptions({
+      DATABASE_URL: PRIMARY,
+      DB_POOLER: 'transaction',
+      DB_READ_REPLICA_URLS: 'postgres://127.0.0.1:6433/app',
+    });
+    const pool = readRouterSettings(options, options.readReplicas!).replicas[0].pool as Record<string, unknown>;
+    expect(pool.statement_timeout).toBeUndefined();
+    expect(pool.idle_in_transaction_session_timeout).toBeUndefined();
+  });
+
   it('none without DB_READ_REPLICA_URLS', () => {
     expect(buildDatabaseModuleOptions({ DATABASE_URL: PRIMARY }).readReplicas).toBeUndefined();
   });

@@ -5,6 +5,7 @@ import type { PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { DatabaseModuleOptions } from '../database.options';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_POOL_MAX } from '../database.constants';
+import { poolerModeOf, withoutStartupTimeouts } from '../pooler/pooler-mode';
 import { ConsistencyTokenInterceptor } from './consistency-token.interceptor';
 import { ReadRouter, ReadRouterSettings, readRouterOf } from './read-router';
 import {
@@ -18,11 +19,14 @@ export const READ_REPLICAS = Symbol('READ_REPLICAS');
 
 /**
  * @internal Each replica's pool settings: its own host, port and (when its URL has them) database,
- * credentials and TLS; the rest as the primary's pool (timeouts, `application_name`, keep-alive),
+ * credentials and TLS; the rest as the primary's pool (timeouts unless `DB_POOLER`, `application_name`, keep-alive),
  * `min` 0 (no warm-up: a replica down at startup must not hold the app up).
  */
 export function readRouterSettings(options: DatabaseModuleOptions, replicas: ReadReplicaOptions): ReadRouterSettings {
-  const extra = { ...((options.extra as Record<string, unknown> | undefined) ?? {}), min: 0 };
+  // Behind a pooler (DB_POOLER) replicas are taken to be behind one too: no timeouts as startup
+  // parameters; the role's settings, which physical replicas share with the primary, apply.
+  const connect = withoutStartupTimeouts(options, poolerModeOf(options)).options;
+  const extra = { ...((connect.extra as Record<string, unknown> | undefined) ?? {}), min: 0 };
   return {
     maxLagMs: replicas.maxLagMs ?? DEFAULT_REPLICA_MAX_LAG_MS,
     checkIntervalMs: replicas.checkIntervalMs ?? DEFAULT_REPLICA_CHECK_INTERVAL_MS,
