@@ -1,5 +1,5 @@
 import { expectError, http, sql, startApiApp } from './support/api';
-import { pollUntil } from './support/health-client';
+import { getHealth, pollUntil } from './support/health-client';
 import { StartedTestApp } from './support/test-app';
 import { withAdminClient } from './support/test-database';
 import { terminateBackends } from './support/write-load';
@@ -65,6 +65,15 @@ describe('a server that takes no writes (a standby, a demoted primary)', () => {
       'the database is unavailable: the server takes no writes now (read-only, e.g. a standby)',
     );
     expect((await http(t).get('/tasks?count=false')).status).toBe(200);
+    // Readiness stays 200, degraded, and says why: every replica sees the same server, and reads are served.
+    const health = await getHealth(t.baseUrl);
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('degraded');
+    expect(health.body.info.database).toMatchObject({
+      status: 'degraded',
+      readOnly: true,
+      message: expect.stringMatching(/^the server takes no writes \(in recovery/),
+    });
     // Read-only sessions that served reads and refused no write yet wait in the pool.
     await Promise.all(Array.from({ length: 4 }, () => http(t).get('/tasks?count=false').expect(200)));
     const sessions = await appSessions();
@@ -83,6 +92,10 @@ describe('a server that takes no writes (a standby, a demoted primary)', () => {
     expect(failed.every((a) => a.status === 503)).toBe(true);
     expect(failed.length).toBeLessThanOrEqual(sessions);
     expect(answers.slice(-8).every((a) => a.status === 201)).toBe(true);
+    await pollUntil(
+      () => getHealth(t.baseUrl),
+      (h) => h.status === 200 && h.body.info?.database?.status === 'up' && h.body.info.database.readOnly === false,
+    );
     const acknowledged = answers.filter((a) => a.status === 201).map((a) => a.title);
     expect(await stored(acknowledged)).toBe(acknowledged.length);
     expect(await stored(['ro-refused', ...failed.map((a) => a.title)])).toBe(0);
