@@ -42,6 +42,7 @@ export class TransactionRolledBackError extends DatabaseError {
  * transaction without `readOnly` to write in it.
  */
 export class ReadOnlyTransactionError extends DatabaseError {
+  /** The server refused a write (25006, the `cause`) in a transaction opened with `readOnly: true`. */
   static writeRefused(cause: unknown): ReadOnlyTransactionError {
     return new ReadOnlyTransactionError(
       'a write was refused in a transaction opened with readOnly: open it without readOnly to write',
