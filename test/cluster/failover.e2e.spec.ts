@@ -6,12 +6,14 @@ import { describeWithSystem } from '../support/cluster/system-binaries';
 import { getHealth, pollUntil } from '../support/health-client';
 import { createTestApp, StartedTestApp } from '../support/test-app';
 import { TestDatabase } from '../support/test-database';
-import { checkWrites, statusCounts, startWriteLoad, WriteOutcome } from '../support/write-load';
+import { checkWrites, statusCounts, startWriteLoad, WriteLoad, WriteOutcome } from '../support/write-load';
 
 const PREFIX = `failover-${Date.now()}`;
 const CLIENTS = 50;
 /** The issue's requirement: writes are served again this soon after the pooler's RELOAD. */
 const SERVES_AFTER_RELOAD_MS = 5_000;
+/** What a write refused by a server in recovery answers. */
+const READ_ONLY_REFUSAL = 'the database is unavailable: the server takes no writes now (read-only, e.g. a standby)';
 
 /** An existing database as the test app's target; nothing to drop. */
 const targetOf = (url: string): TestDatabase => ({
@@ -74,13 +76,9 @@ describeWithSystem(['pgbouncer', 'postgres-cluster'], 'failover: primary lost un
 
   it('loses no acknowledged write, doubles none, answers 503 with Retry-After in the window, and serves again after the reload', async () => {
     expect((await getHealth(t.baseUrl)).status).toBe(200);
-    const load = startWriteLoad(t.baseUrl, { prefix: PREFIX, clients: CLIENTS, requestTimeoutMs: 60_000 });
+    const load = startWriteLoad(t.baseUrl, { prefix: `${PREFIX}-a`, clients: CLIENTS, requestTimeoutMs: 60_000 });
     try {
-      await pollUntil(
-        async () => load.outcomes.filter(ok).length,
-        (n) => n >= 200,
-        { timeoutMs: 60_000 },
-      );
+      await acknowledged(load, 200);
       const stoppedAt = performance.now();
       await primary.stop('immediate');
       const stoppedDoneAt = performance.now();
@@ -90,82 +88,161 @@ describeWithSystem(['pgbouncer', 'postgres-cluster'], 'failover: primary lost un
       await bouncer.retarget(standby);
       const reloadedAt = performance.now();
 
-      // A generous poll (every 50 ms) for a write sent after the RELOAD and acknowledged, bounded by the requirement.
-      const firstServed = await pollUntil(
-        async () => load.outcomes.find((o) => ok(o) && o.startedAt >= reloadedAt),
-        (o) => o !== undefined,
-        { timeoutMs: SERVES_AFTER_RELOAD_MS, intervalMs: 50 },
-      ).catch(() => undefined);
-      const ready = await pollUntil(
-        () => getHealth(t.baseUrl),
-        (h) => {
-          if (process.env.FAILOVER_DEBUG)
-            process.stdout.write(
-              `health ${ms(performance.now() - reloadedAt)} ${h.status} ${JSON.stringify(h.body.info?.database ?? h.body.error?.database)}\n`,
-            );
-          // Ready: 200, `up`, or `degraded` while 50 writers saturate the pool (still ready, by design).
-          return h.status === 200 && h.body.info?.database?.readOnly === false;
-        },
-        { timeoutMs: 30_000, intervalMs: 50 },
-      ).catch(() => undefined);
-      const readyAt = performance.now();
+      const firstServed = await servedSince(load, reloadedAt);
+      const readyAt = await readySince();
       await sleep(1_000); // more writes on the new primary
       const outcomes = await load.stop();
-
-      const failed = outcomes.filter((o) => !ok(o));
-      const unexpected = failed.filter((o) => o.status !== 503 || o.retryAfter !== '1');
-      const check = await checkWrites(standby.url(), PREFIX, outcomes);
-      const messages: Record<string, number> = {};
-      for (const o of failed) {
-        const message = String((o.body as { message?: unknown } | undefined)?.message ?? o.error);
-        messages[message] = (messages[message] ?? 0) + 1;
-      }
-      const first = failed.length ? Math.min(...failed.map((o) => o.endedAt)) : undefined;
-      const last = failed.length ? Math.max(...failed.map((o) => o.endedAt)) : undefined;
-      const acknowledgedAt = outcomes
-        .filter(ok)
-        .map((o) => o.endedAt)
-        .sort((x, y) => x - y);
-      const longestWithoutAck = Math.max(...acknowledgedAt.slice(1).map((at, i) => at - acknowledgedAt[i]));
-      const figures = {
-        clients: CLIENTS,
-        requests: outcomes.length,
-        statuses: statusCounts(outcomes),
-        failureMessages: messages,
-        errorWindowMs: first !== undefined ? ms(last! - first) : 0,
-        longestWithout2xxMs: ms(longestWithoutAck),
-        firstFailureAfterStopMs: first !== undefined ? ms(first - stoppedAt) : null,
-        lastFailureAfterReloadMs: last !== undefined ? ms(last - reloadedAt) : null,
+      const window = await failoverWindow(standby, `${PREFIX}-a`, outcomes);
+      report('promote, then RELOAD', {
+        ...window.figures,
+        firstFailureAfterStopMs: window.first !== undefined ? ms(window.first - stoppedAt) : null,
+        lastFailureAfterReloadMs: window.last !== undefined ? ms(window.last - reloadedAt) : null,
         stopMs: ms(stoppedDoneAt - stoppedAt),
         promoteMs: ms(promotedAt - stoppedDoneAt),
         reloadMs: ms(reloadedAt - promotedAt),
         servesWritesAfterReloadMs: firstServed ? ms(firstServed.endedAt - reloadedAt) : null,
-        readyAfterReloadMs: ms(readyAt - reloadedAt),
+        readyAfterReloadMs: readyAt !== undefined ? ms(readyAt - reloadedAt) : null,
         healthDuringOutage: healthDuringOutage.status,
-        acknowledged: check.acknowledged,
-        lost: check.lost.length,
-        duplicated: check.duplicated.length,
-        storedWithout2xx: check.storedUnacknowledged,
-      };
-      process.stdout.write(`[failover] ${JSON.stringify(figures)}\n`);
+      });
 
-      if (process.env.FAILOVER_DEBUG) {
-        for (const o of outcomes.filter((o) => o.endedAt >= reloadedAt - 2000).slice(0, 200))
-          process.stdout.write(
-            `${ms(o.startedAt - reloadedAt)} ${ms(o.endedAt - reloadedAt)} ${o.status} ${JSON.stringify(o.body ?? o.error ?? '')}\n`,
-          );
-      }
-      expect(firstServed).toBeDefined();
-      expect(ready).toBeDefined();
-      expect(check.lost).toEqual([]);
-      expect(check.duplicated).toEqual([]);
-      expect(unexpected).toEqual([]);
-      expect(failed.length).toBeGreaterThan(0); // the window was really crossed
-      expect(ready!.body.info.database.readOnly).toBe(false);
-      // Writes after readiness returned are served.
-      expect(outcomes.filter((o) => o.startedAt >= readyAt).every(ok)).toBe(true);
+      expect(firstServed).toBeDefined(); // writes served again within 5 s of the RELOAD
+      expect(readyAt).toBeDefined();
+      expect(window.check.lost).toEqual([]);
+      expect(window.check.duplicated).toEqual([]);
+      expect(window.unexpected).toEqual([]);
+      // No count of 503s is asserted: writes that reach PgBouncer while it has no server wait there and
+      // commit on the new primary; only those in flight on the old one fail (some runs: none).
+      expect(healthDuringOutage.status).toBe(503);
     } finally {
       await load.stop();
     }
   }, 180_000);
+
+  it('with the pooler re-pointed before the promotion: writes refused by the standby (25006) are 503 with Retry-After, reads served, then writes resume with no second RELOAD', async () => {
+    // The promoted standby is the primary now; a new synchronous standby follows it.
+    const primary2 = standby;
+    const standby2 = await startStandby(primary2, { name: 'failover_standby2', synchronous: true });
+    try {
+      const load = startWriteLoad(t.baseUrl, { prefix: `${PREFIX}-b`, clients: CLIENTS, requestTimeoutMs: 60_000 });
+      try {
+        await acknowledged(load, 200);
+        const stoppedAt = performance.now();
+        await primary2.stop('immediate');
+        // The address moves before the promotion is done (a DNS name or a pooler flipped early).
+        await bouncer.retarget(standby2);
+        const reloadedAt = performance.now();
+        await pollUntil(
+          async () => load.outcomes.filter((o) => o.startedAt >= reloadedAt && refusedAsReadOnly(o)).length,
+          (n) => n >= 20,
+          { timeoutMs: 30_000 },
+        );
+        const reads = await fetch(`${t.baseUrl}/tasks?count=false&limit=1`);
+        const health = await getHealth(t.baseUrl);
+        await standby2.promote();
+        const promotedAt = performance.now();
+
+        const firstServed = await servedSince(load, promotedAt);
+        const readyAt = await readySince();
+        await sleep(1_000);
+        const outcomes = await load.stop();
+        const window = await failoverWindow(standby2, `${PREFIX}-b`, outcomes);
+        const readOnlyRefusals = outcomes.filter(refusedAsReadOnly).length;
+        report('RELOAD onto the standby, then promote', {
+          ...window.figures,
+          readOnlyRefusals,
+          firstFailureAfterStopMs: window.first !== undefined ? ms(window.first - stoppedAt) : null,
+          lastFailureAfterPromotionMs: window.last !== undefined ? ms(window.last - promotedAt) : null,
+          servesWritesAfterPromotionMs: firstServed ? ms(firstServed.endedAt - promotedAt) : null,
+          readyAfterPromotionMs: readyAt !== undefined ? ms(readyAt - promotedAt) : null,
+          readsDuringWindow: reads.status,
+          healthDuringWindow: `${health.status} ${health.body.info?.database?.status ?? health.body.error?.database?.status}`,
+        });
+
+        expect(reads.status).toBe(200);
+        expect(health.status).toBe(200);
+        expect(health.body.info.database).toMatchObject({ status: 'degraded', readOnly: true });
+        expect(firstServed).toBeDefined(); // within 5 s of the promotion, without another RELOAD
+        expect(readyAt).toBeDefined();
+        expect(window.check.lost).toEqual([]);
+        expect(window.check.duplicated).toEqual([]);
+        expect(window.unexpected).toEqual([]);
+        expect(readOnlyRefusals).toBeGreaterThanOrEqual(20);
+      } finally {
+        await load.stop();
+      }
+    } finally {
+      standby = standby2; // afterAll destroys the last primary; the stopped one goes with it
+      await primary2.destroy();
+    }
+  }, 240_000);
+
+  /** Resolves once `n` writes of `load` are acknowledged. */
+  const acknowledged = (load: WriteLoad, n: number) =>
+    pollUntil(
+      async () => load.outcomes.filter(ok).length,
+      (count) => count >= n,
+      { timeoutMs: 60_000 },
+    );
+
+  /** A write sent at or after `since` and acknowledged, polled every 50 ms, bounded by the issue's 5 s; undefined past it. */
+  const servedSince = (load: WriteLoad, since: number) =>
+    pollUntil(
+      async () => load.outcomes.find((o) => ok(o) && o.startedAt >= since),
+      (o) => o !== undefined,
+      { timeoutMs: SERVES_AFTER_RELOAD_MS, intervalMs: 50 },
+    ).catch(() => undefined);
+
+  /**
+   * When readiness answered 200 on a server that takes writes (`up`, or `degraded` while 50 writers
+   * saturate the pool: still ready, by design), polled; undefined if not within 30 s.
+   */
+  const readySince = () =>
+    pollUntil(
+      () => getHealth(t.baseUrl),
+      (h) => h.status === 200 && h.body.info?.database?.readOnly === false,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    ).then(
+      () => performance.now(),
+      () => undefined,
+    );
 });
+
+const refusedAsReadOnly = (o: WriteOutcome) =>
+  o.status === 503 && (o.body as { message?: string } | undefined)?.message === READ_ONLY_REFUSAL;
+
+/** The set check on `server` and the window's figures: failures by message, first and last failed answer, longest time without a 2xx. */
+async function failoverWindow(server: PgNode, prefix: string, outcomes: WriteOutcome[]) {
+  const failed = outcomes.filter((o) => !ok(o));
+  const unexpected = failed.filter((o) => o.status !== 503 || o.retryAfter !== '1');
+  const check = await checkWrites(server.url(), prefix, outcomes);
+  const messages: Record<string, number> = {};
+  for (const o of failed) {
+    const message = String((o.body as { message?: unknown } | undefined)?.message ?? o.error);
+    messages[message] = (messages[message] ?? 0) + 1;
+  }
+  const first = failed.length ? Math.min(...failed.map((o) => o.endedAt)) : undefined;
+  const last = failed.length ? Math.max(...failed.map((o) => o.endedAt)) : undefined;
+  const acknowledgedAt = outcomes
+    .filter(ok)
+    .map((o) => o.endedAt)
+    .sort((x, y) => x - y);
+  const longestWithout2xx = Math.max(0, ...acknowledgedAt.slice(1).map((at, i) => at - acknowledgedAt[i]));
+  const figures = {
+    clients: CLIENTS,
+    requests: outcomes.length,
+    statuses: statusCounts(outcomes),
+    failureMessages: messages,
+    errorWindowMs: first !== undefined ? ms(last! - first) : 0,
+    longestWithout2xxMs: ms(longestWithout2xx),
+    acknowledged: check.acknowledged,
+    lost: check.lost.length,
+    duplicated: check.duplicated.length,
+    storedWithout2xx: check.storedUnacknowledged,
+  };
+  return { failed, unexpected, check, first, last, figures };
+}
+
+/** Printed in every run (docs/RELIABILITY.md quotes them). */
+function report(scenario: string, figures: Record<string, unknown>): void {
+  process.stdout.write(`[failover] ${scenario} ${JSON.stringify(figures)}\n`);
+}
