@@ -1,3 +1,5 @@
+import { QueryFailedError } from 'typeorm';
+import { Task } from '../src/entities';
 import { expectError, http, sql, startApiApp } from './support/api';
 import { getHealth, pollUntil } from './support/health-client';
 import { StartedTestApp } from './support/test-app';
@@ -57,6 +59,14 @@ describe('a server that takes no writes (a standby, a demoted primary)', () => {
       async () => pool.totalCount,
       (n) => n === 0,
     ); // the pool saw its sessions end
+
+    // TypeORM's own repository outside a transaction: the refusing session leaves the pool too.
+    const typeorm = await t.dataSource
+      .getRepository(Task)
+      .insert({ title: 'ro-typeorm' })
+      .catch((e) => e);
+    expect(typeorm).toBeInstanceOf(QueryFailedError);
+    expect(pool.totalCount).toBe(0);
 
     const refused = await post('ro-refused');
     expectError(refused, 503);

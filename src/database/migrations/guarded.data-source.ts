@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DataSource, Migration } from 'typeorm';
+import { DataSource, Migration, QueryRunner, ReplicationMode } from 'typeorm';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../database.constants';
+import { dropConnectionOnFailure } from '../sql/condemned-connection';
 import { waitForIdlePool } from '../startup/pool-drain';
 import type { GuardedDataSourceOptions } from './migration-guard.options';
 import { MigrationGuard, MigrationRunOptions } from './migration.guard';
@@ -31,6 +32,11 @@ export class GuardedDataSource extends DataSource {
     super(dataSourceOptions);
     this.migrationGuard = new MigrationGuard(this, migrationGuard);
     this.shutdownGraceMs = shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  }
+
+  /** TypeORM's query runner, whose connection leaves the pool after a failure that condemns it (lost, or read-only). */
+  override createQueryRunner(mode?: ReplicationMode): QueryRunner {
+    return dropConnectionOnFailure(super.createQueryRunner(mode));
   }
 
   /**
