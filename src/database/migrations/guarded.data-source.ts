@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DataSource, Migration, QueryRunner, ReplicationMode } from 'typeorm';
+import { DataSource, Migration } from 'typeorm';
+import type { QueryRunner, ReplicationMode } from 'typeorm';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../database.constants';
 import { dropConnectionOnFailure } from '../sql/condemned-connection';
 import { waitForIdlePool } from '../startup/pool-drain';
