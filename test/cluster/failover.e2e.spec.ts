@@ -10,6 +10,8 @@ import { checkWrites, statusCounts, startWriteLoad, WriteLoad, WriteOutcome } fr
 
 const PREFIX = `failover-${Date.now()}`;
 const CLIENTS = 50;
+const STATEMENT_TIMEOUT_MS = 5_000;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 /** The issue's requirement: writes are served again this soon after the pooler's RELOAD. */
 const SERVES_AFTER_RELOAD_MS = 5_000;
 /** What a write refused by a server in recovery answers. */
@@ -42,6 +44,11 @@ describeWithSystem(['pgbouncer', 'postgres-cluster'], 'failover: primary lost un
 
   beforeAll(async () => {
     primary = await startPrimary();
+    // Behind a transaction pooler the session timeouts are the role's (README, Behind a pooler); replicated to the standby.
+    await primary.query(`ALTER ROLE app SET statement_timeout = '${STATEMENT_TIMEOUT_MS}ms'`);
+    await primary.query(
+      `ALTER ROLE app SET idle_in_transaction_session_timeout = '${IDLE_IN_TRANSACTION_TIMEOUT_MS}ms'`,
+    );
     standby = await startStandby(primary, { name: 'failover_standby', synchronous: true });
     // The schema, through the migration guard, on the primary itself.
     const migrate = await createTestApp()
@@ -52,18 +59,17 @@ describeWithSystem(['pgbouncer', 'postgres-cluster'], 'failover: primary lost un
     bouncer = await startPgBouncer({
       backend: primary,
       poolMode: 'transaction',
-      // Until pooler mode lands the app sends these as startup parameters; PgBouncer refuses them otherwise.
-      ignoreStartupParameters: ['statement_timeout', 'idle_in_transaction_session_timeout'],
       // After a failed server login PgBouncer waits this long before the next (default 15 s), RELOAD or not.
       settings: { server_login_retry: '1' },
     });
     t = await createTestApp()
       .withDatabase(targetOf(bouncer.url()))
       .withEnv({
-        DB_PREPARED_STATEMENTS: 'false',
+        DB_POOLER: 'transaction', // no session state, no named prepared statements
         DB_APPLICATION_NAME: 'failover-app',
         DB_CONNECT_TIMEOUT_MS: '2000',
-        DB_STATEMENT_TIMEOUT_MS: '5000',
+        DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_IN_TRANSACTION_TIMEOUT_MS),
       })
       .start();
   }, 180_000);
