@@ -148,6 +148,17 @@ describeWithSystem(
       expect(await standbyOfRead()).toBe(true);
     });
 
+    it('a read a standby refuses (it locks: 25006) runs on the primary, and the replica stays in the rotation', async () => {
+      const retried = app.router.stats.retriedOnPrimary;
+      const { rows } = await app.context.executor.readText<{ standby: boolean }>(
+        'SELECT pg_is_in_recovery() AS standby FROM users LIMIT 1 FOR UPDATE',
+        [],
+      );
+      expect(rows[0].standby).toBe(false);
+      expect(app.router.stats.retriedOnPrimary).toBe(retried + 1);
+      expect(app.router.states()[0].status).toBe('up');
+    });
+
     it('a malformed consistency token is a 400 naming the header', async () => {
       const answer = await call(app.baseUrl, 'GET', '/users', {
         headers: { 'X-Consistency-Token': "0/1'; DROP TABLE users" },

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { serverSqlState } from '../errors/sql-state';
+import { READ_ONLY_SQL_TRANSACTION, sqlStateOf } from '../errors/sql-state';
 import { currentScope } from '../transactions/transaction-context';
 import { isConnectionLoss } from '../transactions/transaction-retry';
 import { currentConsistency, primaryRequested, readFromPrimary } from './read-context';
@@ -227,11 +227,13 @@ export class ReadRouter implements ReadReplicaReport {
 
   /** Whether `error` on `node` is the replica's fault (then it leaves the rotation and the read may run on the primary). */
   private replicaFailed(node: ReplicaNode, error: unknown): boolean {
-    const conflict =
-      serverSqlState(error) === RECOVERY_CONFLICT || serverSqlState((error as Error)?.cause) === RECOVERY_CONFLICT;
-    if (!conflict && !isConnectionLoss(error)) return false;
+    const code = sqlStateOf(error);
+    // A recovery conflict, or a statement a standby refuses (25006: it writes or locks), is the read's
+    // fault on a replica, not the replica's: run on the primary, keep the replica.
+    const replicaOnly = code === RECOVERY_CONFLICT || code === READ_ONLY_SQL_TRANSACTION;
+    if (!replicaOnly && !isConnectionLoss(error)) return false;
     this.stats.retriedOnPrimary++;
-    if (!conflict) {
+    if (!replicaOnly) {
       this.transition(node, 'down', 'a read failed: connection lost or refused');
       this.updateRotation();
     }
