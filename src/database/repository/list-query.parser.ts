@@ -9,6 +9,7 @@ import {
   ParsedListQuery,
   SortDirection,
 } from './list-query';
+import type { ParsedInclude } from './include.parser';
 import { FILTER_OPERATORS, FilterOperator, QueryableOptions } from './queryable.decorator';
 
 /** @internal What the parser may use: the entity's columns and its allow-list. */
@@ -21,9 +22,20 @@ export interface ListQueryContext {
   key: string;
   /** Whether the entity has a delete-date column (else `onlyDeleted` is refused). */
   softDeletable: boolean;
+  /** Parses `include` against the entity's `@Includable` allow-list. */
+  include?: (value: unknown) => ParsedInclude | undefined;
 }
 
-const HTTP_PARAMETERS = new Set(['limit', 'page', 'cursor', 'sortBy', 'withDeleted', 'onlyDeleted', 'count']);
+const HTTP_PARAMETERS = new Set([
+  'limit',
+  'page',
+  'cursor',
+  'sortBy',
+  'withDeleted',
+  'onlyDeleted',
+  'count',
+  'include',
+]);
 const MAX_FILTER_VALUES = 100;
 /** Longest value of a filter operator other than `$eq` (which takes the column's own bound). */
 const MAX_OPERATOR_VALUE = 1_000;
@@ -73,7 +85,7 @@ export function listQueryFromHttp(raw: Record<string, unknown>): ListQueryInput 
     } else {
       fail(
         key,
-        'is not a query parameter here (limit, page, cursor, sortBy, filter.<field>, withDeleted, onlyDeleted, count)',
+        'is not a query parameter here (limit, page, cursor, sortBy, filter.<field>, withDeleted, onlyDeleted, count, include)',
       );
     }
   }
@@ -198,5 +210,6 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     count,
     echo: { sortBy, filter: echoFilter },
     signature,
+    include: input.include === undefined ? undefined : ctx.include?.(input.include),
   };
 }

@@ -1,3 +1,4 @@
+import type { ParsedInclude } from './include.parser';
 import type { FilterOperator } from './queryable.decorator';
 
 /** Default page size. */
@@ -28,6 +29,8 @@ export interface ListQueryInput {
   onlyDeleted?: boolean | string;
   /** Offset mode: `false` skips the total count (and `totalItems`, `totalPages`, `links.last`). */
   count?: boolean | string;
+  /** Relations read with each row (`@Includable` ones): `executions`, `task.executions`, or several. */
+  include?: string | string[];
 }
 
 /** @internal One parsed filter condition. */
@@ -54,6 +57,8 @@ export interface ParsedListQuery {
   echo: { sortBy: Array<[string, SortDirection]>; filter: Record<string, string | string[]> };
   /** Signature of sort + filters + deletion scope, bound into cursors. */
   signature: string;
+  /** The relations read with each row. */
+  include?: ParsedInclude;
 }
 
 /** A page of results, shaped as nestjs-paginate's `Paginated<T>`. */

@@ -66,7 +66,13 @@ export function buildListSql(
   query: ParsedListQuery,
   sql: EntitySql,
   columns: Map<string, ColumnInfo>,
-  options: { unbounded?: boolean } = {},
+  options: {
+    unbounded?: boolean;
+    /** Another select list (`include` reads `table.*` and wraps the page). */
+    select?: string;
+    /** Wraps the page query (and only it, not the count). */
+    wrap?: (text: string) => string;
+  } = {},
 ): ListSql {
   const values: unknown[] = [];
   const bind = (value: unknown) => {
@@ -88,9 +94,10 @@ export function buildListSql(
     bounds = ` LIMIT ${bind(query.limit + 1)}`;
     if (query.mode === 'offset') bounds += ` OFFSET ${bind((query.page - 1) * query.limit)}`;
   }
-  const text =
-    `SELECT ${sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
+  const page =
+    `SELECT ${options.select ?? sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ${order}${bounds}`;
+  const text = options.wrap ? options.wrap(page) : page;
   const countText = `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`;
   // A stream's text goes inside DECLARE … CURSOR: only pages are prepared.
   if (options.unbounded) return { text, values, countText, countValues };

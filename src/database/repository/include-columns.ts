@@ -1,0 +1,70 @@
+import { types } from 'pg';
+import type { Driver } from 'typeorm';
+import type { ColumnInfo } from './entity-columns';
+
+/** Types whose JSON value is what pg itself answers for the column (same JS type, same value). */
+const JSON_NATIVE = new Set([
+  'smallint',
+  'integer',
+  'real',
+  'double precision',
+  'boolean',
+  'text',
+  'character varying',
+  'character',
+  'citext',
+  'uuid',
+  'json',
+  'jsonb',
+  'oid',
+]);
+
+/** Types travelling as text inside the JSON, parsed by pg's own parser of their OID (scalar, array). */
+const TEXT_PARSED: Record<string, readonly [number, number]> = {
+  bigint: [20, 1016],
+  numeric: [1700, 1231],
+  'timestamp with time zone': [1184, 1185],
+  'timestamp without time zone': [1114, 1115],
+  date: [1082, 1182],
+  bytea: [17, 1001],
+  interval: [1186, 1187],
+  'time without time zone': [1083, 1183],
+  'time with time zone': [1266, 1270],
+  money: [790, 791],
+  point: [600, 1017],
+  circle: [718, 719],
+};
+
+/**
+ * @internal One column of an included row: its SQL inside `json_build_array` and how its JSON value
+ * becomes what the parent's rows get from pg for the same column type.
+ */
+export interface IncludedField {
+  property: string;
+  /** `alias."column"` or `alias."column"::text`. */
+  sql(alias: string): string;
+  /** pg's parser of the column's type, for values sent as text (dates, bigints, numerics, …). */
+  parse?: (text: string) => unknown;
+  /** TypeORM's conversion on read, applied after `parse` as the parent's hydration does. */
+  from?: (value: unknown) => unknown;
+}
+
+/**
+ * @internal How a column travels in an included row. JSON turns a `timestamptz` into text and a
+ * `bigint` into a lossy number, so every type JSON does not carry exactly is sent as its text form
+ * and parsed with the parser pg uses for that type (an app's own `types.setTypeParser` included):
+ * included rows get the same values as rows read directly.
+ */
+export function includedField(column: ColumnInfo, driver: Driver): IncludedField {
+  const type = driver.normalizeType(column.metadata);
+  const array = column.metadata.isArray;
+  const native =
+    JSON_NATIVE.has(type) || (type === 'enum' && !array) || type === 'simple-array' || type === 'simple-json';
+  const property = column.property;
+  const from = column.convert?.from;
+  if (native) return { property, sql: (alias) => `${alias}.${column.sql}`, from };
+  const oids = TEXT_PARSED[type];
+  const oid = oids ? oids[array ? 1 : 0] : undefined;
+  const parser = oid === undefined ? undefined : (types.getTypeParser(oid, 'text') as (text: string) => unknown);
+  return { property, sql: (alias) => `${alias}.${column.sql}::text`, parse: parser, from };
+}
