@@ -192,7 +192,7 @@ describe('RepositoryService include (relations on read)', () => {
       await refused(() => f.tasks.find({ include: 'executions', relations: { assignee: true } })),
     ]) {
       expect(error).toBeInstanceOf(InvalidQueryError);
-      expect(error.parameter).toBe('include');
+      expect((error as InvalidQueryError).parameter).toBe('include');
     }
   });
 });

@@ -3,6 +3,7 @@ import type { ObjectLiteral } from 'typeorm';
 import { listQueryFromHttp, Page, RepositoryService } from '../database';
 import { ListQueryDocs } from './api-list-query.decorator';
 import { QueryFlags, QueryFlagValues } from './query-flags.pipe';
+import { ReadQuery, ReadQueryValues } from './read-query.pipe';
 import {
   CreateRoute,
   DeleteRoute,
@@ -58,9 +59,12 @@ export function SoftDeletableResourceController<T extends ObjectLiteral>(options
       return this.repository.paginate(listQueryFromHttp(query), { path: options.path });
     }
 
-    @ReadRoute(response, `Read a ${noun}`)
-    findOne(@UuidParam() id: string, @QueryFlags('withDeleted') flags: QueryFlagValues<'withDeleted'>): Promise<T> {
-      return this.repository.findByIdOrFail(id, { withDeleted: flags.withDeleted });
+    @ReadRoute(response, `Read a ${noun}`, options.listQuery.includes)
+    findOne(
+      @UuidParam() id: string,
+      @ReadQuery(!!options.listQuery.includes?.length) query: ReadQueryValues,
+    ): Promise<T> {
+      return this.repository.findByIdOrFail(id, query);
     }
 
     @UpdateRoute(response, `Update a ${noun} at the version read`)

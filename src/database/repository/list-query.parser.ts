@@ -9,6 +9,7 @@ import {
   ParsedListQuery,
   SortDirection,
 } from './list-query';
+import type { IncludedEntity } from './include-plan';
 import type { ParsedInclude } from './include.parser';
 import { FILTER_OPERATORS, FilterOperator, QueryableOptions } from './queryable.decorator';
 
@@ -24,6 +25,8 @@ export interface ListQueryContext {
   softDeletable: boolean;
   /** Parses `include` against the entity's `@Includable` allow-list. */
   include?: (value: unknown) => ParsedInclude | undefined;
+  /** An `@Includable` relation's entity, for `filter.<relation>.<field>` (its own `@Queryable` allow-list). */
+  relation?: (property: string) => Pick<IncludedEntity, 'columns' | 'allow'> | undefined;
 }
 
 const HTTP_PARAMETERS = new Set([
@@ -111,8 +114,13 @@ function parseSort(input: ListQueryInput, ctx: ListQueryContext): Array<[string,
 
 function parseCondition(field: string, text: string, ctx: ListQueryContext): FilterCondition {
   const parameter = `filter.${field}`;
-  const column = ctx.columns.get(field);
-  const allowed = ctx.allow.get(field)?.filter;
+  const dot = field.indexOf('.');
+  const relation = dot > 0 ? field.slice(0, dot) : undefined;
+  const target = relation === undefined ? ctx : ctx.relation?.(relation);
+  if (!target) fail(parameter, 'this field cannot be filtered');
+  const property = relation === undefined ? field : field.slice(dot + 1);
+  const column = target!.columns.get(property);
+  const allowed = target!.allow.get(property)?.filter;
   if (!column || !allowed?.length) fail(parameter, 'this field cannot be filtered');
   let rest = text;
   let negate = false;
@@ -138,7 +146,7 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
   }
   if (operator === '$null') {
     if (rest !== '') fail(parameter, '$null takes no value');
-    return { property: field, operator: '$null', negate, values: [] };
+    return { property, relation, operator: '$null', negate, values: [] };
   }
   const texts = operator === '$in' || operator === '$btw' ? rest.split(',') : [rest];
   if (operator === '$btw' && texts.length !== 2) fail(parameter, '$btw takes two values: low,high');
@@ -152,7 +160,7 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
     }
     return value;
   });
-  return { property: field, operator: operator as FilterCondition['operator'], negate, values };
+  return { property, relation, operator: operator as FilterCondition['operator'], negate, values };
 }
 
 /** @internal Validates a list query against the entity's allow-list; throws {@link InvalidQueryError}. */
@@ -181,7 +189,7 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     : [...sortBy, [ctx.key, sortBy.at(-1)?.[1] ?? 'ASC'] as [string, SortDirection]];
   const signature = JSON.stringify([
     sort,
-    filters.map((f) => [f.property, f.operator, f.negate, f.values]),
+    filters.map((f) => [f.relation ? `${f.relation}.${f.property}` : f.property, f.operator, f.negate, f.values]),
     withDeleted,
     onlyDeleted,
   ]);

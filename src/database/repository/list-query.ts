@@ -36,6 +36,8 @@ export interface ListQueryInput {
 /** @internal One parsed filter condition. */
 export interface FilterCondition {
   property: string;
+  /** The `@Includable` relation whose rows `property` belongs to (`filter.<relation>.<property>`). */
+  relation?: string;
   operator: Exclude<FilterOperator, '$not'>;
   negate: boolean;
   values: unknown[];

@@ -47,6 +47,9 @@ export class RepositoryInclude {
     this.select = qualifiedSelect(columns, 'p');
   }
 
+  /** An `@Includable` relation of the entity (for `filter.<relation>.<field>`). */
+  readonly relation = (property: string) => this.entity.relation(property);
+
   /** Validates `include`; throws InvalidQueryError naming it. */
   parse(value: unknown): ParsedInclude | undefined {
     return parseInclude(value, this.entity);

@@ -242,6 +242,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       key: this.shape.key.property,
       softDeletable: this.shape.deleteDate !== undefined,
       include: (value) => this.include.parse(value),
+      relation: (property) => this.include.relation(property)?.target,
     });
   }
 
@@ -252,7 +253,10 @@ export class RepositoryService<T extends ObjectLiteral> {
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
     const query = this.parse(input);
     const include = query.include;
-    const sql = buildListSql(query, this.sql, this.columns, include && this.include.page(query, include));
+    const sql = buildListSql(query, this.sql, this.columns, {
+      ...(include && this.include.page(query, include)),
+      relation: this.include.relation,
+    });
     return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
       include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
     );
@@ -268,7 +272,7 @@ export class RepositoryService<T extends ObjectLiteral> {
   ): AsyncIterable<T> {
     if (input.include !== undefined) throw new InvalidQueryError('include', 'stream reads rows only; use paginate');
     const query = this.parse({ ...input, limit: 1 });
-    const sql = buildListSql(query, this.sql, this.columns, { unbounded: true });
+    const sql = buildListSql(query, this.sql, this.columns, { unbounded: true, relation: this.include.relation });
     return streamRows(
       this.context.executor,
       sql.text,

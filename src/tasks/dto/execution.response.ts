@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ExecutionStatus } from '../../entities';
 import { EntityResponse } from '../../http/api-models';
 import { UUID_PATTERN } from '../../http/uuid-param.decorator';
+import { TaskResponse } from './task.response';
 
 /** One execution of a task as the API returns it. */
 export class ExecutionResponse extends EntityResponse {
@@ -11,4 +12,6 @@ export class ExecutionResponse extends EntityResponse {
   @ApiProperty({ type: 'array', items: {} }) logs: unknown[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt: string | null;
+  @ApiPropertyOptional({ type: () => TaskResponse, description: 'With `include=task`.' })
+  task?: TaskResponse;
 }

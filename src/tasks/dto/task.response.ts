@@ -1,7 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TaskStatus } from '../../entities';
 import { EntityResponse } from '../../http/api-models';
 import { UUID_PATTERN } from '../../http/uuid-param.decorator';
+import { UserResponse } from '../../users/dto/user.response';
+import { ExecutionResponse } from './execution.response';
 
 /** A task as the API returns it. */
 export class TaskResponse extends EntityResponse {
@@ -12,4 +14,13 @@ export class TaskResponse extends EntityResponse {
   @ApiProperty({ type: 'object', additionalProperties: true }) requirements: Record<string, unknown>;
   @ApiProperty({ type: String, format: 'uuid', pattern: UUID_PATTERN, nullable: true }) assigneeId: string | null;
   @ApiProperty({ type: String, format: 'uuid', pattern: UUID_PATTERN, nullable: true }) parentId: string | null;
+  @ApiPropertyOptional({ type: () => UserResponse, nullable: true, description: 'With `include=assignee`.' })
+  assignee?: UserResponse | null;
+  @ApiPropertyOptional({ type: () => TaskResponse, nullable: true, description: 'With `include=parent`.' })
+  parent?: TaskResponse | null;
+  @ApiPropertyOptional({
+    type: () => [ExecutionResponse],
+    description: 'With `include=executions`: its live executions, newest first.',
+  })
+  executions?: ExecutionResponse[];
 }
