@@ -3,7 +3,7 @@ import type { ObjectLiteral } from 'typeorm';
 import { listQueryFromHttp, Page, RepositoryService } from '../database';
 import { ListQueryDocs } from './api-list-query.decorator';
 import { QueryFlags, QueryFlagValues } from './query-flags.pipe';
-import { ReadQuery, ReadQueryValues } from './read-query.pipe';
+import { documentedIncludes, ReadQuery, ReadQueryValues } from './read-query.pipe';
 import {
   CreateRoute,
   DeleteRoute,
@@ -56,14 +56,13 @@ export function SoftDeletableResourceController<T extends ObjectLiteral>(options
 
     @ListRoute(response, `List ${noun}s (paginated, sortable, filterable)`, options.listQuery)
     list(@Query() query: Record<string, unknown>): Promise<Page<T>> {
-      return this.repository.paginate(listQueryFromHttp(query), { path: options.path });
+      const input = listQueryFromHttp(query);
+      documentedIncludes(input.include, options.listQuery.includes);
+      return this.repository.paginate(input, { path: options.path });
     }
 
     @ReadRoute(response, `Read a ${noun}`, options.listQuery.includes)
-    findOne(
-      @UuidParam() id: string,
-      @ReadQuery(!!options.listQuery.includes?.length) query: ReadQueryValues,
-    ): Promise<T> {
+    findOne(@UuidParam() id: string, @ReadQuery(options.listQuery.includes) query: ReadQueryValues): Promise<T> {
       return this.repository.findByIdOrFail(id, query);
     }
 
