@@ -52,7 +52,7 @@ export function parseInclude(value: unknown, root: IncludedEntity): ParsedInclud
       const relation = entity.relation(step);
       if (!relation) {
         fail(
-          `cannot include ${JSON.stringify(path.slice(0, 64))}: ${entity.metadata.name} has no includable relation ${JSON.stringify(step.slice(0, 64))}`,
+          `cannot include ${JSON.stringify(path.slice(0, 64))}: ${JSON.stringify(step.slice(0, 64))} is not an @Includable relation of ${entity.metadata.name}`,
         );
       }
       let node = level.find((n) => n.relation === relation);
