@@ -1,5 +1,19 @@
-import { In } from 'typeorm';
-import { InvalidQueryError } from '../src/database';
+import { Test, TestingModule } from '@nestjs/testing';
+import { Client } from 'pg';
+import { Column, DataSource, Entity, In, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  DatabaseModule,
+  getRepositoryServiceToken,
+  Includable,
+  InvalidQueryError,
+  RepositoryService,
+} from '../src/database';
+import { buildDatabaseModuleOptions } from '../src/database/database.options';
+import { RepositoryContext } from '../src/database/repository/repository.context';
+import { Invoice } from './fixtures/user-entities/invoice.entity';
+import { USER_ENTITIES, USER_ENTITIES_SCHEMA } from './fixtures/user-entities/schema';
+import { Tag } from './fixtures/user-entities/tag.entity';
+import { createTestDatabase, TestDatabase } from './support/test-database';
 import { ExecutionStatus, Task, TaskExecution, User } from '../src/entities';
 import { countStatements, RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
@@ -194,5 +208,92 @@ describe('RepositoryService include (relations on read)', () => {
       expect(error).toBeInstanceOf(InvalidQueryError);
       expect((error as InvalidQueryError).parameter).toBe('include');
     }
+  });
+});
+
+describe("include on a user's own entities (bigint, numeric, date, timestamp, many-to-many)", () => {
+  let db: TestDatabase;
+  let moduleRef: TestingModule;
+  let ds: DataSource;
+  let invoices: RepositoryService<Invoice>;
+  let tags: RepositoryService<Tag>;
+  const ids: number[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(USER_ENTITIES_SCHEMA).finally(() => client.end());
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        DatabaseModule.forRoot({
+          ...buildDatabaseModuleOptions(db.env),
+          entities: USER_ENTITIES,
+          migrations: [],
+          synchronize: false,
+        }),
+        DatabaseModule.forFeature([Invoice, Tag]),
+      ],
+    }).compile();
+    await moduleRef.init();
+    ds = moduleRef.get(DataSource);
+    invoices = moduleRef.get(getRepositoryServiceToken(Invoice));
+    tags = moduleRef.get(getRepositoryServiceToken(Tag));
+    const [red, blue] = await tags.createMany([{ label: 'red' }, { label: 'blue' }]);
+    for (let i = 0; i < 3; i++) {
+      const invoice = await invoices.create({
+        customerEmail: `c${i}@example.com`,
+        amountCents: '9007199254740993',
+        tax: '1.10',
+      });
+      ids.push(invoice.id);
+      await ds.query(
+        `INSERT INTO invoice_lines (invoice_no, ship_on, gone_at) VALUES ($1, '2026-03-0${i + 1}', NULL), ($1, NULL, now())`,
+        [invoice.id],
+      );
+    }
+    await ds.query('INSERT INTO invoice_tags VALUES ($1, $2), ($1, $3), ($4, $2)', [ids[0], red.id, blue.id, ids[1]]);
+  });
+  afterAll(async () => {
+    await moduleRef?.close();
+    await db?.drop();
+  });
+
+  it("equals TypeORM's find({ relations }): bigint and numeric as text, dates, timestamps without time zone", async () => {
+    const ours = await invoices.find({ where: { id: In(ids) }, order: { id: 'ASC' }, include: ['lines', 'tags'] });
+    const theirs = await ds
+      .getRepository(Invoice)
+      .find({ where: { id: In(ids) }, order: { id: 'ASC' }, relations: { lines: true, tags: true } });
+    const sorted = (invoice: Invoice) => ({
+      ...invoice,
+      lines: [...invoice.lines!].sort((a, b) => a.lineNo - b.lineNo),
+      tags: [...invoice.tags!].sort((a, b) => a.label.localeCompare(b.label)),
+    });
+    expect(ours.map(sorted)).toEqual(theirs.map(sorted));
+    expect(ours[0].amountCents).toBe('9007199254740993');
+    expect(ours[0].lines![0].shipOn).toBe('2026-03-01');
+    expect(ours[0].tags!.map((t) => t.label).sort()).toEqual(['blue', 'red']);
+    expect(ours[2].tags).toEqual([]);
+  });
+
+  it('reads a many-to-many from its inverse side, and a many-to-one without a column property', async () => {
+    const red = (await tags.find({ where: { label: 'red' }, include: 'invoices.lines' }))[0];
+    expect(red.invoices!.map((i) => i.id).sort()).toEqual([ids[0], ids[1]]);
+    expect(red.invoices!.every((i) => i.lines!.length === 1)).toBe(true);
+    const line = (await invoices.findById(ids[0], { include: 'lines.invoice' }))!.lines![0];
+    expect((line.invoice as Invoice).id).toBe(ids[0]);
+  });
+
+  it('refuses an @Includable that is not a relation when the service is built', async () => {
+    @Entity({ name: 'notes' })
+    class Note {
+      @PrimaryGeneratedColumn() id: number;
+      @Includable() @Column() body: string;
+    }
+    const source = new DataSource({ type: 'postgres', entities: [Note] });
+    await (source as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
+    expect(() => new RepositoryService(Note, source, new RepositoryContext(source))).toThrow(
+      /Note: .*@Includable on body: it is not a TypeORM relation/,
+    );
   });
 });
