@@ -89,6 +89,16 @@ describe('RepositoryService include (relations on read)', () => {
     expect(task.assignee).toStrictEqual(await f.users.findById(ada.id));
   });
 
+  it('reads timestamps at the edges as pg does: infinity, BC, microseconds', async () => {
+    const edges = ['infinity', '-infinity', '0044-03-15 12:00:00.5+00 BC', '2026-01-01 00:00:00.999999+00'];
+    for (const [i, value] of edges.entries()) {
+      await f.sql('UPDATE task_executions SET started_at = $1 WHERE id = $2', [value, runs[i % runs.length].id]);
+      const direct = await f.executions.findById(runs[i % runs.length].id);
+      const included = (await f.tasks.findById(tasks[0].id, { include: 'executions' }))!.executions!;
+      expect([value, included.find((e) => e.id === direct!.id)!.startedAt]).toEqual([value, direct!.startedAt]);
+    }
+  });
+
   it("equals TypeORM's find({ relations }) for the same rows", async () => {
     const ids = tasks.slice(0, 5).map((t) => t.id);
     const ours = await f.tasks.find({

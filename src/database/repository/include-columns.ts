@@ -35,6 +35,30 @@ const TEXT_PARSED: Record<string, readonly [number, number]> = {
   circle: [718, 719],
 };
 
+/** A timestamp as JSON writes it (`2026-01-02T03:04:05.123456+00:00`, local time without an offset) → pg's value. */
+function fromIso(text: string): unknown {
+  if (text === 'infinity') return Infinity;
+  if (text === '-infinity') return -Infinity;
+  // `0044-03-15T00:00:00+00:00 BC` is astronomical year -43, which Date reads in its 6-digit form.
+  const bc = / BC$/.test(text) ? /^(\d+)(.*) BC$/.exec(text) : null;
+  if (bc) return new Date(`-${String(Number(bc[1]) - 1).padStart(6, '0')}${bc[2]}`);
+  return new Date(text);
+}
+
+/**
+ * The fast reading of a timestamp column, when pg's parser for it is the stock one (`Date`, at
+ * millisecond precision): JSON's ISO text read by `Date` (0.6 µs, against 1 µs for pg's parser of
+ * the text form). A probe decides, so an app's own parser (dates as strings, say) is kept.
+ */
+function isoDates(type: string): ((text: string) => unknown) | undefined {
+  const oid = type === 'timestamp with time zone' ? 1184 : type === 'timestamp without time zone' ? 1114 : 0;
+  if (!oid) return undefined;
+  const offset = oid === 1184 ? '+00' : '';
+  const parsed = (types.getTypeParser(oid, 'text') as (text: string) => unknown)(`2026-01-02 03:04:05.123456${offset}`);
+  const expected = new Date(`2026-01-02T03:04:05.123456${offset && '+00:00'}`);
+  return parsed instanceof Date && parsed.getTime() === expected.getTime() ? fromIso : undefined;
+}
+
 /**
  * @internal One column of an included row: its SQL inside `json_build_array` and how its JSON value
  * becomes what the parent's rows get from pg for the same column type.
@@ -63,6 +87,8 @@ export function includedField(column: ColumnInfo, driver: Driver): IncludedField
   const property = column.property;
   const from = column.convert?.from;
   if (native) return { property, sql: (alias) => `${alias}.${column.sql}`, from };
+  const iso = !array && isoDates(type);
+  if (iso) return { property, sql: (alias) => `${alias}.${column.sql}`, parse: iso, from };
   const oids = TEXT_PARSED[type];
   const oid = oids ? oids[array ? 1 : 0] : undefined;
   const parser = oid === undefined ? undefined : (types.getTypeParser(oid, 'text') as (text: string) => unknown);
