@@ -36,6 +36,7 @@ export class RepositoryInclude {
   readonly entity: IncludedEntity;
   private readonly select: string;
   private readonly byId = new Map<string, Statement | undefined>();
+  private readonly texts = new Map<string, string>();
 
   constructor(
     private readonly metadata: EntityMetadata,
@@ -53,6 +54,17 @@ export class RepositoryInclude {
   /** Validates `include`; throws InvalidQueryError naming it. */
   parse(value: unknown): ParsedInclude | undefined {
     return parseInclude(value, this.entity);
+  }
+
+  /** The relations' select-list text of a set of paths (compiled once per set and deletion scope). */
+  private columnsOf(include: ParsedInclude, withDeleted: boolean): string {
+    const key = `${withDeleted ? 'd' : 'l'}:${include.paths.join(',')}`;
+    let text = this.texts.get(key);
+    if (text === undefined) {
+      text = includeColumns(include.nodes, 'p', withDeleted);
+      if (this.texts.size < MAX_PREPARED) this.texts.set(key, text);
+    }
+    return text;
   }
 
   /** `findById` with relations: one named statement per set of paths and deletion scope. */
@@ -77,7 +89,7 @@ export class RepositoryInclude {
   page(query: ParsedListQuery, include: ParsedInclude): { select: string; wrap: (text: string) => string } {
     const keys = query.mode === 'cursor' ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';
     const order = query.sort.map(([property, direction]) => `p.${this.columns.get(property)!.sql} ${direction}`);
-    const relations = includeColumns(include.nodes, 'p', query.withDeleted);
+    const relations = this.columnsOf(include, query.withDeleted);
     return {
       select: `${this.table}.*`,
       wrap: (text) => `SELECT ${this.select}${keys}${relations} FROM (${text}) p ORDER BY ${order.join(', ')}`,
