@@ -1,4 +1,3 @@
-import type { ParsedInclude } from './include.parser';
 import type { FilterOperator } from './queryable.decorator';
 
 /** Default page size. */
@@ -59,8 +58,8 @@ export interface ParsedListQuery {
   echo: { sortBy: Array<[string, SortDirection]>; filter: Record<string, string | string[]> };
   /** Signature of sort + filters + deletion scope, bound into cursors. */
   signature: string;
-  /** The relations read with each row. */
-  include?: ParsedInclude;
+  /** The relations read with each row (their paths; the repository keeps the compiled tree). */
+  include?: { readonly paths: string[] };
 }
 
 /** A page of results, shaped as nestjs-paginate's `Paginated<T>`. */

@@ -30,6 +30,7 @@ import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
 import { attachIncludes } from './include-sql';
+import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
 import { InvalidQueryError } from '../errors/invalid-query.error';
 
@@ -252,7 +253,7 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
     const query = this.parse(input);
-    const include = query.include;
+    const include = query.include as ParsedInclude | undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
