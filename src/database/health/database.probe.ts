@@ -6,6 +6,7 @@ import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../dat
 import { sendCancelRequest } from './cancel-request';
 import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
 import { MigrationCounter, MigrationCounts } from './migration-counts';
+import { PoolerMode, poolerModeOf } from '../pooler/pooler-mode';
 
 /** What one probe of the database found. */
 export interface ProbeResult {
@@ -24,6 +25,17 @@ export interface ProbeResult {
 }
 
 const PING = `SELECT current_setting('server_version') AS version`;
+/**
+ * The ping with the session's statement timeout. Through a transaction pooler a session `SET` would
+ * stay on a server connection that other clients get next, so it is `SET LOCAL` in the ping's own
+ * transaction there; the timeout's value is an integer the probe computed, never input.
+ */
+function pingStatement(timeoutMs: number, pooler: PoolerMode): { text: string; pingIndex: number } {
+  if (pooler === 'transaction') {
+    return { text: `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${PING}; COMMIT`, pingIndex: 2 };
+  }
+  return { text: `SET statement_timeout = ${timeoutMs}; ${PING}`, pingIndex: 1 };
+}
 /** SQLSTATE of a missing table. */
 const UNDEFINED_TABLE = '42P01';
 const TIMED_OUT = Symbol('timed out');
@@ -92,12 +104,14 @@ export class DatabaseProbe {
   constructor(
     private readonly config: ClientConfig,
     private readonly migrations?: MigrationCounter,
+    private readonly pooler: PoolerMode = 'none',
   ) {}
 
-  /** A probe on the DataSource's server, as the DataSource's role, counting its migrations. */
+  /** A probe on the DataSource's server (through its pooler, if any), as the DataSource's role, counting its migrations. */
   static forDataSource(dataSource: DataSource): DatabaseProbe {
     const options = dataSource.options as PostgresDataSourceOptions;
-    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource));
+    const pooler = poolerModeOf(dataSource as { pooler?: PoolerMode });
+    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource), pooler);
   }
 
   /** Pings (and counts migrations) within `timeoutMs`; joins a check already under way. */
@@ -166,14 +180,15 @@ export class DatabaseProbe {
   private async ping(timeoutMs: number): Promise<{ client: Client; version: string; applied?: Promise<any[]> }> {
     const client = await this.connection(timeoutMs);
     // The server cancels this session's statements past the timeout.
-    const ping = client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`) as unknown as Promise<QueryResult[]>;
+    const statement = pingStatement(timeoutMs, this.pooler);
+    const ping = client.query(statement.text) as unknown as Promise<QueryResult[]>;
     const applied =
       this.migrationsTableSeen && this.migrations
         ? client.query(this.migrations.appliedSql).then((r) => r.rows)
         : undefined;
     applied?.catch(() => undefined); // awaited by the caller only when the ping answers
     const results = await ping;
-    return { client, version: String(results[1].rows[0].version), applied };
+    return { client, version: String(results[statement.pingIndex].rows[0].version), applied };
   }
 
   private async connection(timeoutMs: number): Promise<Client> {
