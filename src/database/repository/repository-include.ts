@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityMetadata, FindManyOptions, ObjectLiteral, Repository } from 'typeorm';
 import { InvalidQueryError } from '../errors/invalid-query.error';
 import type { Statement } from '../sql/sql-executor';
@@ -76,7 +77,8 @@ export class RepositoryInclude {
     const deletedAt = this.metadata.deleteDateColumn;
     const live = deletedAt && !withDeleted ? ` AND p.${quoteIdentifier(deletedAt.databaseName)} IS NULL` : '';
     const text = `SELECT ${this.select}${includeColumns(include.nodes, 'p', withDeleted)} FROM ${this.table} p WHERE p.${id} = $1${live}`;
-    const name = `${this.metadata.tablePath.slice(0, 30)}:include#${this.byId.size}`;
+    // Named by a hash of the text, as list statements are: two tables sharing a 30-character prefix never collide.
+    const name = `${this.metadata.tablePath.slice(0, 30)}:include#${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
     statement = this.byId.size < MAX_PREPARED ? { name, text } : { name: '', text };
     if (statement.name) this.byId.set(key, statement);
     return statement;
