@@ -1,6 +1,6 @@
 import { DatabaseService, readFromPrimary, RepositoryService, withReadYourWrites } from '../../src/database';
 import { getRepositoryServiceToken } from '../../src/database';
-import { User } from '../../src/entities';
+import { Task, User } from '../../src/entities';
 import { PgNode, startPrimary, startStandby } from '../support/cluster/postgres-cluster';
 import { describeWithSystem } from '../support/cluster/system-binaries';
 import { Client } from 'pg';
@@ -146,6 +146,20 @@ describeWithSystem(
       });
       // Outside that unit nothing is remembered.
       expect(await standbyOfRead()).toBe(true);
+    });
+
+    it('reads with include (one statement with the relations) reach the replica too, or the primary with { primary: true }', async () => {
+      const tasks = app.app.get<RepositoryService<Task>>(getRepositoryServiceToken(Task));
+      const created = await call(app.baseUrl, 'POST', '/tasks', { body: { title: 'with executions' } });
+      expect(created.status).toBe(201);
+      await standby.waitForReplay();
+      const node = app.router.nodes[0];
+      const before = node.reads;
+      expect((await tasks.findById(created.body.id, { include: 'executions' }))?.executions).toEqual([]);
+      expect((await tasks.find({ where: { id: created.body.id }, include: 'executions' })).length).toBe(1);
+      expect(node.reads - before).toBe(2);
+      await tasks.findById(created.body.id, { include: 'executions', primary: true });
+      expect(node.reads - before).toBe(2);
     });
 
     it('a read a standby refuses (it locks: 25006) runs on the primary, and the replica stays in the rotation', async () => {
