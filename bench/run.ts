@@ -15,6 +15,7 @@ import { ratioChart } from './report/svg';
 import { describeRun, latencyTable, markdownTable } from './report/table';
 import { bulkInsert, streamAll } from './scenarios/batch.scenarios';
 import { healthScenarios } from './scenarios/health.scenario';
+import { REPLICA_SCENARIO_KEY, replicaScenario } from './scenarios/replica.scenario';
 import type { BenchContext } from './scenarios/scenario';
 import { POOL_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
 import {
@@ -160,6 +161,13 @@ async function main(): Promise<number> {
     }
     for (const pool of [POOL, SMALL_POOL])
       await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
+    // A primary and a standby of their own (the harness' PostgreSQL 15), or skipped saying why.
+    await run(REPLICA_SCENARIO_KEY, () =>
+      replicaScenario(
+        { tasks: SIZES.tasks, ids: SIZES.ids, rounds: SIZES.rounds, windowMs: SIZES.windowMs, poolSize: POOL },
+        log,
+      ),
+    );
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),
@@ -186,7 +194,9 @@ async function main(): Promise<number> {
       scenarios,
     };
     if (only) {
-      log(`\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`);
+      log(
+        `\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`,
+      );
       return 0;
     }
     const dir = join(__dirname, 'results');

@@ -33,6 +33,7 @@ export type {
   FindOneOptions,
   FindOptions,
   PaginateOptions,
+  ReadOptions,
 } from './repository/repository.service';
 export { Includable } from './repository/includable.decorator';
 export { MAX_INCLUDE_DEPTH, MAX_INCLUDE_PATHS } from './repository/include.parser';
@@ -63,6 +64,14 @@ export {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transactions/transaction.errors';
+
+// Read replicas
+export { DEFAULT_REPLICA_CHECK_INTERVAL_MS, DEFAULT_REPLICA_MAX_LAG_MS } from './replicas/read-replica.options';
+export type { ReadReplicaOptions, ReadReplicaTarget } from './replicas/read-replica.options';
+export { readFromPrimary, withReadYourWrites } from './replicas/read-context';
+export { CONSISTENCY_TOKEN_HEADER } from './replicas/consistency-token.interceptor';
+export type { ReplicaState, ReplicaStatus } from './replicas/replica-node';
+export type { ReadRoutingStats } from './replicas/read-router';
 
 // The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';

@@ -29,6 +29,7 @@ import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
+import { readFromPrimary } from '../replicas/read-context';
 import { attachIncludes } from './include-sql';
 import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
@@ -38,15 +39,21 @@ import { InvalidQueryError } from '../errors/invalid-query.error';
 export const CREATE_MANY_CHUNK = 5_000;
 
 /** Options of reads by id. */
-export interface FindByIdOptions {
+export interface FindByIdOptions extends ReadOptions {
   /** Also find a soft-deleted row (and, with `include`, soft-deleted related rows). */
   withDeleted?: boolean;
   /** `@Includable` relations to read with the row, in the same statement: `'executions'`, `['task.executions']`. */
   include?: IncludeInput;
 }
 
+/** Options of every read. */
+export interface ReadOptions {
+  /** Read from the primary even when read replicas are configured (they may lag). Default: false. */
+  primary?: boolean;
+}
+
 /** Options of `findOne`. */
-export interface FindOneOptions {
+export interface FindOneOptions extends ReadOptions {
   /** Also find soft-deleted rows (and, with `include`, soft-deleted related rows). */
   withDeleted?: boolean;
   /** `@Includable` relations to read with the row, in the same statement. */
@@ -54,7 +61,7 @@ export interface FindOneOptions {
 }
 
 /** TypeORM's find options, and `include`: `@Includable` relations read in the same statement (instead of `relations`). */
-export type FindOptions<T> = FindManyOptions<T> & { include?: IncludeInput };
+export type FindOptions<T> = FindManyOptions<T> & { include?: IncludeInput } & ReadOptions;
 
 /** Options of `createMany`. */
 export interface CreateManyOptions {
@@ -68,7 +75,7 @@ export interface CreateManyOptions {
 }
 
 /** Options of `paginate`. */
-export interface PaginateOptions {
+export interface PaginateOptions extends ReadOptions {
   /** Path the page's links start with, e.g. `/users`. Default: `''`. */
   path?: string;
 }
@@ -179,9 +186,12 @@ export class RepositoryService<T extends ObjectLiteral> {
       : withDeleted
         ? this.sql.findByIdWithDeleted
         : this.sql.findById;
-    const { rows } = await (statement.name
-      ? this.run(statement, [id])
-      : this.context.executor.runText(statement.text, [id], this.metadata));
+    const executor = this.context.executor;
+    const read = () =>
+      statement.name
+        ? executor.read(statement, [id], this.metadata)
+        : executor.readText(statement.text, [id], this.metadata);
+    const { rows } = await (options.primary ? readFromPrimary(read) : read());
     if (!rows.length) return null;
     return include ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes) : this.hydrate(rows[0]);
   }
@@ -196,9 +206,10 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** The first live row matching `where`, or `null`; with `include`, its relations too (one statement). */
   async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: FindOneOptions = {}): Promise<T | null> {
     if (options.include === undefined) {
-      return this.typeorm(() => this.repository.findOne({ where, withDeleted: options.withDeleted }));
+      return this.typeorm(() => this.repository.findOne({ where, withDeleted: options.withDeleted }), options);
     }
-    const [found] = await this.find({ where, take: 1, withDeleted: options.withDeleted, include: options.include });
+    const { withDeleted, include, primary } = options;
+    const [found] = await this.find({ where, take: 1, withDeleted, include, primary });
     return found ?? null;
   }
 
@@ -207,27 +218,30 @@ export class RepositoryService<T extends ObjectLiteral> {
    * with `include`, their `@Includable` relations too, in one statement whatever the number of rows.
    */
   async find(options: FindOptions<T> = {}): Promise<T[]> {
-    const { include: paths, ...rest } = options;
+    const { include: paths, primary, ...rest } = options;
     const include = this.include.parse(paths);
-    if (!include) return this.typeorm(() => this.repository.find(rest));
+    if (!include) return this.typeorm(() => this.repository.find(rest), { primary });
     const { text, values } = this.include.find(this.repository, rest, include);
-    const { rows } = await this.context.executor.runText(text, values, this.metadata);
+    const read = () => this.context.executor.readText(text, values, this.metadata);
+    const { rows } = await (primary ? readFromPrimary(read) : read());
     return rows.map((row) => attachIncludes(this.hydrate(row), row, include.nodes));
   }
 
   /** How many live rows match. */
-  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}): Promise<number> {
-    return this.typeorm(() => this.repository.count({ where }));
+  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}, options: ReadOptions = {}): Promise<number> {
+    return this.typeorm(() => this.repository.count({ where }), options);
   }
 
   /** Whether any live row matches. */
-  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<boolean> {
-    return this.typeorm(() => this.repository.exists({ where }));
+  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: ReadOptions = {}): Promise<boolean> {
+    return this.typeorm(() => this.repository.exists({ where }), options);
   }
 
-  private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
+  /** A TypeORM read: on a replica when configured (TypeORM's "slave" connection), unless `primary`. */
+  private async typeorm<R>(fn: () => Promise<R>, options: ReadOptions): Promise<R> {
+    const read = () => this.context.executor.readThrough(fn);
     try {
-      return await fn();
+      return await (options.primary ? readFromPrimary(read) : read());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
@@ -258,9 +272,11 @@ export class RepositoryService<T extends ObjectLiteral> {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
     });
-    return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
-      include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
-    );
+    const page = () =>
+      runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
+        include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
+      );
+    return options.primary ? readFromPrimary(page) : page();
   }
 
   /**
@@ -269,7 +285,7 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   stream(
     input: Omit<ListQueryInput, 'limit' | 'page' | 'cursor'> = {},
-    options: { batchSize?: number } = {},
+    options: { batchSize?: number } & ReadOptions = {},
   ): AsyncIterable<T> {
     if (input.include !== undefined) throw new InvalidQueryError('include', 'stream reads rows only; use paginate');
     const query = this.parse({ ...input, limit: 1 });
@@ -281,6 +297,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       options.batchSize ?? 1_000,
       (row) => this.hydrate(row),
       this.metadata,
+      options.primary ?? false,
     );
   }
 

@@ -8,6 +8,7 @@ import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
+import { ReadRouter, readRouterOf } from '../replicas/read-router';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -78,6 +79,8 @@ export class SqlExecutor {
   private readonly connection: DatabaseConnection | undefined;
   /** Whether each statement goes to `logger.logQuery`, decided once: with logging off the hot path reads one boolean. */
   private readonly logsQueries: boolean;
+  /** Routes reads to replicas; undefined without replicas (then reads are plain `run`s). */
+  private readonly router: ReadRouter | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,6 +88,7 @@ export class SqlExecutor {
   ) {
     this.connection = databaseConnectionOf(dataSource);
     this.logsQueries = logsQueries(dataSource.options.logging);
+    this.router = readRouterOf(dataSource);
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -112,6 +116,7 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
+    if (this.router !== undefined) this.router.noteWrite(on);
     const config: QueryConfig = this.options.preparedStatements
       ? { name: statement.name, text: statement.text, values }
       : { text: statement.text, values };
@@ -125,7 +130,60 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
+    if (this.router !== undefined) this.router.noteWrite(on);
     return this.execute<R>({ text, values }, metadata, on);
+  }
+
+  /** A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`). */
+  async read<R extends QueryResultRow>(
+    statement: Statement,
+    values: unknown[],
+    metadata?: EntityMetadata,
+  ): Promise<QueryResult<R>> {
+    if (this.router === undefined) return this.run(statement, values, metadata);
+    this.connection?.assertReady();
+    const config: QueryConfig = this.options.preparedStatements
+      ? { name: statement.name, text: statement.text, values }
+      : { text: statement.text, values };
+    return this.router.read(
+      (on) => this.execute<R>(config, metadata, on, statement.name),
+      () => this.target(),
+    );
+  }
+
+  /** A read of ad-hoc SQL: like {@link runText}, but outside a transaction a healthy replica may serve it. */
+  async readText<R extends QueryResultRow>(
+    text: string,
+    values: unknown[],
+    metadata?: EntityMetadata,
+  ): Promise<QueryResult<R>> {
+    if (this.router === undefined) return this.runText(text, values, metadata);
+    this.connection?.assertReady();
+    return this.router.read(
+      (on) => this.execute<R>({ text, values }, metadata, on),
+      () => this.target(),
+    );
+  }
+
+  /** TypeORM reads (`find`, `count`, …): one more try on the primary when a replica's connection was lost. */
+  readThrough<R>(fn: () => Promise<R>): Promise<R> {
+    return this.router === undefined ? fn() : this.router.retryingOnPrimary(fn);
+  }
+
+  /**
+   * A connection of its own for a multi-statement read outside a transaction (a stream): a
+   * replica's when one can serve (not with `primary`). Give it back with {@link releaseRead}.
+   */
+  connectForRead(primary = false): Promise<PoolClient> {
+    if (this.router === undefined) return this.pool.connect();
+    this.connection?.assertReady();
+    return this.router.connectForRead(() => this.pool.connect(), primary);
+  }
+
+  /** Gives back a connection of {@link connectForRead}; after `error` the pool destroys it. */
+  releaseRead(client: PoolClient, error?: Error): void {
+    if (this.router === undefined) client.release(error);
+    else this.router.releaseRead(client, error);
   }
 
   /**
@@ -140,6 +198,7 @@ export class SqlExecutor {
     metadata: EntityMetadata | undefined,
     client: Pick<PoolClient, 'query'>,
   ): Promise<number> {
+    if (this.router !== undefined) this.router.noteWrite(client);
     let aborted: { error: unknown } | undefined;
     function* source() {
       try {
