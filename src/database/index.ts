@@ -52,6 +52,14 @@ export {
   TransactionRolledBackError,
 } from './transactions/transaction.errors';
 
+// Tenant isolation (row-level security)
+export { TenantColumn, tenantColumnDefaultSql } from './tenancy/tenant-column.decorator';
+export type { TenantColumnOptions, TenantColumnType } from './tenancy/tenant-column.decorator';
+export { currentTenant, runAsTenant, setTenant, TENANT_SETTING } from './tenancy/tenant-context';
+export { dropTenantPolicySql, tenantPolicySql, tenantTableOf } from './tenancy/tenant-policy.sql';
+export type { TenantTable } from './tenancy/tenant-policy.sql';
+export { TenantContextError, TenantViolationError } from './tenancy/tenant.errors';
+
 // The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';
 export { currentActor, runAs, setAuditContext, SYSTEM_ACTOR } from './audit/audit-context';

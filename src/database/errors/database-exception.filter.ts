@@ -12,6 +12,7 @@ import { OptimisticLockError } from './optimistic-lock.error';
 import { QueryTimeoutError } from './query-timeout.error';
 import { translateDatabaseError } from './translate-database-error';
 import { UniqueViolationError } from './unique-violation.error';
+import { TenantViolationError } from '../tenancy/tenant.errors';
 
 const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [EntityNotFoundError, HttpStatus.NOT_FOUND],
@@ -23,6 +24,7 @@ const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [OptimisticLockError, HttpStatus.CONFLICT],
   [EntityValidationError, HttpStatus.BAD_REQUEST],
   [InvalidQueryError, HttpStatus.BAD_REQUEST],
+  [TenantViolationError, HttpStatus.FORBIDDEN],
   [QueryTimeoutError, HttpStatus.SERVICE_UNAVAILABLE],
   [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);

@@ -7,6 +7,8 @@ import { ForeignKeyViolationError } from './foreign-key-violation.error';
 import { NotNullViolationError } from './not-null-violation.error';
 import { QueryTimeoutError } from './query-timeout.error';
 import { UniqueViolationError } from './unique-violation.error';
+import { TenantViolationError } from '../tenancy/tenant.errors';
+import { tenantProperty } from '../tenancy/tenant-column.decorator';
 
 /** The fields of a `pg` error that the translation reads. */
 interface PgErrorFields {
@@ -94,6 +96,15 @@ export function translateDatabaseError(error: unknown, metadata?: EntityMetadata
       return CheckViolationError.onConstraint(entity, checkFields(metadata, pg), error);
     case '57014':
       return QueryTimeoutError.cancelled(error);
+    case '42501':
+      if (/row-level security/.test(pg.message ?? '')) {
+        const target = metadata?.target;
+        return TenantViolationError.onWrite(
+          entity,
+          typeof target === 'function' ? tenantProperty(target) : undefined,
+          error,
+        );
+      }
   }
   if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code)) {
     return DatabaseUnavailableError.because(code === '53300' ? 'too many connections' : 'connection lost', error);

@@ -29,6 +29,9 @@ import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
+import { currentTenant } from '../tenancy/tenant-context';
+import { inTenantTransaction } from '../tenancy/tenant-transaction';
 
 /** Rows per statement in `createMany`: one round trip each, however many rows. */
 export const CREATE_MANY_CHUNK = 5_000;
@@ -83,6 +86,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly conversions: Array<[string, (value: unknown) => unknown]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
   private allow: ReturnType<typeof queryableProperties> | undefined;
+  /** Whether the entity has a `@TenantColumn()` (its table's policy filters by the tenant in context). */
+  private readonly tenantScoped: boolean;
 
   constructor(
     entity: Function,
@@ -90,6 +95,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     private readonly context: RepositoryContext,
   ) {
     this.metadata = dataSource.getMetadata(entity);
+    this.tenantScoped = isTenantScoped(this.metadata);
     this.columns = entityColumns(this.metadata, dataSource.driver);
     this.shape = entityShape(this.metadata, this.columns);
     this.isKey = this.shape.acceptsKey;
@@ -183,7 +189,7 @@ export class RepositoryService<T extends ObjectLiteral> {
 
   private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
     try {
-      return await fn();
+      return await (this.tenantScoped ? inTenantTransaction(this.dataSource, fn) : fn());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
@@ -296,7 +302,8 @@ export class RepositoryService<T extends ObjectLiteral> {
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
-    const own = groups.length > 1;
+    // A tenant's COPY runs in a transaction whose BEGIN sets the tenant (see SqlExecutor).
+    const own = groups.length > 1 || currentTenant() !== undefined;
     let failed = false;
     try {
       if (own) await executor.runText('BEGIN', [], this.metadata, client);

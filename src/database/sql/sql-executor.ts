@@ -8,6 +8,9 @@ import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
+import { currentTenant } from '../tenancy/tenant-context';
+import { TenantContextError } from '../tenancy/tenant.errors';
+import { runAsTenantStatement } from '../tenancy/tenant-query';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -163,9 +166,32 @@ export class SqlExecutor {
     on: Queryable,
     name?: string,
   ): Promise<QueryResult<R>> {
+    const tenant = currentTenant();
+    if (tenant !== undefined && this.needsTenantSetting(on, tenant)) {
+      return this.instrumented(config, metadata, name, () =>
+        runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
+      );
+    }
     return this.instrumented(config, metadata, name, () =>
       (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
     );
+  }
+
+  /**
+   * Whether a statement of `tenant` on `on` must set the tenant itself: yes on the pool and on a
+   * client outside a transaction (one round trip, see `tenant-query.ts`); no in a transaction,
+   * whose setting was made at its start (the module's transactions, or the BEGIN of a stream or
+   * COPY, itself run with the setting). A statement for another tenant than its transaction's is
+   * refused: the setting could not be undone for the rest of that transaction.
+   */
+  private needsTenantSetting(on: Queryable, tenant: string): boolean {
+    const scope = currentScope(this.dataSource);
+    if (scope && scope.frame.client === on) {
+      if (scope.frame.tenant !== tenant) throw TenantContextError.switchedInTransaction();
+      return false;
+    }
+    const status = (on as { getTransactionStatus?(): string | null }).getTransactionStatus?.();
+    return status === undefined || status === 'I';
   }
 
   /**
