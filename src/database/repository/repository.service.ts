@@ -189,7 +189,7 @@ export class RepositoryService<T extends ObjectLiteral> {
 
   private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
     try {
-      return await (this.tenantScoped ? inTenantTransaction(this.dataSource, fn) : fn());
+      return await (this.tenantScoped ? inTenantTransaction(this.dataSource, this.metadata.name, fn) : fn());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
@@ -302,11 +302,11 @@ export class RepositoryService<T extends ObjectLiteral> {
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
-    // A tenant's COPY runs in a transaction whose BEGIN sets the tenant (see SqlExecutor).
+    // A tenant's COPY runs in a transaction that sets the tenant (see SqlExecutor.begin).
     const own = groups.length > 1 || currentTenant() !== undefined;
     let failed = false;
     try {
-      if (own) await executor.runText('BEGIN', [], this.metadata, client);
+      if (own) await executor.begin('BEGIN', this.metadata, client);
       const count = await copyAll(client);
       if (own) await executor.runText('COMMIT', [], this.metadata, client);
       return count;

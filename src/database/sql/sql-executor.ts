@@ -10,7 +10,8 @@ import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
 import { currentTenant } from '../tenancy/tenant-context';
 import { TenantContextError } from '../tenancy/tenant.errors';
-import { runAsTenantStatement } from '../tenancy/tenant-query';
+import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -121,6 +122,18 @@ export class SqlExecutor {
     return this.execute<R>(config, metadata, on, statement.name);
   }
 
+  /**
+   * Opens a transaction on `client` (a connection of its own: a stream, a COPY) with `text`
+   * (`BEGIN …`), then, with a tenant in context, sets it for the transaction: a BEGIN that names
+   * an isolation level cannot follow the one-round-trip setting, which would run first.
+   */
+  async begin(text: string, metadata: EntityMetadata | undefined, client: Pick<PoolClient, 'query'>): Promise<void> {
+    const tenant = currentTenant();
+    if (tenant === undefined && metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    await this.instrumented({ text }, metadata, undefined, () => client.query(text));
+    if (tenant !== undefined) await this.runText(SET_TENANT_SQL, [tenant], metadata, client);
+  }
+
   /** Runs an ad-hoc statement (raw SQL, list queries past the prepared bound) with bound values, never prepared. */
   async runText<R extends QueryResultRow>(
     text: string,
@@ -167,7 +180,9 @@ export class SqlExecutor {
     name?: string,
   ): Promise<QueryResult<R>> {
     const tenant = currentTenant();
-    if (tenant !== undefined && this.needsTenantSetting(on, tenant)) {
+    if (tenant === undefined) {
+      if (metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    } else if (this.needsTenantSetting(on, tenant)) {
       return this.instrumented(config, metadata, name, () =>
         runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
       );

@@ -83,7 +83,14 @@ export function tenantProperty(entity: Function): string | undefined {
   return undefined;
 }
 
-/** Whether `metadata`'s entity has a {@link TenantColumn}. */
+const SCOPED = new WeakMap<EntityMetadata, boolean>();
+
+/** @internal Whether `metadata`'s entity has a {@link TenantColumn} (looked up once per entity). */
 export function isTenantScoped(metadata: EntityMetadata): boolean {
-  return typeof metadata.target === 'function' && tenantProperty(metadata.target) !== undefined;
+  let scoped = SCOPED.get(metadata);
+  if (scoped === undefined) {
+    scoped = typeof metadata.target === 'function' && tenantProperty(metadata.target) !== undefined;
+    SCOPED.set(metadata, scoped);
+  }
+  return scoped;
 }

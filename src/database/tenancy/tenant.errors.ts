@@ -30,6 +30,13 @@ export class TenantContextError extends Error {
     );
   }
 
+  /** A statement of a tenant-scoped entity with no tenant in context: refused rather than run against no tenant. */
+  static missing(entity: string): TenantContextError {
+    return new TenantContextError(
+      `${entity} is tenant-scoped and no tenant is set: run the call inside runAsTenant(id, fn) (or setTenant in the request's middleware)`,
+    );
+  }
+
   /** A statement ran in a transaction opened for another tenant (or none). */
   static switchedInTransaction(): TenantContextError {
     return new TenantContextError(
