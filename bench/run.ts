@@ -16,7 +16,9 @@ import { describeRun, latencyTable, markdownTable } from './report/table';
 import { bulkInsert, streamAll } from './scenarios/batch.scenarios';
 import { healthScenarios } from './scenarios/health.scenario';
 import type { BenchContext } from './scenarios/scenario';
-import { POOL_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
+import { POOL_SCENARIOS, TENANT_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
+import { TenantContender } from './contenders/tenant.contender';
+import { loadTenantDataset } from './support/tenant-dataset';
 import {
   benchEnv,
   loadDataset,
@@ -158,6 +160,24 @@ async function main(): Promise<number> {
         await smallDataSource.destroy();
       }
     }
+    // Issue 18: tenant-scoped against unscoped, on `notes`, with contenders of their own.
+    if (TENANT_SCENARIOS.some((s) => wanted(s.key))) {
+      const dataset = await loadTenantDataset(dataSource, db.url, SIZES.tasks);
+      const tenantCtx = { ...ctx, tenant: { id: dataset.tenant, ids: dataset.ids } };
+      const tenantContenders: Contender[] = [];
+      try {
+        tenantContenders.push(
+          new RawPgContender(settings),
+          await TenantContender.create(env, dataset.tenant, false),
+          await TenantContender.create(benchEnv(dataset.roleUrl, POOL), dataset.tenant, true),
+        );
+        tenantCtx.contenders = tenantContenders.length;
+        for (const scenario of TENANT_SCENARIOS)
+          await run(scenario.key, () => runTimed(scenario, tenantContenders, tenantCtx));
+      } finally {
+        for (const c of tenantContenders) await c.close().catch(() => undefined);
+      }
+    }
     for (const pool of [POOL, SMALL_POOL])
       await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
     const results: BenchResults = {
@@ -186,7 +206,9 @@ async function main(): Promise<number> {
       scenarios,
     };
     if (only) {
-      log(`\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`);
+      log(
+        `\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`,
+      );
       return 0;
     }
     const dir = join(__dirname, 'results');
