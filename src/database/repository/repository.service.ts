@@ -30,7 +30,6 @@ import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
-import { currentTenant } from '../tenancy/tenant-context';
 import { inTenantTransaction } from '../tenancy/tenant-transaction';
 
 /** Rows per statement in `createMany`: one round trip each, however many rows. */
@@ -47,8 +46,9 @@ export interface CreateManyOptions {
   /**
    * `false`: do not read the rows back; `createMany` resolves to how many it inserted. Without the
    * audit trail the rows then travel as `COPY … FROM STDIN`, one statement for the whole batch
-   * (one per set of written fields, in one transaction); with it, as the `unnest` INSERTs with
-   * their audit rows, answering a count. Default `true`.
+   * (one per set of written fields, in one transaction); with it, or for a tenant-scoped entity
+   * (PostgreSQL refuses COPY into a table with row-level security), as the `unnest` INSERTs,
+   * answering a count. Default `true`.
    */
   returning?: boolean;
 }
@@ -256,7 +256,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   createMany(data: Array<Partial<T>>, options: { returning: false }): Promise<number>;
   createMany(data: Array<Partial<T>>, options?: CreateManyOptions): Promise<T[] | number>;
   async createMany(data: Array<Partial<T>>, options: CreateManyOptions = {}): Promise<T[] | number> {
-    if (options.returning === false && !this.sql.audit) return this.copyMany(data);
+    // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
+    if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const groups = this.input.groupBatch(data);
     const created: T[] = [];
     let count = 0;
@@ -302,8 +303,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
-    // A tenant's COPY runs in a transaction that sets the tenant (see SqlExecutor.begin).
-    const own = groups.length > 1 || currentTenant() !== undefined;
+    const own = groups.length > 1;
     let failed = false;
     try {
       if (own) await executor.begin('BEGIN', this.metadata, client);
