@@ -12,6 +12,8 @@ export { DATABASE_ENV_VARIABLES } from './config/database.environment';
 export { SSL_MODES } from './config/tls-environment';
 export type { SslMode } from './config/tls-environment';
 export { redactConnectionUrl } from './config/connection-url';
+export { POOLER_MODES } from './pooler/pooler-mode';
+export type { PoolerMode, SessionTimeouts } from './pooler/pooler-mode';
 export type { DatabaseHealthOptions } from './health/database-health.options';
 export { DatabaseService } from './database.service';
 export type { DatabaseStats, PoolStats } from './database.service';
@@ -25,7 +27,16 @@ export { AbstractEntity } from './entities/abstract.entity';
 export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { RepositoryService } from './repository/repository.service';
-export type { CreateManyOptions, FindByIdOptions, PaginateOptions } from './repository/repository.service';
+export type {
+  CreateManyOptions,
+  FindByIdOptions,
+  FindOneOptions,
+  FindOptions,
+  PaginateOptions,
+} from './repository/repository.service';
+export { Includable } from './repository/includable.decorator';
+export { MAX_INCLUDE_DEPTH, MAX_INCLUDE_PATHS } from './repository/include.parser';
+export type { IncludeInput } from './repository/repository-include';
 export { UnsupportedEntityError } from './repository/unsupported-entity.error';
 export { getRepositoryServiceToken, InjectRepositoryService } from './repository/repository.tokens';
 export {
@@ -47,6 +58,7 @@ export type { TransactionStats } from './transactions/transaction.manager';
 export { Propagation } from './transactions/transaction.options';
 export type { IsolationLevel, TransactionOptions } from './transactions/transaction.options';
 export {
+  ReadOnlyTransactionError,
   TransactionOutcomeUnknownError,
   TransactionPropagationError,
   TransactionRolledBackError,
@@ -89,7 +101,11 @@ export type { ErrorBody } from './errors/database-exception.filter';
 
 // Migrations
 export { GuardedDataSource } from './migrations/guarded.data-source';
-export type { GuardedDataSourceOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
+export type {
+  DirectConnection,
+  GuardedDataSourceOptions,
+  MigrationGuardOptions,
+} from './migrations/migration-guard.options';
 export { buildMigrationGuardOptions } from './migrations/migration-guard.options';
 export { MigrationGuard } from './migrations/migration.guard';
 export type { MigrationRunOptions, MigrationVerification } from './migrations/migration.guard';

@@ -9,6 +9,7 @@ import {
   resolveDatabaseHealthOptions,
 } from '../database/health/database-health.options';
 import { DatabaseProbe } from '../database/health/database.probe';
+import { poolerModeOf } from '../database/pooler/pooler-mode';
 import type { ConnectionState } from '../database/startup/database-connection';
 import { HEALTH_CHECK_OBSERVER, HealthCheckObserver } from './health.tokens';
 
@@ -49,6 +50,10 @@ function statementDetails({ statements: s }: DatabaseStats) {
   };
 }
 
+/** Why `/health` is degraded while the server takes no writes. */
+const READ_ONLY_MESSAGE =
+  'the server takes no writes (in recovery: a standby, or a failover not finished; or read-only): writes answer 503, reads are served';
+
 function saturationMessage(pool: PoolStats): string {
   return (
     `pool saturated: all ${pool.total} connections busy, ${pool.waiting} caller(s) waiting; ` +
@@ -70,6 +75,8 @@ function saturationMessage(pool: PoolStats): string {
 export class DatabaseHealthIndicator implements OnApplicationShutdown {
   private readonly logger = new Logger('Health');
   private readonly options: ResolvedDatabaseHealthOptions;
+  /** `{ pooler: 'transaction' }` behind a pooler (`DB_POOLER`), else nothing: added to the ping's details. */
+  private readonly poolerDetails: { pooler?: string };
   /** `status` or `down: cause` of the last check, to log changes only. */
   private lastState: string | undefined;
 
@@ -81,6 +88,8 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     @Optional() @Inject(HEALTH_CHECK_OBSERVER) private readonly observer?: HealthCheckObserver,
   ) {
     this.options = resolveDatabaseHealthOptions(options.health);
+    const pooler = poolerModeOf(options);
+    this.poolerDetails = pooler === 'none' ? {} : { pooler };
   }
 
   /** `up` (or `degraded` with a saturated pool) when the database answers; `down` with the cause otherwise. */
@@ -97,16 +106,30 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       if (!result.up) {
         const { cause, code } = result.failure!;
         this.transition(`down: ${cause}`, `database down: ${cause}${code ? ` (${code})` : ''}`);
-        const down = { message: cause, code, responseTimeMs: result.responseTimeMs, pool, ...statementDetails(stats) };
+        const down = {
+          message: cause,
+          code,
+          responseTimeMs: result.responseTimeMs,
+          ...this.poolerDetails,
+          pool,
+          ...statementDetails(stats),
+        };
         return { status: 'down', details: down };
       }
       const details = {
         responseTimeMs: result.responseTimeMs,
         serverVersion: result.serverVersion,
+        readOnly: result.readOnly ?? false,
+        ...this.poolerDetails,
         pool,
         pendingMigrations: result.migrations?.pending ?? null,
         ...statementDetails(stats),
       };
+      if (result.readOnly) {
+        // Still ready, as with a saturated pool: every replica sees the same server, and reads are served.
+        this.transition('read-only', `database degraded: ${READ_ONLY_MESSAGE}`);
+        return { status: 'degraded', details: { ...details, message: READ_ONLY_MESSAGE } };
+      }
       if (!pool.saturated) {
         this.transition('up', `database up again (${result.responseTimeMs} ms)`);
         return { status: 'up', details };

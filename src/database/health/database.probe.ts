@@ -6,6 +6,7 @@ import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../dat
 import { sendCancelRequest } from './cancel-request';
 import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
 import { MigrationCounter, MigrationCounts } from './migration-counts';
+import { PoolerMode, poolerModeOf } from '../pooler/pooler-mode';
 
 /** What one probe of the database found. */
 export interface ProbeResult {
@@ -15,6 +16,11 @@ export interface ProbeResult {
   responseTimeMs: number;
   /** The server's `server_version`, when up. */
   serverVersion?: string;
+  /**
+   * When up: whether the server takes no writes, being in recovery (a standby, or a failover's
+   * standby not promoted yet) or read-only by `default_transaction_read_only`.
+   */
+  readOnly?: boolean;
   /** Why the ping failed, when down. */
   failure?: ConnectionFailure;
   /** Applied and pending migrations, when they could be read. */
@@ -23,7 +29,18 @@ export interface ProbeResult {
   migrationsFailure?: ConnectionFailure;
 }
 
-const PING = `SELECT current_setting('server_version') AS version`;
+const PING = `SELECT current_setting('server_version') AS version, pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean AS read_only`;
+/**
+ * The ping with the session's statement timeout. Through a transaction pooler a session `SET` would
+ * stay on a server connection that other clients get next, so it is `SET LOCAL` in the ping's own
+ * transaction there; the timeout's value is an integer the probe computed, never input.
+ */
+function pingStatement(timeoutMs: number, pooler: PoolerMode): { text: string; pingIndex: number } {
+  if (pooler === 'transaction') {
+    return { text: `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${PING}; COMMIT`, pingIndex: 2 };
+  }
+  return { text: `SET statement_timeout = ${timeoutMs}; ${PING}`, pingIndex: 1 };
+}
 /** SQLSTATE of a missing table. */
 const UNDEFINED_TABLE = '42P01';
 const TIMED_OUT = Symbol('timed out');
@@ -75,7 +92,8 @@ export function healthConnectionConfig(options: PostgresDataSourceOptions): Clie
  * queries in a busy pool, and reads the migration counts on it. Each check is bounded by its
  * timeout, connecting included; past it the statement is cancelled on the server (the session's
  * `statement_timeout`, and a CancelRequest at once) and the connection replaced, never abandoned.
- * After any failure the next check reconnects, so a restarted server is picked up by itself.
+ * After any failure, or on a server that takes no writes, the next check reconnects, so a restarted
+ * server, or the new primary behind a re-pointed address, is picked up by itself.
  * Concurrent checks share one round. Never throws.
  *
  * @example
@@ -92,17 +110,25 @@ export class DatabaseProbe {
   constructor(
     private readonly config: ClientConfig,
     private readonly migrations?: MigrationCounter,
+    private readonly pooler: PoolerMode = 'none',
   ) {}
 
-  /** A probe on the DataSource's server, as the DataSource's role, counting its migrations. */
+  /** A probe on the DataSource's server (through its pooler, if any), as the DataSource's role, counting its migrations. */
   static forDataSource(dataSource: DataSource): DatabaseProbe {
     const options = dataSource.options as PostgresDataSourceOptions;
-    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource));
+    const pooler = poolerModeOf(dataSource as { pooler?: PoolerMode });
+    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource), pooler);
   }
 
   /** Pings (and counts migrations) within `timeoutMs`; joins a check already under way. */
   check(timeoutMs: number): Promise<ProbeResult> {
-    this.inflight ??= this.run(Math.max(1, Math.floor(timeoutMs))).finally(() => (this.inflight = undefined));
+    this.inflight ??= this.run(Math.max(1, Math.floor(timeoutMs)))
+      .then((result) => {
+        // A read-only session stays so (`default_transaction_read_only` is read at connect): the next check reconnects.
+        if (result.readOnly) void this.drop();
+        return result;
+      })
+      .finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
@@ -129,7 +155,12 @@ export class DatabaseProbe {
       this.abort();
       return { up: false, responseTimeMs: elapsed(), failure: { cause } };
     }
-    const result: ProbeResult = { up: true, responseTimeMs: elapsed(), serverVersion: pinged.version };
+    const result: ProbeResult = {
+      up: true,
+      responseTimeMs: elapsed(),
+      serverVersion: pinged.version,
+      readOnly: pinged.readOnly,
+    };
     if (!this.migrations) return result;
     const { client, applied } = pinged;
     const migrations = this.migrations;
@@ -163,17 +194,21 @@ export class DatabaseProbe {
    * known to exist, its read is sent right behind it on the same (pipelined) connection, so both
    * answer in one round trip, and a stalled read never holds back the ping's answer.
    */
-  private async ping(timeoutMs: number): Promise<{ client: Client; version: string; applied?: Promise<any[]> }> {
+  private async ping(
+    timeoutMs: number,
+  ): Promise<{ client: Client; version: string; readOnly: boolean; applied?: Promise<any[]> }> {
     const client = await this.connection(timeoutMs);
     // The server cancels this session's statements past the timeout.
-    const ping = client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`) as unknown as Promise<QueryResult[]>;
+    const statement = pingStatement(timeoutMs, this.pooler);
+    const ping = client.query(statement.text) as unknown as Promise<QueryResult[]>;
     const applied =
       this.migrationsTableSeen && this.migrations
         ? client.query(this.migrations.appliedSql).then((r) => r.rows)
         : undefined;
     applied?.catch(() => undefined); // awaited by the caller only when the ping answers
     const results = await ping;
-    return { client, version: String(results[1].rows[0].version), applied };
+    const row = results[statement.pingIndex].rows[0];
+    return { client, version: String(row.version), readOnly: row.read_only === true, applied };
   }
 
   private async connection(timeoutMs: number): Promise<Client> {

@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource, Migration } from 'typeorm';
+import type { QueryRunner, ReplicationMode } from 'typeorm';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../database.constants';
+import { dropConnectionOnFailure } from '../sql/condemned-connection';
 import { waitForIdlePool } from '../startup/pool-drain';
+import { PoolerMode, poolerModeOf, SessionTimeouts, withoutStartupTimeouts } from '../pooler/pooler-mode';
 import type { GuardedDataSourceOptions } from './migration-guard.options';
 import { MigrationGuard, MigrationRunOptions } from './migration.guard';
 
@@ -20,6 +23,15 @@ export class GuardedDataSource extends DataSource {
   /** The guard every migration entry point of this DataSource goes through. */
   readonly migrationGuard: MigrationGuard;
 
+  /** What is between this DataSource and PostgreSQL (`DB_POOLER`). */
+  readonly pooler: PoolerMode;
+
+  /**
+   * The session timeouts the options ask for (`extra.statement_timeout`, …). Behind a pooler they
+   * are not sent when connecting; `DatabaseModule` checks the server applies them.
+   */
+  readonly sessionTimeouts: Partial<SessionTimeouts>;
+
   /** Entity metadata were built before the server answered ({@link prepareMetadata}). */
   private metadataPrepared = false;
 
@@ -27,10 +39,19 @@ export class GuardedDataSource extends DataSource {
   private readonly poolLogger = new Logger('DatabasePool');
 
   constructor(options: GuardedDataSourceOptions) {
-    const { migrationGuard, shutdownGraceMs, ...dataSourceOptions } = options;
+    const { migrationGuard, shutdownGraceMs, pooler: _pooler, ...rest } = options;
+    const pooler = poolerModeOf(options);
+    const { options: dataSourceOptions, timeouts } = withoutStartupTimeouts(rest, pooler);
     super(dataSourceOptions);
-    this.migrationGuard = new MigrationGuard(this, migrationGuard);
+    this.pooler = pooler;
+    this.sessionTimeouts = timeouts;
+    this.migrationGuard = new MigrationGuard(this, { pooler, ...migrationGuard });
     this.shutdownGraceMs = shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  }
+
+  /** TypeORM's query runner, whose connection leaves the pool after a failure that condemns it (lost, or read-only). */
+  override createQueryRunner(mode?: ReplicationMode): QueryRunner {
+    return dropConnectionOnFailure(super.createQueryRunner(mode));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo } from './entity-columns';
 import type { EntitySql } from './entity-sql';
+import type { IncludedRelation } from './include-plan';
 import type { FilterCondition, ParsedListQuery } from './list-query';
 
 /** @internal A list query in SQL: text with `$n` placeholders and the values to bind. */
@@ -47,6 +48,28 @@ function condition(filter: FilterCondition, column: ColumnInfo, bind: (v: unknow
   return filter.negate ? `NOT (${sql})` : sql;
 }
 
+/**
+ * `EXISTS (…)`: the row has at least one related row (live, unless the query takes deleted rows)
+ * matching every condition given on that relation.
+ */
+function relatedCondition(
+  relation: IncludedRelation,
+  filters: FilterCondition[],
+  parent: string,
+  alias: string,
+  withDeleted: boolean,
+  bind: (v: unknown) => string,
+): string {
+  const target = relation.target;
+  const { from, where } = relation.source(alias, parent);
+  const live = target.deletedAt && !withDeleted ? [`${alias}.${target.deletedAt} IS NULL`] : [];
+  const conditions = filters.map((f) => {
+    const column = target.columns.get(f.property)!;
+    return condition(f, { ...column, sql: `${alias}.${column.sql}` }, bind);
+  });
+  return `EXISTS (SELECT 1 FROM ${from} WHERE ${[where, ...live, ...conditions].join(' AND ')})`;
+}
+
 /** `(a > $1) OR (a = $1 AND b < $2) …`, or one row comparison when every direction agrees. */
 function keyset(sort: Array<[ColumnInfo, 'ASC' | 'DESC']>, after: string[], bind: (v: unknown) => string): string {
   const params = after.map((v) => bind(v));
@@ -66,7 +89,15 @@ export function buildListSql(
   query: ParsedListQuery,
   sql: EntitySql,
   columns: Map<string, ColumnInfo>,
-  options: { unbounded?: boolean } = {},
+  options: {
+    unbounded?: boolean;
+    /** Another select list (`include` reads `table.*` and wraps the page). */
+    select?: string;
+    /** Wraps the page query (and only it, not the count). */
+    wrap?: (text: string) => string;
+    /** The `@Includable` relations, for `filter.<relation>.<field>`. */
+    relation?: (property: string) => IncludedRelation | undefined;
+  } = {},
 ): ListSql {
   const values: unknown[] = [];
   const bind = (value: unknown) => {
@@ -76,7 +107,15 @@ export function buildListSql(
   const where: string[] = [];
   if (sql.deletedAt && query.onlyDeleted) where.push(`${sql.deletedAt} IS NOT NULL`);
   else if (sql.deletedAt && !query.withDeleted) where.push(`${sql.deletedAt} IS NULL`);
-  for (const filter of query.filters) where.push(condition(filter, columns.get(filter.property)!, bind));
+  const related = new Map<string, FilterCondition[]>();
+  for (const filter of query.filters) {
+    if (filter.relation === undefined) where.push(condition(filter, columns.get(filter.property)!, bind));
+    else related.set(filter.relation, [...(related.get(filter.relation) ?? []), filter]);
+  }
+  let n = 0;
+  for (const [property, filters] of related) {
+    where.push(relatedCondition(options.relation!(property)!, filters, sql.table, `f${n++}`, query.withDeleted, bind));
+  }
   const countValues = [...values];
   const countWhere = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const sort = query.sort.map(([p, d]) => [columns.get(p)!, d] as [ColumnInfo, 'ASC' | 'DESC']);
@@ -88,9 +127,10 @@ export function buildListSql(
     bounds = ` LIMIT ${bind(query.limit + 1)}`;
     if (query.mode === 'offset') bounds += ` OFFSET ${bind((query.page - 1) * query.limit)}`;
   }
-  const text =
-    `SELECT ${sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
+  const page =
+    `SELECT ${options.select ?? sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY ${order}${bounds}`;
+  const text = options.wrap ? options.wrap(page) : page;
   const countText = `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`;
   // A stream's text goes inside DECLARE … CURSOR: only pages are prepared.
   if (options.unbounded) return { text, values, countText, countValues };
