@@ -32,30 +32,25 @@ describeWithSystem(['postgres-cluster', 'pgbouncer'], 'tenant isolation behind P
 
   beforeAll(async () => {
     primary = await startPrimary();
+    // Behind a transaction pooler the session timeouts are the role's (README, Behind a pooler).
+    await primary.query(`ALTER ROLE app SET statement_timeout = '30000ms'`);
+    await primary.query(`ALTER ROLE app SET idle_in_transaction_session_timeout = '60000ms'`);
     // The app's schema, migrated by `app` (not a superuser): it owns `notes`, and FORCE binds it.
     const migrator = await new DataSource(
       appDataSourceOptions({ DATABASE_URL: primary.url(), NODE_ENV: 'test' }),
     ).initialize();
     await migrator.runMigrations();
     await migrator.destroy();
-    bouncer = await startPgBouncer({
-      backend: primary,
-      poolMode: 'transaction',
-      defaultPoolSize: 2,
-      ignoreStartupParameters: [
-        'statement_timeout',
-        'idle_in_transaction_session_timeout',
-        'extra_float_digits',
-        'options',
-      ],
-    });
+    bouncer = await startPgBouncer({ backend: primary, poolMode: 'transaction', defaultPoolSize: 2 });
     moduleRef = await Test.createTestingModule({
       imports: [
         DatabaseModule.forRoot(
           appDatabaseModuleOptions({
             DATABASE_URL: bouncer.url(),
             NODE_ENV: 'test',
-            DB_PREPARED_STATEMENTS: 'false',
+            DB_POOLER: 'transaction', // no session state, no named prepared statements
+            DB_STATEMENT_TIMEOUT_MS: '30000',
+            DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000',
             DB_POOL_MAX: '5',
           }),
         ),
