@@ -72,6 +72,13 @@ export { readFromPrimary, withReadYourWrites } from './replicas/read-context';
 export { CONSISTENCY_TOKEN_HEADER } from './replicas/consistency-token.interceptor';
 export type { ReplicaState, ReplicaStatus } from './replicas/replica-node';
 export type { ReadRoutingStats } from './replicas/read-router';
+// Tenant isolation (row-level security)
+export { TenantColumn, tenantColumnDefaultSql } from './tenancy/tenant-column.decorator';
+export type { TenantColumnOptions, TenantColumnType } from './tenancy/tenant-column.decorator';
+export { currentTenant, runAsTenant, setTenant, TENANT_SETTING } from './tenancy/tenant-context';
+export { dropTenantPolicySql, tenantPolicySql, tenantTableOf } from './tenancy/tenant-policy.sql';
+export type { TenantTable } from './tenancy/tenant-policy.sql';
+export { TenantContextError, TenantViolationError } from './tenancy/tenant.errors';
 
 // The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';

@@ -30,6 +30,8 @@ import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
 import { readFromPrimary } from '../replicas/read-context';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
+import { inTenantTransaction } from '../tenancy/tenant-transaction';
 import { attachIncludes } from './include-sql';
 import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
@@ -68,8 +70,9 @@ export interface CreateManyOptions {
   /**
    * `false`: do not read the rows back; `createMany` resolves to how many it inserted. Without the
    * audit trail the rows then travel as `COPY … FROM STDIN`, one statement for the whole batch
-   * (one per set of written fields, in one transaction); with it, as the `unnest` INSERTs with
-   * their audit rows, answering a count. Default `true`.
+   * (one per set of written fields, in one transaction); with it, or for a tenant-scoped entity
+   * (PostgreSQL refuses COPY into a table with row-level security), as the `unnest` INSERTs,
+   * answering a count. Default `true`.
    */
   returning?: boolean;
 }
@@ -107,6 +110,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly conversions: Array<[string, (value: unknown) => unknown]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
   private allow: ReturnType<typeof queryableProperties> | undefined;
+  /** Whether the entity has a `@TenantColumn()` (its table's policy filters by the tenant in context). */
+  private readonly tenantScoped: boolean;
   /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
   private readonly include: RepositoryInclude;
 
@@ -116,6 +121,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     private readonly context: RepositoryContext,
   ) {
     this.metadata = dataSource.getMetadata(entity);
+    this.tenantScoped = isTenantScoped(this.metadata);
     this.columns = entityColumns(this.metadata, dataSource.driver);
     this.shape = entityShape(this.metadata, this.columns);
     this.isKey = this.shape.acceptsKey;
@@ -241,6 +247,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private async typeorm<R>(fn: () => Promise<R>, options: ReadOptions): Promise<R> {
     const read = () => this.context.executor.readThrough(fn);
     try {
+      // A tenant-scoped TypeORM read runs in a short transaction carrying the tenant: on the primary.
+      if (this.tenantScoped) return await inTenantTransaction(this.dataSource, this.metadata.name, fn);
       return await (options.primary ? readFromPrimary(read) : read());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
@@ -318,7 +326,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   createMany(data: Array<Partial<T>>, options: { returning: false }): Promise<number>;
   createMany(data: Array<Partial<T>>, options?: CreateManyOptions): Promise<T[] | number>;
   async createMany(data: Array<Partial<T>>, options: CreateManyOptions = {}): Promise<T[] | number> {
-    if (options.returning === false && !this.sql.audit) return this.copyMany(data);
+    // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
+    if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const groups = this.input.groupBatch(data);
     const created: T[] = [];
     let count = 0;
@@ -367,7 +376,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const own = groups.length > 1;
     let failed = false;
     try {
-      if (own) await executor.runText('BEGIN', [], this.metadata, client);
+      if (own) await executor.begin('BEGIN', this.metadata, client);
       const count = await copyAll(client);
       if (own) await executor.runText('COMMIT', [], this.metadata, client);
       return count;

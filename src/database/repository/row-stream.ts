@@ -33,7 +33,7 @@ export async function* streamRows<T>(
   let open = false;
   let broken: Error | undefined;
   try {
-    await executor.runText('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], metadata, client);
+    await executor.begin('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', metadata, client);
     open = true;
     yield* fetchAll(executor, client, text, values, batchSize, map, metadata, 'repository_stream');
     await executor.runText('COMMIT', [], metadata, client);

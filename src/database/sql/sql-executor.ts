@@ -9,6 +9,10 @@ import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
 import { ReadRouter, readRouterOf } from '../replicas/read-router';
+import { currentTenant } from '../tenancy/tenant-context';
+import { TenantContextError } from '../tenancy/tenant.errors';
+import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -123,6 +127,18 @@ export class SqlExecutor {
     return this.execute<R>(config, metadata, on, statement.name);
   }
 
+  /**
+   * Opens a transaction on `client` (a connection of its own: a stream, a COPY) with `text`
+   * (`BEGIN …`), then, with a tenant in context, sets it for the transaction: a BEGIN that names
+   * an isolation level cannot follow the one-round-trip setting, which would run first.
+   */
+  async begin(text: string, metadata: EntityMetadata | undefined, client: Pick<PoolClient, 'query'>): Promise<void> {
+    const tenant = currentTenant();
+    if (tenant === undefined && metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    await this.instrumented({ text }, metadata, undefined, () => client.query(text));
+    if (tenant !== undefined) await this.runText(SET_TENANT_SQL, [tenant], metadata, client);
+  }
+
   /** Runs an ad-hoc statement (raw SQL, list queries past the prepared bound) with bound values, never prepared. */
   async runText<R extends QueryResultRow>(
     text: string,
@@ -222,9 +238,34 @@ export class SqlExecutor {
     on: Queryable,
     name?: string,
   ): Promise<QueryResult<R>> {
+    const tenant = currentTenant();
+    if (tenant === undefined) {
+      if (metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    } else if (this.needsTenantSetting(on, tenant)) {
+      return this.instrumented(config, metadata, name, () =>
+        runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
+      );
+    }
     return this.instrumented(config, metadata, name, () =>
       (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
     );
+  }
+
+  /**
+   * Whether a statement of `tenant` on `on` must set the tenant itself: yes on the pool and on a
+   * client outside a transaction (one round trip, see `tenant-query.ts`); no in a transaction,
+   * whose setting was made at its start (the module's transactions, or the BEGIN of a stream or
+   * COPY, itself run with the setting). A statement for another tenant than its transaction's is
+   * refused: the setting could not be undone for the rest of that transaction.
+   */
+  private needsTenantSetting(on: Queryable, tenant: string): boolean {
+    const scope = currentScope(this.dataSource);
+    if (scope && scope.frame.client === on) {
+      if (scope.frame.tenant !== tenant) throw TenantContextError.switchedInTransaction();
+      return false;
+    }
+    const status = (on as { getTransactionStatus?(): string | null }).getTransactionStatus?.();
+    return status === undefined || status === 'I';
   }
 
   /**
