@@ -185,12 +185,16 @@ async function main(): Promise<number> {
     for (const pool of [POOL, SMALL_POOL])
       await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
     // A primary and a standby of their own (the harness' PostgreSQL 15), or skipped saying why.
-    await run(REPLICA_SCENARIO_KEY, () =>
-      replicaScenario(
+    await run(REPLICA_SCENARIO_KEY, async () => {
+      const replica = await replicaScenario(
         { tasks: SIZES.tasks, ids: SIZES.ids, rounds: SIZES.rounds, windowMs: SIZES.windowMs, poolSize: POOL },
         log,
-      ),
-    );
+      );
+      // Its contenders of its own get their columns in the tables, as the tenant ones do.
+      for (const name of replica.flatMap((r) => r.results.map((x) => x.contender)))
+        if (!contenders.some((c) => c.name === name) && !extraContenders.includes(name)) extraContenders.push(name);
+      return replica;
+    });
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),
