@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { Client, ClientConfig, QueryResult } from 'pg';
+import { Client, ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../database.constants';
+import { serverSqlState } from '../errors/sql-state';
+import { isConnectionFailure } from '../stats/statement-timings';
 import { sendCancelRequest } from './cancel-request';
 import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
-import { MigrationCounter, MigrationCounts } from './migration-counts';
+import { MigrationCounter, MigrationCounts, RowQuery } from './migration-counts';
 
 /** What one probe of the database found. */
 export interface ProbeResult {
@@ -23,9 +25,12 @@ export interface ProbeResult {
   migrationsFailure?: ConnectionFailure;
 }
 
-const PING = `SELECT current_setting('server_version') AS version`;
+/** The check without a migrations table to read: the server's answer is all it needs. */
+const PING = 'SELECT 1';
 /** SQLSTATE of a missing table. */
 const UNDEFINED_TABLE = '42P01';
+/** SQLSTATE of a statement the server cancelled (its `statement_timeout`): it did not answer in time. */
+const QUERY_CANCELED = '57014';
 const TIMED_OUT = Symbol('timed out');
 const MAX_APPLICATION_NAME = 63;
 /** How long a polite goodbye may take before the socket is simply closed. */
@@ -35,6 +40,26 @@ interface Session {
   client: Client;
   ready: Promise<unknown>;
   connected: boolean;
+  /** The server's `server_version`, as it reported it when the session started. */
+  version?: string;
+  /** The check bound the session's `statement_timeout` and `lock_timeout` follow. */
+  timeoutMs: number;
+}
+
+/** What one round on the health connection found, once the server answered. */
+interface Answer {
+  version?: string;
+  migrations?: MigrationCounts;
+  migrationsFailure?: ConnectionFailure;
+}
+
+/** A lock wait ends (and the check answers, migrations unknown) at half the check's bound. */
+const lockTimeout = (timeoutMs: number) => Math.max(1, Math.floor(timeoutMs / 2));
+
+/** Whether the server answered `error` itself (the statement failed, the server and session are fine). */
+function answeredByServer(error: unknown): boolean {
+  const sqlState = serverSqlState(error);
+  return sqlState !== undefined && sqlState !== QUERY_CANCELED && !isConnectionFailure(sqlState);
 }
 
 /** `work`'s value, or TIMED_OUT once `deadline` (a `performance.now()` instant) passes first. */
@@ -72,11 +97,13 @@ export function healthConnectionConfig(options: PostgresDataSourceOptions): Clie
 
 /**
  * Pings PostgreSQL on a connection of its own, so a check never queues behind application
- * queries in a busy pool, and reads the migration counts on it. Each check is bounded by its
- * timeout, connecting included; past it the statement is cancelled on the server (the session's
- * `statement_timeout`, and a CancelRequest at once) and the connection replaced, never abandoned.
- * After any failure the next check reconnects, so a restarted server is picked up by itself.
- * Concurrent checks share one round. Never throws.
+ * queries in a busy pool, and reads the migration counts on it: one statement per check once the
+ * migrations table is known (its read is the ping; the server version comes with the session).
+ * Each check is bounded by its timeout, connecting included; past it the statement is cancelled
+ * on the server (the session's `statement_timeout`, and a CancelRequest at once) and the
+ * connection replaced, never abandoned. A lock on the migrations table ends the wait at half the
+ * bound (`lock_timeout`): up, migrations unknown. After any failure the next check reconnects, so
+ * a restarted server is picked up by itself. Concurrent checks share one round. Never throws.
  *
  * @example
  * const probe = DatabaseProbe.forDataSource(dataSource);
@@ -86,7 +113,7 @@ export class DatabaseProbe {
   private session: Session | undefined;
   private inflight: Promise<ProbeResult> | undefined;
   private closed = false;
-  /** The migrations table was read on this server: from then on it is read with the ping, in one round trip. */
+  /** The migrations table was read on this server: from then on reading it is the whole check, one statement. */
   private migrationsTableSeen = false;
 
   constructor(
@@ -116,71 +143,77 @@ export class DatabaseProbe {
     const started = performance.now();
     const deadline = started + timeoutMs;
     const elapsed = () => Math.round(performance.now() - started);
-    let pinged: Awaited<ReturnType<DatabaseProbe['ping']>> | typeof TIMED_OUT;
+    let answer: Answer | typeof TIMED_OUT;
     try {
-      pinged = await within(deadline, this.ping(timeoutMs));
+      answer = await within(deadline, this.ask(timeoutMs));
     } catch (error) {
       void this.drop();
       const failure = this.closed ? { cause: 'shutting down' } : describeConnectionFailure(error, timeoutMs);
       return { up: false, responseTimeMs: elapsed(), failure };
     }
-    if (pinged === TIMED_OUT) {
+    if (answer === TIMED_OUT) {
       const cause = timeoutCause(timeoutMs, this.session?.connected ? undefined : 'connecting');
       this.abort();
       return { up: false, responseTimeMs: elapsed(), failure: { cause } };
     }
-    const result: ProbeResult = { up: true, responseTimeMs: elapsed(), serverVersion: pinged.version };
-    if (!this.migrations) return result;
-    const { client, applied } = pinged;
-    const migrations = this.migrations;
-    const readApart = () => migrations.read((sql, parameters) => client.query(sql, parameters).then((r) => r.rows));
-    try {
-      const read = applied
-        ? applied.then(
-            (rows) => migrations.countRows(rows),
-            (error: unknown) => {
-              // The table is gone: read apart (which tells a missing table) from now on.
-              if ((error as { code?: string }).code !== UNDEFINED_TABLE) throw error;
-              this.migrationsTableSeen = false;
-              return readApart();
-            },
-          )
-        : readApart();
-      const counts = await within(deadline, read);
-      if (counts !== TIMED_OUT) {
-        this.migrationsTableSeen = counts.applied > 0;
-        return { ...result, migrations: counts };
-      }
-      this.abort();
-      return { ...result, migrationsFailure: { cause: timeoutCause(timeoutMs) } };
-    } catch (error) {
-      return { ...result, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
-    }
+    const { version, migrations, migrationsFailure } = answer;
+    return { up: true, responseTimeMs: elapsed(), serverVersion: version, migrations, migrationsFailure };
   }
 
   /**
-   * The session's statement timeout and the ping in one statement; once the migrations table is
-   * known to exist, its read is sent right behind it on the same (pipelined) connection, so both
-   * answer in one round trip, and a stalled read never holds back the ping's answer.
+   * One statement in the steady state: the read of the migrations table is the ping (the server
+   * version came with the session's start). A statement the server refuses (a missing table, a lock
+   * held past `lock_timeout`, no privilege) still proves it answers: up, migrations unknown.
    */
-  private async ping(timeoutMs: number): Promise<{ client: Client; version: string; applied?: Promise<any[]> }> {
-    const client = await this.connection(timeoutMs);
-    // The server cancels this session's statements past the timeout.
-    const ping = client.query(`SET statement_timeout = ${timeoutMs}; ${PING}`) as unknown as Promise<QueryResult[]>;
-    const applied =
-      this.migrationsTableSeen && this.migrations
-        ? client.query(this.migrations.appliedSql).then((r) => r.rows)
-        : undefined;
-    applied?.catch(() => undefined); // awaited by the caller only when the ping answers
-    const results = await ping;
-    return { client, version: String(results[1].rows[0].version), applied };
+  private async ask(timeoutMs: number): Promise<Answer> {
+    const session = await this.connection(timeoutMs);
+    const { client } = session;
+    if (session.timeoutMs !== timeoutMs) {
+      // Written ahead of the check on the pipelined connection: no extra round trip.
+      session.timeoutMs = timeoutMs;
+      const set = `SET statement_timeout = ${timeoutMs}; SET lock_timeout = ${lockTimeout(timeoutMs)}`;
+      client.query(set).catch(() => undefined);
+    }
+    const query: RowQuery = (sql, parameters) => client.query(sql, parameters).then((r) => r.rows);
+    if (!this.migrations) {
+      await query(PING);
+      return { version: session.version };
+    }
+    try {
+      return { version: session.version, migrations: await this.readMigrations(this.migrations, query) };
+    } catch (error) {
+      if (!answeredByServer(error)) throw error;
+      return { version: session.version, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
+    }
   }
 
-  private async connection(timeoutMs: number): Promise<Client> {
+  /** The migrations table in one statement once it is known to exist; else whether it exists first. */
+  private async readMigrations(migrations: MigrationCounter, query: RowQuery): Promise<MigrationCounts> {
+    let counts: MigrationCounts | undefined;
+    if (this.migrationsTableSeen) {
+      try {
+        counts = migrations.countRows(await query(migrations.appliedSql));
+      } catch (error) {
+        // The table is gone: read apart (which tells a missing table) from now on.
+        if (serverSqlState(error) !== UNDEFINED_TABLE) throw error;
+      }
+    }
+    counts ??= await migrations.read(query);
+    this.migrationsTableSeen = counts.applied > 0;
+    return counts;
+  }
+
+  private async connection(timeoutMs: number): Promise<Session> {
     if (this.closed) throw new Error('the health probe is closed');
     if (!this.session) {
-      // Pipelined: the migrations read is written right behind the ping, not after its answer.
-      const client = new Client({ ...this.config, connectionTimeoutMillis: timeoutMs, pipeline: true });
+      // The server cancels this session's statements past the bound, and ends lock waits at half of it.
+      const client = new Client({
+        ...this.config,
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        lock_timeout: lockTimeout(timeoutMs),
+        pipeline: true,
+      });
       // Without these listeners a connection dropped by the server would crash the process.
       client.on('error', () => this.forget(client));
       client.on('end', () => this.forget(client));
@@ -188,12 +221,16 @@ export class DatabaseProbe {
         client,
         ready: client.connect().then(() => (session.connected = true)),
         connected: false,
+        timeoutMs,
       };
+      client.connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+        if (message.parameterName === 'server_version') session.version = message.parameterValue;
+      });
       this.session = session;
     }
-    const { client, ready } = this.session;
-    await ready;
-    return client;
+    const session = this.session;
+    await session.ready;
+    return session;
   }
 
   private forget(client: Client): void {
