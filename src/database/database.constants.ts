@@ -10,6 +10,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 /** Default `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`: server-side `idle_in_transaction_session_timeout`. */
 export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/** Default `DB_POOLER`: the connection goes straight to PostgreSQL, no pooler in between. */
+export const DEFAULT_POOLER_MODE = 'none';
 /** Default `DB_SLOW_QUERY_MS`: queries slower than this are logged at warn. */
 export const DEFAULT_SLOW_QUERY_MS = 1_000;
 /** Default `DB_APPLICATION_NAME`: shown in `pg_stat_activity.application_name`. */

@@ -16,6 +16,8 @@ import { ConnectPolicy, resolveConnectPolicy } from './startup/connect-policy';
 import { DatabaseConnection, databaseConnectionOf } from './startup/database-connection';
 import { DatabaseErrorFilter, DEFAULT_EXCEPTION_FILTER } from './errors/database-error.filter';
 import { DatabaseWiringError } from './errors/database-wiring.error';
+import { DatabaseConfigError } from './errors/database-config.error';
+import { poolerModeOf } from './pooler/pooler-mode';
 
 /** Implemented by a class given to `forRootAsync({ useClass | useExisting })`. */
 export interface DatabaseOptionsFactory {
@@ -47,6 +49,13 @@ export function toTypeOrmModuleOptions(
     failOnSchemaDrift: _failOnDrift,
     ...dataSource
   } = options;
+  if (poolerModeOf(options) === 'transaction' && options.preparedStatements === true) {
+    throw DatabaseConfigError.invalid(
+      'DB_PREPARED_STATEMENTS',
+      'must not be true with DB_POOLER=transaction (options preparedStatements and pooler): a named prepared ' +
+        'statement lives on one server connection, and the pooler hands the next transaction another',
+    );
+  }
   // The DataSource factory connects, retries and, when allowed, starts degraded; Nest's retry is not used.
   return {
     ...dataSource,
@@ -105,7 +114,7 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
         inject: [getDataSourceToken(), DATABASE_MODULE_OPTIONS],
         useFactory: (dataSource: DataSource, options: DatabaseModuleOptions) =>
           new RepositoryContext(dataSource, {
-            preparedStatements: options.preparedStatements,
+            preparedStatements: options.preparedStatements ?? poolerModeOf(options) !== 'transaction',
             cursorSecret: options.cursorSecret,
             audit: options.audit,
           }),

@@ -13,6 +13,7 @@ import {
   DEFAULT_POOL_IDLE_TIMEOUT_MS,
   DEFAULT_POOL_MAX,
   DEFAULT_POOL_MIN,
+  DEFAULT_POOLER_MODE,
   DEFAULT_PORT,
   DEFAULT_SLOW_QUERY_MS,
   DEFAULT_STATEMENT_TIMEOUT_MS,
@@ -23,9 +24,18 @@ import { DatabaseConfigError } from './errors/database-config.error';
 import { DatabaseLogger } from './logging/database.logger';
 import { MigrationGuardOptions, migrationGuardOptionsFrom } from './migrations/migration-guard.options';
 import { DatabaseHealthOptions, databaseHealthOptionsFrom } from './health/database-health.options';
+import type { PoolerMode } from './pooler/pooler-mode';
 
-/** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them. */
-export type PostgresOptions = PostgresDataSourceOptions;
+/** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them, and the pooler in between. */
+export type PostgresOptions = PostgresDataSourceOptions & {
+  /**
+   * What is between the app and PostgreSQL (`DB_POOLER`). Behind a pooler the session timeouts are
+   * not sent when connecting but checked at startup as the role's settings; `transaction` also turns
+   * named prepared statements off and needs `DB_MIGRATIONS_URL` for migrations. Read by
+   * `GuardedDataSource` and `DatabaseModule` (a plain TypeORM `DataSource` ignores it). Default: `DEFAULT_POOLER_MODE`.
+   */
+  pooler?: PoolerMode;
+};
 
 /**
  * Options of `DatabaseModule.forRoot()`: TypeORM's PostgreSQL options plus the module's own.
@@ -45,7 +55,7 @@ export type DatabaseModuleOptions = PostgresOptions & {
   connectRetryMaxDelayMs?: number;
   /** At shutdown, how long in-flight requests, then busy pool connections, may take (`SHUTDOWN_GRACE_MS`). Default: `DEFAULT_SHUTDOWN_GRACE_MS`. */
   shutdownGraceMs?: number;
-  /** RepositoryService runs its SQL as named prepared statements (`DB_PREPARED_STATEMENTS`). Default: true. */
+  /** RepositoryService runs its SQL as named prepared statements (`DB_PREPARED_STATEMENTS`); refused with `pooler: 'transaction'`. Default: true, false with `pooler: 'transaction'`. */
   preparedStatements?: boolean;
   /** Key signing pagination cursors (`PAGINATION_CURSOR_SECRET`); random per process when absent. */
   cursorSecret?: string;
@@ -157,12 +167,15 @@ function dataSourceOptionsFrom(vars: DatabaseEnvironment): PostgresOptions {
     logging: logQueries ? 'all' : ['error', 'warn', 'migration', 'schema'],
     logger: new DatabaseLogger({ logQueries, logParameters }),
     maxQueryExecutionTime: slowQueryMs > 0 ? slowQueryMs : undefined,
+    pooler: vars.DB_POOLER ?? DEFAULT_POOLER_MODE,
   };
 }
 
 /**
  * The module's options from environment variables: {@link buildDataSourceOptions} plus the
  * module's own (`DB_PREPARED_STATEMENTS`, `PAGINATION_CURSOR_SECRET`, `DB_FAIL_ON_SCHEMA_DRIFT`, …).
+ * The session timeouts stay in `extra`: behind a pooler, `GuardedDataSource` takes them out of the
+ * startup parameters and the module checks the server applies them.
  */
 export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env): DatabaseModuleOptions {
   // Validated once: every part below reads the same typed variables.
@@ -174,7 +187,7 @@ export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env)
     connectRetryDelayMs: vars.DB_CONNECT_RETRY_DELAY_MS,
     connectRetryMaxDelayMs: vars.DB_CONNECT_RETRY_MAX_DELAY_MS,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
-    preparedStatements: vars.DB_PREPARED_STATEMENTS ?? true,
+    preparedStatements: vars.DB_PREPARED_STATEMENTS ?? vars.DB_POOLER !== 'transaction',
     cursorSecret: vars.PAGINATION_CURSOR_SECRET,
     migrationGuard: migrationGuardOptionsFrom(vars),
     failOnSchemaDrift: vars.DB_FAIL_ON_SCHEMA_DRIFT ?? false,

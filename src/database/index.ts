@@ -12,6 +12,8 @@ export { DATABASE_ENV_VARIABLES } from './config/database.environment';
 export { SSL_MODES } from './config/tls-environment';
 export type { SslMode } from './config/tls-environment';
 export { redactConnectionUrl } from './config/connection-url';
+export { POOLER_MODES } from './pooler/pooler-mode';
+export type { PoolerMode, SessionTimeouts } from './pooler/pooler-mode';
 export type { DatabaseHealthOptions } from './health/database-health.options';
 export { DatabaseService } from './database.service';
 export type { DatabaseStats, PoolStats } from './database.service';
@@ -81,7 +83,11 @@ export type { ErrorBody } from './errors/database-exception.filter';
 
 // Migrations
 export { GuardedDataSource } from './migrations/guarded.data-source';
-export type { GuardedDataSourceOptions, MigrationGuardOptions } from './migrations/migration-guard.options';
+export type {
+  DirectConnection,
+  GuardedDataSourceOptions,
+  MigrationGuardOptions,
+} from './migrations/migration-guard.options';
 export { buildMigrationGuardOptions } from './migrations/migration-guard.options';
 export { MigrationGuard } from './migrations/migration.guard';
 export type { MigrationRunOptions, MigrationVerification } from './migrations/migration.guard';

@@ -9,6 +9,7 @@ import {
   resolveDatabaseHealthOptions,
 } from '../database/health/database-health.options';
 import { DatabaseProbe } from '../database/health/database.probe';
+import { poolerModeOf } from '../database/pooler/pooler-mode';
 import type { ConnectionState } from '../database/startup/database-connection';
 import { HEALTH_CHECK_OBSERVER, HealthCheckObserver } from './health.tokens';
 
@@ -70,6 +71,8 @@ function saturationMessage(pool: PoolStats): string {
 export class DatabaseHealthIndicator implements OnApplicationShutdown {
   private readonly logger = new Logger('Health');
   private readonly options: ResolvedDatabaseHealthOptions;
+  /** `{ pooler: 'transaction' }` behind a pooler (`DB_POOLER`), else nothing: added to the ping's details. */
+  private readonly poolerDetails: { pooler?: string };
   /** `status` or `down: cause` of the last check, to log changes only. */
   private lastState: string | undefined;
 
@@ -81,6 +84,8 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     @Optional() @Inject(HEALTH_CHECK_OBSERVER) private readonly observer?: HealthCheckObserver,
   ) {
     this.options = resolveDatabaseHealthOptions(options.health);
+    const pooler = poolerModeOf(options);
+    this.poolerDetails = pooler === 'none' ? {} : { pooler };
   }
 
   /** `up` (or `degraded` with a saturated pool) when the database answers; `down` with the cause otherwise. */
@@ -97,12 +102,20 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       if (!result.up) {
         const { cause, code } = result.failure!;
         this.transition(`down: ${cause}`, `database down: ${cause}${code ? ` (${code})` : ''}`);
-        const down = { message: cause, code, responseTimeMs: result.responseTimeMs, pool, ...statementDetails(stats) };
+        const down = {
+          message: cause,
+          code,
+          responseTimeMs: result.responseTimeMs,
+          ...this.poolerDetails,
+          pool,
+          ...statementDetails(stats),
+        };
         return { status: 'down', details: down };
       }
       const details = {
         responseTimeMs: result.responseTimeMs,
         serverVersion: result.serverVersion,
+        ...this.poolerDetails,
         pool,
         pendingMigrations: result.migrations?.pending ?? null,
         ...statementDetails(stats),

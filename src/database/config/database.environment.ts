@@ -8,6 +8,7 @@ import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVa
 import { productionPolicyProblems } from './production-policy';
 import { tlsProblems } from './tls-settings';
 import { SSL_MODES, SslMode } from './tls-environment';
+import { POOLER_MODES, PoolerMode } from '../pooler/pooler-mode';
 
 const isPem = (v: string) => v.includes('-----BEGIN CERTIFICATE-----');
 const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
@@ -107,6 +108,12 @@ export class DatabaseEnvironment {
   @BooleanVar()
   DB_PREPARED_STATEMENTS?: boolean;
 
+  @OneOfVar(POOLER_MODES)
+  DB_POOLER?: PoolerMode;
+
+  @SecretVar('a postgres:// or postgresql:// URL with a host', (v) => parseConnectionUrl(v) !== undefined)
+  DB_MIGRATIONS_URL?: string;
+
   @SecretVar('a secret of at least 32 characters', (v) => v.length >= 32)
   PAGINATION_CURSOR_SECRET?: string;
 
@@ -139,10 +146,38 @@ function crossFieldProblems(env: DatabaseEnvironment, invalid: Set<string>, requ
   if (valid('DB_POOL_MIN') && !invalid.has('DB_POOL_MAX') && env.DB_POOL_MIN! > poolMax) {
     problems.push({ variable: 'DB_POOL_MIN', expected: `must not exceed DB_POOL_MAX (${poolMax})` });
   }
+  problems.push(...poolerProblems(env, valid));
   if (requireTarget && env.DATABASE_URL === undefined && env.DB_HOST === undefined) {
     problems.push({
       variable: 'DATABASE_URL',
       expected: 'must be set (or DB_HOST with DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) to say which PostgreSQL to use',
+    });
+  }
+  return problems;
+}
+
+function poolerProblems(env: DatabaseEnvironment, valid: (key: keyof DatabaseEnvironment) => boolean): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (
+    valid('DB_POOLER') &&
+    env.DB_POOLER === 'transaction' &&
+    valid('DB_PREPARED_STATEMENTS') &&
+    env.DB_PREPARED_STATEMENTS
+  ) {
+    problems.push({
+      variable: 'DB_PREPARED_STATEMENTS',
+      expected:
+        'must not be true with DB_POOLER=transaction: a named prepared statement lives on one server connection, and ' +
+        'the pooler hands the next transaction another ("prepared statement … does not exist" or "already exists"). ' +
+        'Leave DB_PREPARED_STATEMENTS unset (off with DB_POOLER=transaction) or set it to false',
+    });
+  }
+  if (valid('DB_MIGRATIONS_URL') && new URL(env.DB_MIGRATIONS_URL!).search !== '') {
+    problems.push({
+      variable: 'DB_MIGRATIONS_URL',
+      expected:
+        'must carry no parameters (sslmode, …): migrations connect with the TLS settings of the app (DB_SSL, ' +
+        "DB_SSL_CA, or DATABASE_URL's sslmode) (value hidden)",
     });
   }
   return problems;

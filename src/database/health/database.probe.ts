@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Client, ClientConfig } from 'pg';
+import { Client, ClientConfig, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../database.constants';
@@ -8,6 +8,7 @@ import { isConnectionFailure } from '../stats/statement-timings';
 import { sendCancelRequest } from './cancel-request';
 import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
 import { MigrationCounter, MigrationCounts, RowQuery } from './migration-counts';
+import { PoolerMode, poolerModeOf } from '../pooler/pooler-mode';
 
 /** What one probe of the database found. */
 export interface ProbeResult {
@@ -42,8 +43,8 @@ interface Session {
   connected: boolean;
   /** The server's `server_version`, as it reported it when the session started. */
   version?: string;
-  /** The check bound the session's `statement_timeout` and `lock_timeout` follow. */
-  timeoutMs: number;
+  /** The check bound the session's `statement_timeout` and `lock_timeout` follow (none set yet: undefined). */
+  timeoutMs?: number;
 }
 
 /** What one round on the health connection found, once the server answered. */
@@ -119,12 +120,14 @@ export class DatabaseProbe {
   constructor(
     private readonly config: ClientConfig,
     private readonly migrations?: MigrationCounter,
+    private readonly pooler: PoolerMode = 'none',
   ) {}
 
-  /** A probe on the DataSource's server, as the DataSource's role, counting its migrations. */
+  /** A probe on the DataSource's server (through its pooler, if any), as the DataSource's role, counting its migrations. */
   static forDataSource(dataSource: DataSource): DatabaseProbe {
     const options = dataSource.options as PostgresDataSourceOptions;
-    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource));
+    const pooler = poolerModeOf(dataSource as { pooler?: PoolerMode });
+    return new DatabaseProbe(healthConnectionConfig(options), new MigrationCounter(dataSource), pooler);
   }
 
   /** Pings (and counts migrations) within `timeoutMs`; joins a check already under way. */
@@ -168,13 +171,13 @@ export class DatabaseProbe {
   private async ask(timeoutMs: number): Promise<Answer> {
     const session = await this.connection(timeoutMs);
     const { client } = session;
-    if (session.timeoutMs !== timeoutMs) {
+    if (this.pooler !== 'transaction' && session.timeoutMs !== timeoutMs) {
       // Written ahead of the check on the pipelined connection: no extra round trip.
       session.timeoutMs = timeoutMs;
       const set = `SET statement_timeout = ${timeoutMs}; SET lock_timeout = ${lockTimeout(timeoutMs)}`;
       client.query(set).catch(() => undefined);
     }
-    const query: RowQuery = (sql, parameters) => client.query(sql, parameters).then((r) => r.rows);
+    const query: RowQuery = (sql, parameters) => this.send(client, timeoutMs, sql, parameters);
     if (!this.migrations) {
       await query(PING);
       return { version: session.version };
@@ -185,6 +188,20 @@ export class DatabaseProbe {
       if (!answeredByServer(error)) throw error;
       return { version: session.version, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
     }
+  }
+
+  /**
+   * Runs one statement of the check. Through a transaction pooler a session `SET` would stay on a
+   * server connection that other clients get next, so the bounds are `SET LOCAL` in the statement's
+   * own (implicit) transaction, one query string; the values are integers the probe computed, never
+   * input. A statement with parameters cannot share a query string: it runs bounded by the probe's
+   * timer and CancelRequest (only until the migrations table is known).
+   */
+  private async send(client: Client, timeoutMs: number, sql: string, parameters?: unknown[]): Promise<any[]> {
+    if (this.pooler !== 'transaction' || parameters?.length) return (await client.query(sql, parameters)).rows;
+    const bounds = `SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${lockTimeout(timeoutMs)}`;
+    const results = (await client.query(`${bounds}; ${sql}`)) as unknown as QueryResult[];
+    return results[2].rows;
   }
 
   /** The migrations table in one statement once it is known to exist; else whether it exists first. */
@@ -206,12 +223,13 @@ export class DatabaseProbe {
   private async connection(timeoutMs: number): Promise<Session> {
     if (this.closed) throw new Error('the health probe is closed');
     if (!this.session) {
-      // The server cancels this session's statements past the bound, and ends lock waits at half of it.
+      // The server cancels this session's statements past the bound, and ends lock waits at half of
+      // it: startup parameters, which a pooler refuses (it is then told with SET, see `ask` and `send`).
+      const direct = this.pooler === 'none';
       const client = new Client({
         ...this.config,
         connectionTimeoutMillis: timeoutMs,
-        statement_timeout: timeoutMs,
-        lock_timeout: lockTimeout(timeoutMs),
+        ...(direct ? { statement_timeout: timeoutMs, lock_timeout: lockTimeout(timeoutMs) } : {}),
         pipeline: true,
       });
       // Without these listeners a connection dropped by the server would crash the process.
@@ -221,7 +239,7 @@ export class DatabaseProbe {
         client,
         ready: client.connect().then(() => (session.connected = true)),
         connected: false,
-        timeoutMs,
+        timeoutMs: direct ? timeoutMs : undefined,
       };
       client.connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
         if (message.parameterName === 'server_version') session.version = message.parameterValue;

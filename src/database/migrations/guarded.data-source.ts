@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { DataSource, Migration } from 'typeorm';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../database.constants';
 import { waitForIdlePool } from '../startup/pool-drain';
+import { PoolerMode, poolerModeOf, SessionTimeouts, withoutStartupTimeouts } from '../pooler/pooler-mode';
 import type { GuardedDataSourceOptions } from './migration-guard.options';
 import { MigrationGuard, MigrationRunOptions } from './migration.guard';
 
@@ -20,6 +21,15 @@ export class GuardedDataSource extends DataSource {
   /** The guard every migration entry point of this DataSource goes through. */
   readonly migrationGuard: MigrationGuard;
 
+  /** What is between this DataSource and PostgreSQL (`DB_POOLER`). */
+  readonly pooler: PoolerMode;
+
+  /**
+   * The session timeouts the options ask for (`extra.statement_timeout`, …). Behind a pooler they
+   * are not sent when connecting; `DatabaseModule` checks the server applies them.
+   */
+  readonly sessionTimeouts: Partial<SessionTimeouts>;
+
   /** Entity metadata were built before the server answered ({@link prepareMetadata}). */
   private metadataPrepared = false;
 
@@ -27,9 +37,13 @@ export class GuardedDataSource extends DataSource {
   private readonly poolLogger = new Logger('DatabasePool');
 
   constructor(options: GuardedDataSourceOptions) {
-    const { migrationGuard, shutdownGraceMs, ...dataSourceOptions } = options;
+    const { migrationGuard, shutdownGraceMs, pooler: _pooler, ...rest } = options;
+    const pooler = poolerModeOf(options);
+    const { options: dataSourceOptions, timeouts } = withoutStartupTimeouts(rest, pooler);
     super(dataSourceOptions);
-    this.migrationGuard = new MigrationGuard(this, migrationGuard);
+    this.pooler = pooler;
+    this.sessionTimeouts = timeouts;
+    this.migrationGuard = new MigrationGuard(this, { pooler, ...migrationGuard });
     this.shutdownGraceMs = shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   }
 

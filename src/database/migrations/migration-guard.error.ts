@@ -4,7 +4,14 @@ import { nameList } from './migration-status';
 
 /** Why the migration guard stopped a run. */
 export type MigrationGuardReason =
-  'edited' | 'missing' | 'out-of-order' | 'lock-timeout' | 'failed' | 'not-applied' | 'schema-drift';
+  | 'edited'
+  | 'missing'
+  | 'out-of-order'
+  | 'lock-timeout'
+  | 'failed'
+  | 'not-applied'
+  | 'schema-drift'
+  | 'no-lock-through-pooler';
 
 /** How many statements of the fixing SQL a schema-drift refusal shows, and how much of each. */
 const DRIFT_STATEMENTS_SHOWN = 3;
@@ -72,6 +79,21 @@ export class MigrationGuardError extends Error {
       'lock-timeout',
       `gave up waiting for the migration lock after ${waitedMs} ms: ${holder}. Another migration run is in ` +
         'progress: let it finish (then nothing is left to do), or raise DB_MIGRATIONS_LOCK_TIMEOUT_MS.',
+    );
+  }
+
+  /**
+   * Behind a transaction pooler (`DB_POOLER=transaction`) with no direct connection for migrations:
+   * the session advisory lock would be taken on one server connection and the migrations run on
+   * others, so concurrent runs would not exclude each other.
+   */
+  static noLockThroughPooler(): MigrationGuardError {
+    return new MigrationGuardError(
+      'no-lock-through-pooler',
+      'refusing to migrate through a transaction pooler (DB_POOLER=transaction): the migration lock is a ' +
+        'session advisory lock, which the pooler does not keep between transactions, so concurrent runs would not ' +
+        'exclude each other. Set DB_MIGRATIONS_URL to a direct connection to PostgreSQL (or to a session-mode ' +
+        'pool): migrations then take the lock and run there, and the app keeps using the pooler.',
     );
   }
 

@@ -19,6 +19,8 @@ export interface MigrationLockOptions {
   /** How long to wait for another holder; 0 fails at once. */
   timeoutMs: number;
   logger: Pick<LoggerService, 'log' | 'warn'>;
+  /** Opens the session the lock is held on. Default: a connection of the DataSource's pool. */
+  openSession?: () => Promise<QueryRunner>;
 }
 
 const POLL_MIN_MS = 200;
@@ -125,7 +127,7 @@ export async function withMigrationLock<T>(
   fn: (runner: QueryRunner) => Promise<T>,
 ): Promise<T> {
   const key = migrationLockKey(migrationsTable);
-  const runner = dataSource.createQueryRunner('master');
+  const runner = options.openSession ? await options.openSession() : dataSource.createQueryRunner('master');
   await runner.connect();
   try {
     await runner

@@ -9,6 +9,7 @@ import {
 } from './migration-guard.options';
 import { MigrationHistory } from './migration-history';
 import { withMigrationLock } from './migration-lock';
+import { openDirectRunner } from '../pooler/direct-session';
 import { MigrationStatus, migrationStatus, nameList } from './migration-status';
 import { schemaDrift, tryPendingMigrations } from './schema-drift';
 
@@ -204,7 +205,13 @@ export class MigrationGuard {
     fn: (runner: QueryRunner, executor: GuardedMigrationExecutor, status: MigrationStatus) => Promise<T>,
   ): Promise<T> {
     this.assertInitialized();
-    const lock = { timeoutMs: this.options.lockTimeoutMs, logger: this.options.logger };
+    const direct = this.options.directConnection;
+    if (!direct && this.options.pooler === 'transaction') throw MigrationGuardError.noLockThroughPooler();
+    const lock = {
+      timeoutMs: this.options.lockTimeoutMs,
+      logger: this.options.logger,
+      openSession: direct ? () => openDirectRunner(this.dataSource, direct) : undefined,
+    };
     return withMigrationLock(this.dataSource, this.history.migrationsTable, lock, async (runner) => {
       await runner.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
         String(this.options.tableLockTimeoutMs),

@@ -7,6 +7,9 @@ import { translateDatabaseError } from '../errors/translate-database-error';
 import { ConnectionFailure, describeConnectionFailure, isTlsFailure } from '../health/connection-failure';
 import { MigrationGuardError } from '../migrations/migration-guard.error';
 import type { GuardedDataSource } from '../migrations/guarded.data-source';
+import { DatabaseConfigError } from '../errors/database-config.error';
+import { poolerConfigRefusal } from '../pooler/pooler-refusal';
+import { verifySessionTimeouts } from '../pooler/session-timeouts';
 import { ConnectPolicy, nextDelay } from './connect-policy';
 import { warmPool } from './pool-warmup';
 
@@ -35,10 +38,14 @@ export function isUnreachable(error: unknown): boolean {
   return Array.isArray(parts) && parts.length > 0 && parts.every(isUnreachable);
 }
 
-/** @internal A failure that waiting does not fix: credentials, unknown database, TLS verification, migration guard refusals. */
+/**
+ * @internal A failure that waiting does not fix: credentials, unknown database, TLS verification,
+ * migration guard refusals, configuration a pooler refuses or the server does not apply.
+ */
 export function isPermanentStartupFailure(error: unknown): boolean {
   return (
     error instanceof MigrationGuardError ||
+    error instanceof DatabaseConfigError ||
     PERMANENT_SQLSTATES.has((error as { code?: string })?.code ?? '') ||
     isTlsFailure(error)
   );
@@ -85,8 +92,10 @@ export class DatabaseConnection implements OnApplicationShutdown {
   static async open(dataSource: GuardedDataSource, policy: ConnectPolicy): Promise<DatabaseConnection> {
     const connection = new DatabaseConnection(dataSource, policy);
     for (;;) {
-      const error = await connection.tryOnce();
-      if (!error) return connection;
+      const failure = await connection.tryOnce();
+      if (!failure) return connection;
+      // A pooler's refusal of the configuration (08P01 unsupported startup parameter) is no outage.
+      const error = poolerConfigRefusal(failure, dataSource.pooler) ?? failure;
       if (isPermanentStartupFailure(error)) throw error;
       if (!policy.requireAtStartup) {
         // Degraded start waits out an unreachable server, not a server that answers with an error.
@@ -141,6 +150,7 @@ export class DatabaseConnection implements OnApplicationShutdown {
     this.attempts++;
     try {
       await this.dataSource.initialize();
+      await this.verifySessionTimeouts();
       if (this.policy.failOnSchemaDrift) await this.refuseSchemaDrift();
     } catch (error) {
       const timeoutMs =
@@ -188,6 +198,21 @@ export class DatabaseConnection implements OnApplicationShutdown {
     try {
       const drift = await this.dataSource.migrationGuard.drift();
       if (drift.length > 0) throw MigrationGuardError.schemaDrift(drift);
+    } catch (error) {
+      await this.dataSource.destroy().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Checks, once, that a pooled session has the configured `statement_timeout` and
+   * `idle_in_transaction_session_timeout`: behind a pooler they are the role's settings, and with
+   * none a session without them means a pooler is there anyway. A mismatch closes what
+   * `initialize()` opened and fails startup, naming the `ALTER ROLE` that fixes it.
+   */
+  private async verifySessionTimeouts(): Promise<void> {
+    try {
+      await verifySessionTimeouts(this.dataSource, this.dataSource.pooler, this.dataSource.sessionTimeouts);
     } catch (error) {
       await this.dataSource.destroy().catch(() => undefined);
       throw error;
