@@ -84,7 +84,8 @@ describe('DatabaseProbe (the health connection)', () => {
     const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
       const text: string = typeof args[0] === 'string' ? args[0] : args[0].text;
-      sent.push(text.includes('to_regclass') ? 'exists' : text.includes('FROM "migrations"') ? 'migrations' : text);
+      const kind = text.includes('to_regclass') ? 'exists' : text.includes('FROM "migrations"') ? 'migrations' : 'ping';
+      sent.push(kind);
       return query.apply(this, args) as never;
     });
     try {
@@ -93,7 +94,8 @@ describe('DatabaseProbe (the health connection)', () => {
       const first = await probe.check(1_000);
       expect(first).toMatchObject({ up: true, serverVersion: server.version });
       expect(first.migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
-      expect(sent).toEqual(['exists', 'migrations']);
+      // The first check finds the table, reads it, and asks whether the server takes writes.
+      expect(sent).toEqual(['exists', 'migrations', 'ping']);
       sent.length = 0;
       for (let i = 0; i < 3; i++) {
         const next = await probe.check(1_000);
@@ -108,7 +110,7 @@ describe('DatabaseProbe (the health connection)', () => {
         const without = await probe.check(1_000);
         expect(without.up).toBe(true);
         expect(without.migrations).toMatchObject({ applied: 0, pending: APP_MIGRATION_NAMES.length });
-        expect(sent).toEqual(['migrations', 'exists']);
+        expect(sent).toEqual(['migrations', 'exists', 'ping']);
       } finally {
         await dataSource.query('ALTER TABLE migrations_away RENAME TO migrations');
       }
@@ -134,7 +136,8 @@ describe('DatabaseProbe (the health connection)', () => {
         c.query(`SELECT current_setting('server_version') AS v`),
       );
       for (const result of results) expect(result).toMatchObject({ up: true, serverVersion: version.rows[0].v });
-      expect(sent).toEqual(['SELECT 1', 'SELECT 1']);
+      expect(sent).toHaveLength(2);
+      for (const text of sent) expect(text).toMatch(/^SELECT pg_is_in_recovery\(\)/);
     } finally {
       spy.mockRestore();
       await probe.close();
@@ -147,7 +150,7 @@ describe('DatabaseProbe (the health connection)', () => {
     const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
     // The ping asks the probe's session for its own settings instead.
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
-      if (args[0] === 'SELECT 1') {
+      if (typeof args[0] === 'string' && args[0].startsWith('SELECT pg_is_in_recovery()')) {
         args[0] = `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`;
         const answer = query.apply(this, args) as Promise<{ rows: Array<{ s: string; l: string }> }>;
         void answer.then((r) => seen.push(`${r.rows[0].s} ${r.rows[0].l}`));

@@ -27,6 +27,7 @@ describe('GET /health (real app over HTTP)', () => {
         status: 'up',
         responseTimeMs: expect.any(Number),
         serverVersion: server.version,
+        readOnly: false,
         pool: { total: expect.any(Number), idle: expect.any(Number), waiting: 0, max: 10, saturated: false },
         pendingMigrations: 0,
         statements: {

@@ -7,9 +7,11 @@ import { appDatabaseModuleOptions } from '../src/app.data-source';
 import {
   DatabaseModule,
   DatabaseService,
+  DatabaseUnavailableError,
   InjectRepositoryService,
   Propagation,
   QueryTimeoutError,
+  ReadOnlyTransactionError,
   RepositoryService,
   Transactional,
   TransactionOutcomeUnknownError,
@@ -208,11 +210,68 @@ describe('transactions', () => {
     expect(ran).toEqual(['committed:false']);
   });
 
-  it('readOnly transactions reject writes on the server', async () => {
-    await expect(
-      tx.transaction(() => users.create({ email: 'ro@example.com', displayName: 'a' }), { readOnly: true }),
-    ).rejects.toThrow();
+  it('readOnly transactions reject writes on the server: ReadOnlyTransactionError (a bug, 500), not retried', async () => {
+    let attempts = 0;
+    const retries = tx.getStats().transactions.retries;
+    const error = await tx
+      .transaction(
+        () => {
+          attempts++;
+          return users.create({ email: 'ro@example.com', displayName: 'a' });
+        },
+        { readOnly: true },
+      )
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ReadOnlyTransactionError);
+    expect(attempts).toBe(1);
+    expect(tx.getStats().transactions.retries).toBe(retries);
     expect(await users_('ro@example.com')).toBe(0);
+  });
+
+  describe('a write refused by a read-only server (25006: a standby, or a primary demoted mid-failover)', () => {
+    // `SET TRANSACTION READ ONLY` inside the callback makes this session refuse writes as a hot standby does
+    // (same SQLSTATE, same message), while the transaction was opened read-write.
+    it('drops that connection (never back in the pool), retries on a new one, and the work lands exactly once', async () => {
+      let attempts = 0;
+      let refused: any;
+      const before = tx.getStats().transactions.retriesBySqlState['25006'] ?? 0;
+      await tx.transaction(async () => {
+        attempts++;
+        if (attempts === 1) {
+          refused = (dataSource.manager as any).queryRunner.databaseConnection;
+          await tx.query('SET TRANSACTION READ ONLY');
+        }
+        await users.create({ email: 'standby@example.com', displayName: 'a' });
+      });
+      expect(attempts).toBe(2);
+      expect(await users_('standby@example.com')).toBe(1);
+      expect(tx.getStats().transactions.retriesBySqlState['25006']).toBe(before + 1);
+      const pool = (dataSource.driver as any).master;
+      expect(refused).toBeDefined();
+      expect(pool._clients).not.toContain(refused);
+      expect(refused._ending).toBe(true);
+    });
+
+    it('past its retries: DatabaseUnavailableError (503), nothing written, every refused connection dropped', async () => {
+      const refused: any[] = [];
+      const error = await tx
+        .transaction(
+          async () => {
+            refused.push((dataSource.manager as any).queryRunner.databaseConnection);
+            await tx.query('SET TRANSACTION READ ONLY');
+            await users.create({ email: 'standby-long@example.com', displayName: 'a' });
+          },
+          { retries: 2 },
+        )
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect(error.message).toMatch(/takes no writes/);
+      expect(refused).toHaveLength(3);
+      expect(new Set(refused).size).toBe(3);
+      const pool = (dataSource.driver as any).master;
+      for (const client of refused) expect(pool._clients).not.toContain(client);
+      expect(await users_('standby-long@example.com')).toBe(0);
+    });
   });
 
   it('timeoutMs cancels the statement on the server', async () => {

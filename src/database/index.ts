@@ -49,6 +49,7 @@ export type { TransactionStats } from './transactions/transaction.manager';
 export { Propagation } from './transactions/transaction.options';
 export type { IsolationLevel, TransactionOptions } from './transactions/transaction.options';
 export {
+  ReadOnlyTransactionError,
   TransactionOutcomeUnknownError,
   TransactionPropagationError,
   TransactionRolledBackError,

@@ -50,6 +50,10 @@ function statementDetails({ statements: s }: DatabaseStats) {
   };
 }
 
+/** Why `/health` is degraded while the server takes no writes. */
+const READ_ONLY_MESSAGE =
+  'the server takes no writes (in recovery: a standby, or a failover not finished; or read-only): writes answer 503, reads are served';
+
 function saturationMessage(pool: PoolStats): string {
   return (
     `pool saturated: all ${pool.total} connections busy, ${pool.waiting} caller(s) waiting; ` +
@@ -115,11 +119,17 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       const details = {
         responseTimeMs: result.responseTimeMs,
         serverVersion: result.serverVersion,
+        readOnly: result.readOnly ?? false,
         ...this.poolerDetails,
         pool,
         pendingMigrations: result.migrations?.pending ?? null,
         ...statementDetails(stats),
       };
+      if (result.readOnly) {
+        // Still ready, as with a saturated pool: every replica sees the same server, and reads are served.
+        this.transition('read-only', `database degraded: ${READ_ONLY_MESSAGE}`);
+        return { status: 'degraded', details: { ...details, message: READ_ONLY_MESSAGE } };
+      }
       if (!pool.saturated) {
         this.transition('up', `database up again (${result.responseTimeMs} ms)`);
         return { status: 'up', details };

@@ -8,7 +8,12 @@ export interface WriteOutcome {
   /** HTTP status, or 0 when no response came (the error's code in `error`). */
   status: number;
   ms: number;
+  /** `performance.now()` when the request was sent and when its outcome came. */
+  startedAt: number;
+  endedAt: number;
   error?: string;
+  /** The `Retry-After` header of a non-2xx answer. */
+  retryAfter?: string | null;
   /** The response body of a non-2xx answer. */
   body?: unknown;
 }
@@ -53,10 +58,19 @@ export function startWriteLoad(baseUrl: string, options: WriteLoadOptions): Writ
         });
         const text = await res.text();
         const ok = res.status >= 200 && res.status < 300;
-        outcomes.push({ key, status: res.status, ms: performance.now() - started, body: ok ? undefined : parse(text) });
+        const endedAt = performance.now();
+        outcomes.push({
+          key,
+          status: res.status,
+          ms: endedAt - started,
+          startedAt: started,
+          endedAt,
+          ...(ok ? {} : { body: parse(text), retryAfter: res.headers.get('retry-after') }),
+        });
       } catch (error) {
         const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-        outcomes.push({ key, status: 0, ms: performance.now() - started, error: code });
+        const endedAt = performance.now();
+        outcomes.push({ key, status: 0, ms: endedAt - started, startedAt: started, endedAt, error: code });
         if (options.stopOnConnectionError) return;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

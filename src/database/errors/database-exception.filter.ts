@@ -11,6 +11,7 @@ import { NotNullViolationError } from './not-null-violation.error';
 import { OptimisticLockError } from './optimistic-lock.error';
 import { QueryTimeoutError } from './query-timeout.error';
 import { translateDatabaseError } from './translate-database-error';
+import { TransactionOutcomeUnknownError } from '../transactions/transaction.errors';
 import { UniqueViolationError } from './unique-violation.error';
 
 const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
@@ -25,6 +26,8 @@ const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [InvalidQueryError, HttpStatus.BAD_REQUEST],
   [QueryTimeoutError, HttpStatus.SERVICE_UNAVAILABLE],
   [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
+  // The connection died during COMMIT (a failover, a restart): an outage, not a bug; the message says to verify first.
+  [TransactionOutcomeUnknownError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);
 
 /** @internal The typed errors that have an HTTP status of their own (4xx, 503); the others are 500s. */

@@ -1,6 +1,13 @@
 import { DatabaseError } from 'pg';
 
 /**
+ * @internal `read_only_sql_transaction`: a write refused because the session is read-only. Outside a
+ * transaction the application opened `readOnly`, the server is a standby (in recovery, or a primary
+ * demoted or not yet promoted in a failover) or has `default_transaction_read_only` on.
+ */
+export const READ_ONLY_SQL_TRANSACTION = '25006';
+
+/**
  * @internal The SQLSTATE of an error, or of the first error in its cause chain that has one
  * (typed errors and TypeORM's QueryFailedError wrap pg's). Node's own codes such as EPIPE are not
  * SQLSTATEs: no SQLSTATE class starts with E.

@@ -8,6 +8,7 @@ import { NotNullViolationError } from './not-null-violation.error';
 import { QueryTimeoutError } from './query-timeout.error';
 import { translateDatabaseError } from './translate-database-error';
 import { UniqueViolationError } from './unique-violation.error';
+import { ReadOnlyTransactionError, TransactionOutcomeUnknownError } from '../transactions/transaction.errors';
 
 const pgError = (fields: Record<string, string>) => Object.assign(new Error(fields.message ?? 'pg error'), fields);
 const wrapped = (fields: Record<string, string>) =>
@@ -31,6 +32,9 @@ describe('translateDatabaseError', () => {
     [{ code: '08006' }, DatabaseUnavailableError, []],
     [{ code: '57P01' }, DatabaseUnavailableError, []],
     [{ code: '53300' }, DatabaseUnavailableError, []],
+    [{ code: '57P02' }, DatabaseUnavailableError, []],
+    [{ code: '57P03' }, DatabaseUnavailableError, []],
+    [{ code: '25006', message: 'cannot execute INSERT in a read-only transaction' }, DatabaseUnavailableError, []],
     [{ code: '22P02', message: 'invalid input syntax for type uuid: "x"' }, EntityValidationError, ['value']],
     [{ code: 'ECONNREFUSED' }, DatabaseUnavailableError, []],
     [{ message: 'timeout exceeded when trying to connect' }, DatabaseUnavailableError, []],
@@ -67,10 +71,23 @@ describe('errorResponse', () => {
     [DatabaseUnavailableError.because('down'), 503],
     [CheckViolationError.onConstraint('Task', ['priority']), 422],
     [NotNullViolationError.onColumn('Task', 'title'), 422],
+    // A failover's window: COMMIT's answer lost is an outage too (the message says to verify first), not a 500.
+    [TransactionOutcomeUnknownError.duringCommit(new Error('Connection terminated')), 503],
+    [ReadOnlyTransactionError.writeRefused(Object.assign(new Error('read-only'), { code: '25006' })), 500],
   ] as const)('maps %p to %i without internals', (error, status) => {
     const body = errorResponse(error);
     expect(body.statusCode).toBe(status);
     expect(JSON.stringify(body)).not.toMatch(/stack|\n\s+at |SELECT|INSERT/);
+  });
+
+  it('answers a write refused by a read-only server (a standby, mid-failover) 503, without the statement', () => {
+    const body = errorResponse(wrapped({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' }));
+    expect(body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'the database is unavailable: the server takes no writes now (read-only, e.g. a standby)',
+      fields: [],
+    });
   });
 
   it('turns an untranslated QueryFailedError into its typed status, and anything unknown into a bare 500', () => {

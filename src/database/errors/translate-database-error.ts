@@ -6,6 +6,7 @@ import { EntityValidationError } from './entity-validation.error';
 import { ForeignKeyViolationError } from './foreign-key-violation.error';
 import { NotNullViolationError } from './not-null-violation.error';
 import { QueryTimeoutError } from './query-timeout.error';
+import { READ_ONLY_SQL_TRANSACTION } from './sql-state';
 import { UniqueViolationError } from './unique-violation.error';
 
 /** The fields of a `pg` error that the translation reads. */
@@ -94,6 +95,10 @@ export function translateDatabaseError(error: unknown, metadata?: EntityMetadata
       return CheckViolationError.onConstraint(entity, checkFields(metadata, pg), error);
     case '57014':
       return QueryTimeoutError.cancelled(error);
+  }
+  if (code === READ_ONLY_SQL_TRANSACTION) {
+    // A failover's window: the server is a standby, or a primary being demoted. Nothing was written.
+    return DatabaseUnavailableError.because('the server takes no writes now (read-only, e.g. a standby)', error);
   }
   if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code)) {
     return DatabaseUnavailableError.because(code === '53300' ? 'too many connections' : 'connection lost', error);

@@ -18,6 +18,11 @@ export interface ProbeResult {
   responseTimeMs: number;
   /** The server's `server_version`, when up. */
   serverVersion?: string;
+  /**
+   * When up: whether the server takes no writes, being in recovery (a standby, or a failover's
+   * standby not promoted yet) or read-only by `default_transaction_read_only`.
+   */
+  readOnly?: boolean;
   /** Why the ping failed, when down. */
   failure?: ConnectionFailure;
   /** Applied and pending migrations, when they could be read. */
@@ -26,8 +31,10 @@ export interface ProbeResult {
   migrationsFailure?: ConnectionFailure;
 }
 
-/** The check without a migrations table to read: the server's answer is all it needs. */
-const PING = 'SELECT 1';
+/** Whether the server takes no writes: a column of every check's one statement. */
+const READ_ONLY = `pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean AS read_only`;
+/** The check without a migrations table to read. */
+const PING = `SELECT ${READ_ONLY}`;
 /** SQLSTATE of a missing table. */
 const UNDEFINED_TABLE = '42P01';
 /** SQLSTATE of a statement the server cancelled (its `statement_timeout`): it did not answer in time. */
@@ -50,6 +57,7 @@ interface Session {
 /** What one round on the health connection found, once the server answered. */
 interface Answer {
   version?: string;
+  readOnly?: boolean;
   migrations?: MigrationCounts;
   migrationsFailure?: ConnectionFailure;
 }
@@ -103,8 +111,9 @@ export function healthConnectionConfig(options: PostgresDataSourceOptions): Clie
  * Each check is bounded by its timeout, connecting included; past it the statement is cancelled
  * on the server (the session's `statement_timeout`, and a CancelRequest at once) and the
  * connection replaced, never abandoned. A lock on the migrations table ends the wait at half the
- * bound (`lock_timeout`): up, migrations unknown. After any failure the next check reconnects, so
- * a restarted server is picked up by itself. Concurrent checks share one round. Never throws.
+ * bound (`lock_timeout`): up, migrations unknown. After any failure, or on a server that takes no
+ * writes, the next check reconnects, so a restarted server, or the new primary behind a re-pointed
+ * address, is picked up by itself. Concurrent checks share one round. Never throws.
  *
  * @example
  * const probe = DatabaseProbe.forDataSource(dataSource);
@@ -132,7 +141,13 @@ export class DatabaseProbe {
 
   /** Pings (and counts migrations) within `timeoutMs`; joins a check already under way. */
   check(timeoutMs: number): Promise<ProbeResult> {
-    this.inflight ??= this.run(Math.max(1, Math.floor(timeoutMs))).finally(() => (this.inflight = undefined));
+    this.inflight ??= this.run(Math.max(1, Math.floor(timeoutMs)))
+      .then((result) => {
+        // A read-only session stays so (`default_transaction_read_only` is read at connect): the next check reconnects.
+        if (result.readOnly) void this.drop();
+        return result;
+      })
+      .finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
@@ -159,8 +174,8 @@ export class DatabaseProbe {
       this.abort();
       return { up: false, responseTimeMs: elapsed(), failure: { cause } };
     }
-    const { version, migrations, migrationsFailure } = answer;
-    return { up: true, responseTimeMs: elapsed(), serverVersion: version, migrations, migrationsFailure };
+    const { version, readOnly, migrations, migrationsFailure } = answer;
+    return { up: true, responseTimeMs: elapsed(), serverVersion: version, readOnly, migrations, migrationsFailure };
   }
 
   /**
@@ -178,12 +193,13 @@ export class DatabaseProbe {
       client.query(set).catch(() => undefined);
     }
     const query: RowQuery = (sql, parameters) => this.send(client, timeoutMs, sql, parameters);
-    if (!this.migrations) {
-      await query(PING);
-      return { version: session.version };
-    }
+    const ping = async () => (await query(PING))[0].read_only === true;
+    if (!this.migrations) return { version: session.version, readOnly: await ping() };
     try {
-      return { version: session.version, migrations: await this.readMigrations(this.migrations, query) };
+      const read = await this.readMigrations(this.migrations, query);
+      // Without the table's rows to carry it (first check, no table): the ping says it.
+      const readOnly = read.readOnly ?? (await ping());
+      return { version: session.version, readOnly, migrations: read.counts };
     } catch (error) {
       if (!answeredByServer(error)) throw error;
       return { version: session.version, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
@@ -204,20 +220,27 @@ export class DatabaseProbe {
     return results[2].rows;
   }
 
-  /** The migrations table in one statement once it is known to exist; else whether it exists first. */
-  private async readMigrations(migrations: MigrationCounter, query: RowQuery): Promise<MigrationCounts> {
-    let counts: MigrationCounts | undefined;
+  /**
+   * The migrations table in one statement once it is known to exist, each row also saying whether
+   * the server takes writes; else whether it exists first.
+   */
+  private async readMigrations(
+    migrations: MigrationCounter,
+    query: RowQuery,
+  ): Promise<{ counts: MigrationCounts; readOnly?: boolean }> {
+    let read: { counts: MigrationCounts; readOnly?: boolean } | undefined;
     if (this.migrationsTableSeen) {
       try {
-        counts = migrations.countRows(await query(migrations.appliedSql));
+        const rows = await query(migrations.appliedSqlWith(READ_ONLY));
+        read = { counts: migrations.countRows(rows), readOnly: rows.length ? rows[0].read_only === true : undefined };
       } catch (error) {
         // The table is gone: read apart (which tells a missing table) from now on.
         if (serverSqlState(error) !== UNDEFINED_TABLE) throw error;
       }
     }
-    counts ??= await migrations.read(query);
-    this.migrationsTableSeen = counts.applied > 0;
-    return counts;
+    read ??= { counts: await migrations.read(query) };
+    this.migrationsTableSeen = read.counts.applied > 0;
+    return read;
   }
 
   private async connection(timeoutMs: number): Promise<Session> {

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource, Migration } from 'typeorm';
+import type { QueryRunner, ReplicationMode } from 'typeorm';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../database.constants';
+import { dropConnectionOnFailure } from '../sql/condemned-connection';
 import { waitForIdlePool } from '../startup/pool-drain';
 import { PoolerMode, poolerModeOf, SessionTimeouts, withoutStartupTimeouts } from '../pooler/pooler-mode';
 import type { GuardedDataSourceOptions } from './migration-guard.options';
@@ -45,6 +47,11 @@ export class GuardedDataSource extends DataSource {
     this.sessionTimeouts = timeouts;
     this.migrationGuard = new MigrationGuard(this, { pooler, ...migrationGuard });
     this.shutdownGraceMs = shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  }
+
+  /** TypeORM's query runner, whose connection leaves the pool after a failure that condemns it (lost, or read-only). */
+  override createQueryRunner(mode?: ReplicationMode): QueryRunner {
+    return dropConnectionOnFailure(super.createQueryRunner(mode));
   }
 
   /**

@@ -7,8 +7,10 @@ import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './transaction.options';
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
 /**
- * @internal Whether an error, or one in its cause chain, means the connection is gone: what the
- * data layer itself reports as `DatabaseUnavailableError` (class 08, admin shutdown, socket errors).
+ * @internal Whether an error, or one in its cause chain, means the connection is gone or must go:
+ * what the data layer itself reports as `DatabaseUnavailableError` (class 08, admin shutdown,
+ * socket errors, and a write refused by a read-only server, 25006: in a failover the connection
+ * may lead to a standby or a demoted primary, so it is dropped and the next one is opened anew).
  */
 export function isConnectionLoss(error: unknown): boolean {
   for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {

@@ -35,3 +35,18 @@ export class TransactionRolledBackError extends DatabaseError {
     });
   }
 }
+
+/**
+ * A write in a transaction opened with `readOnly: true` was refused by the server (25006): a bug in
+ * the calling code, not a failover, so it is neither retried nor answered 503. Open the
+ * transaction without `readOnly` to write in it.
+ */
+export class ReadOnlyTransactionError extends DatabaseError {
+  /** The server refused a write (25006, the `cause`) in a transaction opened with `readOnly: true`. */
+  static writeRefused(cause: unknown): ReadOnlyTransactionError {
+    return new ReadOnlyTransactionError(
+      'a write was refused in a transaction opened with readOnly: open it without readOnly to write',
+      { cause },
+    );
+  }
+}

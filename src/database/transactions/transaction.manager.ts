@@ -3,13 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
 import {
+  ReadOnlyTransactionError,
   TransactionOutcomeUnknownError,
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transaction.errors';
 import { DatabaseConnection } from '../startup/database-connection';
 import { DatabaseWiringError } from '../errors/database-wiring.error';
-import { sqlStateOf } from '../errors/sql-state';
+import { READ_ONLY_SQL_TRANSACTION, sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
 
@@ -127,8 +128,11 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       try {
         return await this.once(fn, options);
       } catch (error) {
-        if (error instanceof TransactionOutcomeUnknownError || attempt > retries || !isRetryable(error)) throw error;
-        const reason = isConnectionLoss(error) ? 'connection' : (sqlStateOf(error) ?? 'unknown');
+        if (error instanceof TransactionOutcomeUnknownError || error instanceof ReadOnlyTransactionError) throw error;
+        if (attempt > retries || !isRetryable(error)) throw error;
+        const code = sqlStateOf(error);
+        const reason =
+          code === READ_ONLY_SQL_TRANSACTION ? code : isConnectionLoss(error) ? 'connection' : (code ?? 'unknown');
         this.stats.retries++;
         this.stats.retriesBySqlState[reason] = (this.stats.retriesBySqlState[reason] ?? 0) + 1;
         this.logger.warn(
@@ -142,7 +146,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
   private async once<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const queryRunner = this.dataSource.createQueryRunner();
     let committing = false;
-    /** A lost connection: its client must leave the pool, not go back to it. */
+    /** A lost connection, or one to a server that takes no writes: its client must leave the pool, not go back to it. */
     let broken: unknown;
     try {
       await queryRunner.connect();
@@ -167,7 +171,9 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       await this.runHooks(scope.hooks);
       return result;
     } catch (error) {
-      if (isConnectionLoss(error)) broken = error;
+      // 25006 in a transaction the caller opened read-only is the caller's write, not a failover.
+      const ownReadOnly = options.readOnly === true && sqlStateOf(error) === READ_ONLY_SQL_TRANSACTION;
+      if (!ownReadOnly && isConnectionLoss(error)) broken = error;
       if (committing && broken) {
         this.stats.rolledBack++;
         throw TransactionOutcomeUnknownError.duringCommit(error);
@@ -178,7 +184,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
         });
       }
       this.stats.rolledBack++;
-      throw error;
+      throw ownReadOnly ? ReadOnlyTransactionError.writeRefused(error) : error;
     } finally {
       await releaseRunner(queryRunner, broken);
     }

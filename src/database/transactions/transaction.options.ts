@@ -33,8 +33,9 @@ export interface TransactionOptions {
   /** Server-side bound on each statement of the transaction (`SET LOCAL statement_timeout`). */
   timeoutMs?: number;
   /**
-   * Retries of the whole callback on serialization failure (40001), deadlock (40P01), or a
-   * connection lost before COMMIT was sent. Outermost transactions only. Default: `DEFAULT_TRANSACTION_RETRIES`.
+   * Retries of the whole callback on serialization failure (40001), deadlock (40P01), a
+   * connection lost before COMMIT was sent, or a write refused by a read-only server (25006, a
+   * failover's window; its connection is dropped). Outermost transactions only. Default: `DEFAULT_TRANSACTION_RETRIES`.
    */
   retries?: number;
 }
