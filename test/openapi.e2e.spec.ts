@@ -76,7 +76,10 @@ describe('OpenAPI document and UI', () => {
       ...GRAMMAR.slice(0, 4),
       ...Object.keys(docs.filters).map((f) => `filter.${f}`),
       ...GRAMMAR.slice(4),
+      ...(docs.includes?.length ? ['include'] : []),
     ]);
+    const include = parameters.find((p) => p.name === 'include');
+    expect(include?.schema.items.enum).toEqual(docs.includes);
     const sortBy = parameters.find((p) => p.name === 'sortBy')!;
     expect(sortBy.schema.items.enum).toEqual(docs.sortable.flatMap((f) => [`${f}:ASC`, `${f}:DESC`]));
     for (const [field, operators] of Object.entries(docs.filters)) {

@@ -33,6 +33,8 @@ export interface Contender {
   keysetStart?(position: Position | undefined, depth: number): Promise<unknown>;
   /** A page of {@link PAGE} after a start from {@link keysetStart}. */
   pageKeyset?(start: unknown): Promise<unknown[]>;
+  /** The first page of {@link PAGE}, each task with its live executions (newest first). */
+  pageWithExecutions?(): Promise<unknown[]>;
   /** Soft-deletes the live task and its executions. */
   softDelete?(id: string): Promise<void>;
   /** In one transaction: read the task, set its priority, add an execution. */

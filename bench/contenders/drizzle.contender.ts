@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { drizzle, NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { Pool, PoolConfig } from 'pg';
 import { Contender, NewTask, PAGE, Position } from './contender';
+import * as schema from './drizzle.schema';
 import { taskExecutions, tasks } from './drizzle.schema';
 
 const CHUNK = 5_000;
@@ -12,12 +13,12 @@ const p = sql.placeholder;
 export class DrizzleContender implements Contender {
   readonly name = 'Drizzle';
   private readonly pool: Pool;
-  private readonly db: NodePgDatabase;
+  private readonly db: NodePgDatabase<typeof schema>;
   private readonly prepared;
 
   constructor(settings: PoolConfig) {
     this.pool = new Pool(settings);
-    this.db = drizzle({ client: this.pool });
+    this.db = drizzle({ client: this.pool, schema });
     const db = this.db;
     const page = db
       .select()
@@ -45,6 +46,19 @@ export class DrizzleContender implements Contender {
         .limit(PAGE.size)
         .offset(p('offset'))
         .prepare('d_offset'),
+      withExecutions: db.query.tasks
+        .findMany({
+          where: and(eq(tasks.status, PAGE.status), live),
+          orderBy: [desc(tasks.createdAt), desc(tasks.id)],
+          limit: PAGE.size,
+          with: {
+            executions: {
+              where: isNull(taskExecutions.deletedAt),
+              orderBy: [desc(taskExecutions.createdAt), desc(taskExecutions.id)],
+            },
+          },
+        })
+        .prepare('d_with_executions'),
     };
   }
 
@@ -60,6 +74,11 @@ export class DrizzleContender implements Contender {
     const rows = await this.prepared.update.execute({ id, version, priority });
     if (!rows.length) throw new Error(`Drizzle: stale version of ${id}`);
     return rows[0].version;
+  }
+
+  /** Drizzle's relational query: one statement, each task's executions as a JSON array (a lateral join). */
+  pageWithExecutions() {
+    return this.prepared.withExecutions.execute();
   }
 
   pageOffset(offset: number) {

@@ -1,3 +1,4 @@
+import { relations } from 'drizzle-orm';
 import { integer, jsonb, pgEnum, pgTable, smallint, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -30,3 +31,9 @@ export const taskExecutions = pgTable('task_executions', {
   taskId: uuid('task_id').notNull(),
   agentType: varchar('agent_type', { length: 100 }).notNull(),
 });
+
+/** For Drizzle's relational queries (`db.query.tasks.findMany({ with: { executions: … } })`). */
+export const tasksRelations = relations(tasks, ({ many }) => ({ executions: many(taskExecutions) }));
+export const taskExecutionsRelations = relations(taskExecutions, ({ one }) => ({
+  task: one(tasks, { fields: [taskExecutions.taskId], references: [tasks.id] }),
+}));

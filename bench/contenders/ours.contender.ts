@@ -66,6 +66,10 @@ export class OursContender implements Contender {
     return (await this.tasks.paginate({ ...LIST, cursor: start as string })).data;
   }
 
+  async pageWithExecutions() {
+    return (await this.tasks.paginate({ ...LIST, count: false, include: 'executions' })).data;
+  }
+
   softDelete(id: string) {
     return this.tasks.softDelete(id);
   }

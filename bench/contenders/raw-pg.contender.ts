@@ -21,6 +21,14 @@ const sql = {
     name: 'b_after',
     text: `SELECT * FROM tasks WHERE ${PAGE_WHERE} AND (created_at, id) < ($2, $3) ${ORDER} LIMIT ${PAGE.size}`,
   },
+  // One statement: each task's live executions as one JSON array, by a correlated subquery per row.
+  withExecutions: {
+    name: 'b_with_executions',
+    text: `SELECT t.*, (SELECT coalesce(json_agg(e ORDER BY e.created_at DESC, e.id DESC), '[]')
+             FROM task_executions e WHERE e.task_id = t.id AND e.deleted_at IS NULL) AS executions
+           FROM tasks t WHERE t.deleted_at IS NULL AND t.status = $1
+           ORDER BY t.created_at DESC, t.id DESC LIMIT ${PAGE.size}`,
+  },
   softDelete: {
     name: 'b_soft_delete',
     text: `WITH target AS (UPDATE tasks SET deleted_at = now(), version = version + 1, updated_at = now()
@@ -81,6 +89,10 @@ export class RawPgContender implements Contender {
     const p = start as Position | undefined;
     const query = p ? q(sql.after, [PAGE.status, p.createdAt, p.id]) : q(sql.first, [PAGE.status]);
     return (await this.pool.query(query)).rows;
+  }
+
+  async pageWithExecutions() {
+    return (await this.pool.query(q(sql.withExecutions, [PAGE.status]))).rows;
   }
 
   async softDelete(id: string) {

@@ -47,6 +47,15 @@ export class TypeOrmContender implements Contender {
     return query.orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC').limit(PAGE.size).getMany();
   }
 
+  pageWithExecutions() {
+    return this.tasks.find({
+      where: { status: STATUS },
+      order: ORDER,
+      take: PAGE.size,
+      relations: { executions: true },
+    });
+  }
+
   async softDelete(id: string) {
     const { affected } = await this.tasks.softDelete({ id, deletedAt: IsNull() });
     if (affected !== 1) throw new Error(`TypeORM: ${id} not found`);

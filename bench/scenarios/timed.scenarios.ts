@@ -55,6 +55,13 @@ export const TIMED_SCENARIOS: TimedScenario[] = [
     },
   },
   {
+    key: 'page-include',
+    label: 'page of 50 tasks with their executions',
+    concurrency: 1,
+    writes: false,
+    prepare: async (c) => c.pageWithExecutions && (() => c.pageWithExecutions!()),
+  },
+  {
     key: 'insert',
     label: 'single insert',
     concurrency: 1,

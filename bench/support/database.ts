@@ -100,7 +100,11 @@ export async function untimed(
   }
 }
 
-/** Empties the tables and loads `tasks` rows with `generate_series`, one second apart, 5 statuses. */
+/**
+ * Empties the tables and loads `tasks` rows with `generate_series`, one second apart, 5 statuses;
+ * the 100 newest `pending` tasks (the include scenario's first page and more) get 4 executions each,
+ * one of them soft-deleted.
+ */
 export async function loadDataset(dataSource: DataSource, tasks: number): Promise<void> {
   await untimed(dataSource, async (query) => {
     await query('TRUNCATE tasks, task_executions, audit_logs');
@@ -111,7 +115,16 @@ export async function loadDataset(dataSource: DataSource, tasks: number): Promis
          FROM generate_series(1, $1::int) AS i`,
       [tasks],
     );
-    await query('VACUUM ANALYZE tasks');
+    await query(
+      `INSERT INTO task_executions (task_id, agent_type, status, logs, started_at, created_at, updated_at, deleted_at)
+       SELECT t.id, 'agent-' || j, (ARRAY['queued','running','succeeded','failed'])[j]::execution_status,
+              jsonb_build_array(jsonb_build_object('line', j)), t.created_at + j * interval '1 minute',
+              t.created_at + j * interval '1 minute', t.created_at + j * interval '1 minute',
+              CASE WHEN j = 4 THEN now() END
+         FROM (SELECT id, created_at FROM tasks WHERE status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 100) t,
+              generate_series(1, 4) AS j`,
+    );
+    await query('VACUUM ANALYZE tasks, task_executions');
   });
 }
 

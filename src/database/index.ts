@@ -27,7 +27,16 @@ export { AbstractEntity } from './entities/abstract.entity';
 export { TimestampedEntity } from './entities/timestamped.entity';
 export { SoftDeletableEntity } from './entities/soft-deletable.entity';
 export { RepositoryService } from './repository/repository.service';
-export type { CreateManyOptions, FindByIdOptions, PaginateOptions } from './repository/repository.service';
+export type {
+  CreateManyOptions,
+  FindByIdOptions,
+  FindOneOptions,
+  FindOptions,
+  PaginateOptions,
+} from './repository/repository.service';
+export { Includable } from './repository/includable.decorator';
+export { MAX_INCLUDE_DEPTH, MAX_INCLUDE_PATHS } from './repository/include.parser';
+export type { IncludeInput } from './repository/repository-include';
 export { UnsupportedEntityError } from './repository/unsupported-entity.error';
 export { getRepositoryServiceToken, InjectRepositoryService } from './repository/repository.tokens';
 export {

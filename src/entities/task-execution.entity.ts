@@ -1,7 +1,14 @@
 import { IsArray, IsDate, IsEnum, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { EQUALITY_OPERATORS, Queryable, RANGE_OPERATORS, SoftDeletableEntity, TEXT_OPERATORS } from '../database';
+import {
+  EQUALITY_OPERATORS,
+  Includable,
+  Queryable,
+  RANGE_OPERATORS,
+  SoftDeletableEntity,
+  TEXT_OPERATORS,
+} from '../database';
 import { ExecutionStatus } from './task-status.enum';
 import { Task } from './task.entity';
 
@@ -15,6 +22,8 @@ export class TaskExecution extends SoftDeletableEntity {
   @Column({ name: 'task_id', type: 'uuid' })
   taskId: string;
 
+  /** Readable with the run: `include=task`. */
+  @Includable()
   @ManyToOne(() => Task, (task) => task.executions, { nullable: false, onDelete: 'CASCADE' })
   @JoinColumn({ name: 'task_id' })
   task?: Relation<Task>;

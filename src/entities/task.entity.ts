@@ -1,7 +1,14 @@
 import { IsEnum, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, OneToMany } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { EQUALITY_OPERATORS, Queryable, RANGE_OPERATORS, SoftDeletableEntity, TEXT_OPERATORS } from '../database';
+import {
+  EQUALITY_OPERATORS,
+  Includable,
+  Queryable,
+  RANGE_OPERATORS,
+  SoftDeletableEntity,
+  TEXT_OPERATORS,
+} from '../database';
 import { TaskExecution } from './task-execution.entity';
 import { TaskStatus } from './task-status.enum';
 import { User } from './user.entity';
@@ -57,6 +64,8 @@ export class Task extends SoftDeletableEntity {
   @Column({ name: 'assignee_id', type: 'uuid', nullable: true })
   assigneeId: string | null;
 
+  /** Readable with the task: `include=assignee`. */
+  @Includable()
   @ManyToOne(() => User, { nullable: true, onDelete: 'SET NULL' })
   @JoinColumn({ name: 'assignee_id' })
   assignee?: Relation<User> | null;
@@ -69,10 +78,14 @@ export class Task extends SoftDeletableEntity {
   @Column({ name: 'parent_id', type: 'uuid', nullable: true })
   parentId: string | null;
 
+  /** Readable with the task: `include=parent`. */
+  @Includable()
   @ManyToOne(() => Task, { nullable: true, onDelete: 'SET NULL' })
   @JoinColumn({ name: 'parent_id' })
   parent?: Relation<Task> | null;
 
+  /** Its runs, newest first: `include=executions`. */
+  @Includable()
   @OneToMany(() => TaskExecution, (execution) => execution.task)
   executions?: Relation<TaskExecution>[];
 }

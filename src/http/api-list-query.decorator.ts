@@ -10,6 +10,8 @@ export interface ListQueryDocs {
   filters: Readonly<Record<string, readonly FilterOperator[]>>;
   /** `false` for rows that are never soft-deleted: no `withDeleted`/`onlyDeleted` (default `true`). */
   softDeletable?: boolean;
+  /** Relation paths allowed in `include` (the entity's `@Includable` relations, nested ones too). */
+  includes?: readonly string[];
 }
 
 /** The allow-list every `SoftDeletableEntity` inherits: id, createdAt, updatedAt, deletedAt. */
@@ -30,7 +32,9 @@ export const LIST_QUERY_GRAMMAR =
   'reused with another sortBy or filter, is a 400). `sortBy=field:ASC|DESC` may repeat; `id` always breaks ties. ' +
   '`filter.<field>=[$not:]<op>:<value>` with `$eq $not $gt $gte $lt $lte $in $null $btw $ilike $sw` ' +
   '(`$in:a,b`, `$btw:low,high`, `$null` without a value; a bare value means `$eq`); repeat a filter to AND ' +
-  'conditions. `withDeleted=true` includes soft-deleted rows, `onlyDeleted=true` returns only them. Any other ' +
+  'conditions; `filter.<relation>.<field>` keeps rows having at least one live related row matching every such ' +
+  'condition on that relation. `include=<relation>` reads related rows with each row (one statement). ' +
+  '`withDeleted=true` includes soft-deleted rows, `onlyDeleted=true` returns only them. Any other ' +
   'parameter, field or operator is a 400 naming it.';
 
 /** The largest `page` the list grammar takes (the parser's bound; the OpenAPI property test holds them together). */
@@ -88,5 +92,20 @@ export function ApiListQuery(docs: ListQueryDocs): MethodDecorator {
       ? []
       : [flag('withDeleted', 'Include soft-deleted rows.'), flag('onlyDeleted', 'Only soft-deleted rows.')]),
     flag('count', 'Offset mode: `false` skips the total count (`totalItems`, `totalPages`, `links.last`).'),
+    ...(docs.includes?.length ? [ApiInclude(docs.includes)] : []),
   );
 }
+
+/** `include`: relations read with each row, in the same statement. */
+export const ApiInclude = (includes: readonly string[]) =>
+  ApiQuery({
+    name: 'include',
+    required: false,
+    style: 'form',
+    explode: true,
+    schema: { type: 'array', items: { type: 'string', enum: [...includes] } },
+    description:
+      'Relations to read with each row (repeatable, or comma-separated), in the same database statement: ' +
+      `${includes.join(', ')}. To-many relations come as arrays of their live rows, newest first; ` +
+      'to-one relations as the row or null. With `withDeleted=true`, soft-deleted related rows too.',
+  });

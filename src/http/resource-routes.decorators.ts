@@ -10,7 +10,7 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiListQuery, ListQueryDocs } from './api-list-query.decorator';
+import { ApiInclude, ApiListQuery, ListQueryDocs } from './api-list-query.decorator';
 import { ErrorResponse, PageResponse } from './api-models';
 import { UUID_PATTERN } from './uuid-param.decorator';
 
@@ -74,13 +74,14 @@ export const ListRoute = (model: Type, summary: string, docs: ListQueryDocs, pat
     ApiErrors(400, ...underId(path).errors),
   );
 
-/** `GET :id[?withDeleted=true]` → 200 with the row. */
-export const ReadRoute = (model: Type, summary: string) =>
+/** `GET :id[?withDeleted=true][&include=…]` → 200 with the row (and the relations asked for). */
+export const ReadRoute = (model: Type, summary: string, includes: readonly string[] = []) =>
   applyDecorators(
     Get(':id'),
     ApiOperation({ summary }),
     ApiId(),
     flag('withDeleted', 'Also find a soft-deleted row.'),
+    ...(includes.length ? [ApiInclude(includes)] : []),
     ApiOkResponse({ type: model }),
     ApiErrors(400, 404),
   );

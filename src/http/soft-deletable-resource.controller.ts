@@ -3,6 +3,7 @@ import type { ObjectLiteral } from 'typeorm';
 import { listQueryFromHttp, Page, RepositoryService } from '../database';
 import { ListQueryDocs } from './api-list-query.decorator';
 import { QueryFlags, QueryFlagValues } from './query-flags.pipe';
+import { documentedIncludes, ReadQuery, ReadQueryValues } from './read-query.pipe';
 import {
   CreateRoute,
   DeleteRoute,
@@ -55,12 +56,14 @@ export function SoftDeletableResourceController<T extends ObjectLiteral>(options
 
     @ListRoute(response, `List ${noun}s (paginated, sortable, filterable)`, options.listQuery)
     list(@Query() query: Record<string, unknown>): Promise<Page<T>> {
-      return this.repository.paginate(listQueryFromHttp(query), { path: options.path });
+      const input = listQueryFromHttp(query);
+      documentedIncludes(input.include, options.listQuery.includes);
+      return this.repository.paginate(input, { path: options.path });
     }
 
-    @ReadRoute(response, `Read a ${noun}`)
-    findOne(@UuidParam() id: string, @QueryFlags('withDeleted') flags: QueryFlagValues<'withDeleted'>): Promise<T> {
-      return this.repository.findByIdOrFail(id, { withDeleted: flags.withDeleted });
+    @ReadRoute(response, `Read a ${noun}`, options.listQuery.includes)
+    findOne(@UuidParam() id: string, @ReadQuery(options.listQuery.includes) query: ReadQueryValues): Promise<T> {
+      return this.repository.findByIdOrFail(id, query);
     }
 
     @UpdateRoute(response, `Update a ${noun} at the version read`)

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectRepositoryService, listQueryFromHttp, ListQueryInput, Page, RepositoryService } from '../database';
 import { Task, TaskExecution } from '../entities';
 import { QueryFlags, QueryFlagValues } from '../http/query-flags.pipe';
+import { documentedIncludes } from '../http/read-query.pipe';
 import { CreateRoute, ListRoute } from '../http/resource-routes.decorators';
 import { UuidParam } from '../http/uuid-param.decorator';
 import { CreateExecutionDto } from './dto/create-execution.dto';
@@ -32,6 +33,7 @@ export class TaskExecutionsController {
   @ListRoute(ExecutionResponse, "List a task's executions", EXECUTIONS_LIST_QUERY, ':id/executions')
   async list(@UuidParam() id: string, @Query() query: Record<string, unknown>): Promise<Page<TaskExecution>> {
     const input = listQueryFromHttp(query);
+    documentedIncludes(input.include, EXECUTIONS_LIST_QUERY.includes);
     const deletedToo = input.withDeleted === 'true' || input.onlyDeleted === 'true';
     await this.tasks.findByIdOrFail(id, { withDeleted: deletedToo });
     return this.executions.paginate(

@@ -12,7 +12,10 @@ export const TASKS_LIST_QUERY: ListQueryDocs = {
     priority: RANGE_OPERATORS,
     assigneeId: EQUALITY_OPERATORS,
     parentId: EQUALITY_OPERATORS,
+    'executions.status': EQUALITY_OPERATORS,
+    'executions.agentType': TEXT_OPERATORS,
   },
+  includes: ['assignee', 'executions', 'parent'],
 };
 
 /** `GET /tasks/:id/executions`: the `@Queryable` allow-list of `TaskExecution`. */
@@ -26,4 +29,5 @@ export const EXECUTIONS_LIST_QUERY: ListQueryDocs = {
     startedAt: RANGE_OPERATORS,
     completedAt: RANGE_OPERATORS,
   },
+  includes: ['task'],
 };

@@ -85,14 +85,16 @@ export function namesOneOf(answer: Answer, names: readonly string[]): boolean {
 }
 
 /**
- * The entity metadata's repository whose columns are exactly `model`'s properties: the table the
- * rows of an operation's answer live in.
+ * The entity metadata's repository whose columns are exactly `model`'s properties, apart from
+ * relations the model may carry (`include`): the table the rows of an operation's answer live in.
  */
 export function repositoryFor(t: StartedTestApp, model: JsonSchema) {
+  const metadata = t.dataSource.entityMetadatas.find((m) => {
+    const relations = new Set(m.relations.map((r) => r.propertyName));
+    const properties = Object.keys(model.properties ?? {}).filter((p) => !relations.has(p));
+    return JSON.stringify(m.columns.map((c) => c.propertyName).sort()) === JSON.stringify(properties.sort());
+  });
   const properties = Object.keys(model.properties ?? {}).sort();
-  const metadata = t.dataSource.entityMetadatas.find(
-    (m) => JSON.stringify(m.columns.map((c) => c.propertyName).sort()) === JSON.stringify(properties),
-  );
   if (!metadata) throw new Error(`no entity has the columns ${properties.join(', ')}`);
   return t.dataSource.getRepository(metadata.target);
 }

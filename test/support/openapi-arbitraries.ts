@@ -264,7 +264,10 @@ function queryValues(operation: ApiOperation, parameter: ApiParameter): fc.Arbit
   let valid: fc.Arbitrary<string[]>;
   if (name.startsWith('filter.')) valid = fc.array(filterValue(operation, parameter), { minLength: 1, maxLength: 2 });
   else if (schema.type === 'array' && schema.items?.enum) {
-    valid = fc.subarray(schema.items.enum.map(String), { minLength: 1, maxLength: 2 });
+    valid = fc.subarray(schema.items.enum.map(String), {
+      minLength: 1,
+      maxLength: Math.min(2, schema.items.enum.length),
+    });
   } else if (name === 'cursor') valid = fc.constant(['']);
   else valid = validValue(schema).map((v) => [String(v)]);
   const mutant = fc.array(fc.oneof(hostileShort, unicode, fc.string()), { minLength: 1, maxLength: 2 });

@@ -117,7 +117,14 @@ export const operatorsOf = (parameter: ApiParameter): string[] =>
 
 /** The row a `filter.<field>` parameter compares, from the operation's model. */
 export const filteredProperty = (operation: ApiOperation, parameter: ApiParameter): JsonSchema | undefined =>
-  operation.model?.properties?.[parameter.name.slice('filter.'.length)];
+  // `filter.<relation>.<field>`: the field of the related rows (an included relation's schema, or its items).
+  parameter.name
+    .slice('filter.'.length)
+    .split('.')
+    .reduce<JsonSchema | undefined>((schema, name) => {
+      const property = schema?.properties?.[name];
+      return property?.type === 'array' && property.items ? property.items : property;
+    }, operation.model);
 
 /** `path` with its `{name}` segments replaced by `values` (already encoded). */
 export const fillPath = (path: string, values: Record<string, string>) =>

@@ -9,6 +9,8 @@ import {
   ParsedListQuery,
   SortDirection,
 } from './list-query';
+import type { IncludedEntity } from './include-plan';
+import type { ParsedInclude } from './include.parser';
 import { FILTER_OPERATORS, FilterOperator, QueryableOptions } from './queryable.decorator';
 
 /** @internal What the parser may use: the entity's columns and its allow-list. */
@@ -21,9 +23,22 @@ export interface ListQueryContext {
   key: string;
   /** Whether the entity has a delete-date column (else `onlyDeleted` is refused). */
   softDeletable: boolean;
+  /** Parses `include` against the entity's `@Includable` allow-list. */
+  include?: (value: unknown) => ParsedInclude | undefined;
+  /** An `@Includable` relation's entity, for `filter.<relation>.<field>` (its own `@Queryable` allow-list). */
+  relation?: (property: string) => Pick<IncludedEntity, 'columns' | 'allow'> | undefined;
 }
 
-const HTTP_PARAMETERS = new Set(['limit', 'page', 'cursor', 'sortBy', 'withDeleted', 'onlyDeleted', 'count']);
+const HTTP_PARAMETERS = new Set([
+  'limit',
+  'page',
+  'cursor',
+  'sortBy',
+  'withDeleted',
+  'onlyDeleted',
+  'count',
+  'include',
+]);
 const MAX_FILTER_VALUES = 100;
 /** Longest value of a filter operator other than `$eq` (which takes the column's own bound). */
 const MAX_OPERATOR_VALUE = 1_000;
@@ -73,7 +88,7 @@ export function listQueryFromHttp(raw: Record<string, unknown>): ListQueryInput 
     } else {
       fail(
         key,
-        'is not a query parameter here (limit, page, cursor, sortBy, filter.<field>, withDeleted, onlyDeleted, count)',
+        'is not a query parameter here (limit, page, cursor, sortBy, filter.<field>, withDeleted, onlyDeleted, count, include)',
       );
     }
   }
@@ -99,8 +114,13 @@ function parseSort(input: ListQueryInput, ctx: ListQueryContext): Array<[string,
 
 function parseCondition(field: string, text: string, ctx: ListQueryContext): FilterCondition {
   const parameter = `filter.${field}`;
-  const column = ctx.columns.get(field);
-  const allowed = ctx.allow.get(field)?.filter;
+  const dot = field.indexOf('.');
+  const relation = dot > 0 ? field.slice(0, dot) : undefined;
+  const target = relation === undefined ? ctx : ctx.relation?.(relation);
+  if (!target) fail(parameter, 'this field cannot be filtered');
+  const property = relation === undefined ? field : field.slice(dot + 1);
+  const column = target!.columns.get(property);
+  const allowed = target!.allow.get(property)?.filter;
   if (!column || !allowed?.length) fail(parameter, 'this field cannot be filtered');
   let rest = text;
   let negate = false;
@@ -126,7 +146,7 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
   }
   if (operator === '$null') {
     if (rest !== '') fail(parameter, '$null takes no value');
-    return { property: field, operator: '$null', negate, values: [] };
+    return { property, relation, operator: '$null', negate, values: [] };
   }
   const texts = operator === '$in' || operator === '$btw' ? rest.split(',') : [rest];
   if (operator === '$btw' && texts.length !== 2) fail(parameter, '$btw takes two values: low,high');
@@ -140,7 +160,7 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
     }
     return value;
   });
-  return { property: field, operator: operator as FilterCondition['operator'], negate, values };
+  return { property, relation, operator: operator as FilterCondition['operator'], negate, values };
 }
 
 /** @internal Validates a list query against the entity's allow-list; throws {@link InvalidQueryError}. */
@@ -169,7 +189,7 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     : [...sortBy, [ctx.key, sortBy.at(-1)?.[1] ?? 'ASC'] as [string, SortDirection]];
   const signature = JSON.stringify([
     sort,
-    filters.map((f) => [f.property, f.operator, f.negate, f.values]),
+    filters.map((f) => [f.relation ? `${f.relation}.${f.property}` : f.property, f.operator, f.negate, f.values]),
     withDeleted,
     onlyDeleted,
   ]);
@@ -198,5 +218,6 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     count,
     echo: { sortBy, filter: echoFilter },
     signature,
+    include: input.include === undefined ? undefined : ctx.include?.(input.include),
   };
 }

@@ -28,11 +28,15 @@ export interface ListQueryInput {
   onlyDeleted?: boolean | string;
   /** Offset mode: `false` skips the total count (and `totalItems`, `totalPages`, `links.last`). */
   count?: boolean | string;
+  /** Relations read with each row (`@Includable` ones): `executions`, `task.executions`, or several. */
+  include?: string | string[];
 }
 
 /** @internal One parsed filter condition. */
 export interface FilterCondition {
   property: string;
+  /** The `@Includable` relation whose rows `property` belongs to (`filter.<relation>.<property>`). */
+  relation?: string;
   operator: Exclude<FilterOperator, '$not'>;
   negate: boolean;
   values: unknown[];
@@ -54,6 +58,8 @@ export interface ParsedListQuery {
   echo: { sortBy: Array<[string, SortDirection]>; filter: Record<string, string | string[]> };
   /** Signature of sort + filters + deletion scope, bound into cursors. */
   signature: string;
+  /** The relations read with each row (their paths; the repository keeps the compiled tree). */
+  include?: { readonly paths: string[] };
 }
 
 /** A page of results, shaped as nestjs-paginate's `Paginated<T>`. */

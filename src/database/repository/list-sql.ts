@@ -1,6 +1,7 @@
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo } from './entity-columns';
 import type { EntitySql } from './entity-sql';
+import type { IncludedRelation } from './include-plan';
 import type { FilterCondition, ParsedListQuery } from './list-query';
 
 /** @internal A list query in SQL: text with `$n` placeholders and the values to bind. */
@@ -50,6 +51,28 @@ function condition(filter: FilterCondition, column: ColumnInfo, bind: (v: unknow
   return filter.negate ? `NOT (${sql})` : sql;
 }
 
+/**
+ * `EXISTS (…)`: the row has at least one related row (live, unless the query takes deleted rows)
+ * matching every condition given on that relation.
+ */
+function relatedCondition(
+  relation: IncludedRelation,
+  filters: FilterCondition[],
+  parent: string,
+  alias: string,
+  withDeleted: boolean,
+  bind: (v: unknown) => string,
+): string {
+  const target = relation.target;
+  const { from, where } = relation.source(alias, parent);
+  const live = target.deletedAt && !withDeleted ? [`${alias}.${target.deletedAt} IS NULL`] : [];
+  const conditions = filters.map((f) => {
+    const column = target.columns.get(f.property)!;
+    return condition(f, { ...column, sql: `${alias}.${column.sql}` }, bind);
+  });
+  return `EXISTS (SELECT 1 FROM ${from} WHERE ${[where, ...live, ...conditions].join(' AND ')})`;
+}
+
 /** `(a > $1) OR (a = $1 AND b < $2) …`, or one row comparison when every direction agrees. */
 function keyset(sort: Array<[ColumnInfo, 'ASC' | 'DESC']>, after: string[], bind: (v: unknown) => string): string {
   const params = after.map((v) => bind(v));
@@ -69,7 +92,15 @@ export function buildListSql(
   query: ParsedListQuery,
   sql: EntitySql,
   columns: Map<string, ColumnInfo>,
-  options: { unbounded?: boolean } = {},
+  options: {
+    unbounded?: boolean;
+    /** Another select list (`include` reads `table.*` and wraps the page). */
+    select?: string;
+    /** Wraps the page query (and only it, not the count). */
+    wrap?: (text: string) => string;
+    /** The `@Includable` relations, for `filter.<relation>.<field>`. */
+    relation?: (property: string) => IncludedRelation | undefined;
+  } = {},
 ): ListSql {
   const values: unknown[] = [];
   const bind = (value: unknown) => {
@@ -79,7 +110,15 @@ export function buildListSql(
   const where: string[] = [];
   if (sql.deletedAt && query.onlyDeleted) where.push(`${sql.deletedAt} IS NOT NULL`);
   else if (sql.deletedAt && !query.withDeleted) where.push(`${sql.deletedAt} IS NULL`);
-  for (const filter of query.filters) where.push(condition(filter, columns.get(filter.property)!, bind));
+  const related = new Map<string, FilterCondition[]>();
+  for (const filter of query.filters) {
+    if (filter.relation === undefined) where.push(condition(filter, columns.get(filter.property)!, bind));
+    else related.set(filter.relation, [...(related.get(filter.relation) ?? []), filter]);
+  }
+  let n = 0;
+  for (const [property, filters] of related) {
+    where.push(relatedCondition(options.relation!(property)!, filters, sql.table, `f${n++}`, query.withDeleted, bind));
+  }
   const countValues = [...values];
   const countWhere = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const sort = query.sort.map(([p, d]) => [columns.get(p)!, d] as [ColumnInfo, 'ASC' | 'DESC']);
@@ -87,22 +126,25 @@ export function buildListSql(
   const keys = query.mode === 'cursor' ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('') : '';
   const order = sort.map(([c, d]) => `${c.sql} ${d}`).join(', ');
   const from = `${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-  let text = `SELECT ${sql.selectList}${keys} FROM ${from} ORDER BY ${order}`;
+  let page = `SELECT ${options.select ?? sql.selectList}${keys} FROM ${from} ORDER BY ${order}`;
   if (!options.unbounded) {
     // A literal (the parser made it an integer): bound, it makes the generic plan expect a tenth of
     // the table, so PostgreSQL keeps planning the statement anew on every execution.
     const limit = ` LIMIT ${query.limit + 1}`;
     const offset = query.mode === 'offset' ? (query.page - 1) * query.limit : 0;
-    if (offset === 0) text += limit;
+    // A wrapped page (`include`) selects `table.*` and is projected by its wrapper already.
+    if (offset === 0) page += limit;
+    else if (options.wrap) page += `${limit} OFFSET ${bind(offset)}`;
     else {
       // The rows OFFSET skips leave the scan as the table's own tuples (`*`): only the page's rows
       // are projected to the select list (per row skipped, that projection cost the server ~70 ns).
       const outerOrder = sort.map(([c, d]) => `${PAGE_ALIAS}.${c.sql} ${d}`).join(', ');
-      text =
+      page =
         `SELECT ${sql.selectList} FROM (SELECT * FROM ${from} ORDER BY ${order}${limit} OFFSET ${bind(offset)})` +
         ` AS ${PAGE_ALIAS} ORDER BY ${outerOrder}`;
     }
   }
+  const text = options.wrap ? options.wrap(page) : page;
   const countText = `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`;
   // A stream's text goes inside DECLARE … CURSOR: only pages are prepared.
   if (options.unbounded) return { text, values, countText, countValues };

@@ -11,6 +11,7 @@ export function pageLink(path: string, query: ParsedListQuery, position: { page?
   if (query.onlyDeleted) params.set('onlyDeleted', 'true');
   else if (query.withDeleted) params.set('withDeleted', 'true');
   if (!query.count) params.set('count', 'false');
+  for (const path of query.include?.paths ?? []) params.append('include', path);
   if (position.cursor !== undefined) params.set('cursor', position.cursor);
   if (position.page !== undefined) params.set('page', String(position.page));
   return `${path}?${params.toString()}`;

@@ -29,15 +29,32 @@ import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
+import { attachIncludes } from './include-sql';
+import type { ParsedInclude } from './include.parser';
+import { IncludeInput, RepositoryInclude } from './repository-include';
+import { InvalidQueryError } from '../errors/invalid-query.error';
 
 /** Rows per statement in `createMany`: one round trip each, however many rows. */
 export const CREATE_MANY_CHUNK = 5_000;
 
 /** Options of reads by id. */
 export interface FindByIdOptions {
-  /** Also find a soft-deleted row. */
+  /** Also find a soft-deleted row (and, with `include`, soft-deleted related rows). */
   withDeleted?: boolean;
+  /** `@Includable` relations to read with the row, in the same statement: `'executions'`, `['task.executions']`. */
+  include?: IncludeInput;
 }
+
+/** Options of `findOne`. */
+export interface FindOneOptions {
+  /** Also find soft-deleted rows (and, with `include`, soft-deleted related rows). */
+  withDeleted?: boolean;
+  /** `@Includable` relations to read with the row, in the same statement. */
+  include?: IncludeInput;
+}
+
+/** TypeORM's find options, and `include`: `@Includable` relations read in the same statement (instead of `relations`). */
+export type FindOptions<T> = FindManyOptions<T> & { include?: IncludeInput };
 
 /** Options of `createMany`. */
 export interface CreateManyOptions {
@@ -83,6 +100,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly conversions: Array<[string, (value: unknown) => unknown]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
   private allow: ReturnType<typeof queryableProperties> | undefined;
+  /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
+  private readonly include: RepositoryInclude;
 
   constructor(
     entity: Function,
@@ -106,6 +125,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     this.conversions = this.sql.hydrated
       .map((p) => [p, this.columns.get(p)!.convert?.from] as [string, ((value: unknown) => unknown) | undefined])
       .filter((c): c is [string, (value: unknown) => unknown] => c[1] !== undefined);
+    this.include = new RepositoryInclude(this.metadata, dataSource, this.columns, this.sql.table);
   }
 
   /** TypeORM's repository of the entity, for what this service does not cover. */
@@ -146,12 +166,24 @@ export class RepositoryService<T extends ObjectLiteral> {
     return this.context.executor.run(statement, values, this.metadata);
   }
 
-  /** The live row with that id, or `null` (soft-deleted rows too with `withDeleted`). */
+  /**
+   * The live row with that id, or `null` (soft-deleted rows too with `withDeleted`); with `include`,
+   * its relations too, in the same statement.
+   */
   async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
+    const include = this.include.parse(options.include);
     if (!this.isKey(id)) return null;
-    const statement = options.withDeleted ? this.sql.findByIdWithDeleted : this.sql.findById;
-    const { rows } = await this.run(statement, [id]);
-    return rows.length ? this.hydrate(rows[0]) : null;
+    const withDeleted = options.withDeleted === true;
+    const statement = include
+      ? this.include.findById(include, withDeleted)
+      : withDeleted
+        ? this.sql.findByIdWithDeleted
+        : this.sql.findById;
+    const { rows } = await (statement.name
+      ? this.run(statement, [id])
+      : this.context.executor.runText(statement.text, [id], this.metadata));
+    if (!rows.length) return null;
+    return include ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes) : this.hydrate(rows[0]);
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
@@ -161,14 +193,26 @@ export class RepositoryService<T extends ObjectLiteral> {
     return found;
   }
 
-  /** The first live row matching `where`, or `null`. */
-  async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<T | null> {
-    return this.typeorm(() => this.repository.findOne({ where }));
+  /** The first live row matching `where`, or `null`; with `include`, its relations too (one statement). */
+  async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: FindOneOptions = {}): Promise<T | null> {
+    if (options.include === undefined) {
+      return this.typeorm(() => this.repository.findOne({ where, withDeleted: options.withDeleted }));
+    }
+    const [found] = await this.find({ where, take: 1, withDeleted: options.withDeleted, include: options.include });
+    return found ?? null;
   }
 
-  /** Live rows matching TypeORM find options (`withDeleted: true` to include soft-deleted ones). */
-  async find(options: FindManyOptions<T> = {}): Promise<T[]> {
-    return this.typeorm(() => this.repository.find(options));
+  /**
+   * Live rows matching TypeORM find options (`withDeleted: true` to include soft-deleted ones);
+   * with `include`, their `@Includable` relations too, in one statement whatever the number of rows.
+   */
+  async find(options: FindOptions<T> = {}): Promise<T[]> {
+    const { include: paths, ...rest } = options;
+    const include = this.include.parse(paths);
+    if (!include) return this.typeorm(() => this.repository.find(rest));
+    const { text, values } = this.include.find(this.repository, rest, include);
+    const { rows } = await this.context.executor.runText(text, values, this.metadata);
+    return rows.map((row) => attachIncludes(this.hydrate(row), row, include.nodes));
   }
 
   /** How many live rows match. */
@@ -198,6 +242,8 @@ export class RepositoryService<T extends ObjectLiteral> {
       cursors: this.context.cursors,
       key: this.shape.key.property,
       softDeletable: this.shape.deleteDate !== undefined,
+      include: (value) => this.include.parse(value),
+      relation: (property) => this.include.relation(property)?.target,
     });
   }
 
@@ -207,9 +253,13 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
     const query = this.parse(input);
-    const sql = buildListSql(query, this.sql, this.columns);
+    const include = query.include as ParsedInclude | undefined;
+    const sql = buildListSql(query, this.sql, this.columns, {
+      ...(include && this.include.page(query, include)),
+      relation: this.include.relation,
+    });
     return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
-      this.hydrate(row),
+      include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
     );
   }
 
@@ -221,8 +271,9 @@ export class RepositoryService<T extends ObjectLiteral> {
     input: Omit<ListQueryInput, 'limit' | 'page' | 'cursor'> = {},
     options: { batchSize?: number } = {},
   ): AsyncIterable<T> {
+    if (input.include !== undefined) throw new InvalidQueryError('include', 'stream reads rows only; use paginate');
     const query = this.parse({ ...input, limit: 1 });
-    const sql = buildListSql(query, this.sql, this.columns, { unbounded: true });
+    const sql = buildListSql(query, this.sql, this.columns, { unbounded: true, relation: this.include.relation });
     return streamRows(
       this.context.executor,
       sql.text,

@@ -1,0 +1,85 @@
+import type { QueryResultRow } from 'pg';
+import { quoteIdentifier } from '../sql/quote-identifier';
+import type { ColumnInfo } from './entity-columns';
+import type { IncludedEntity } from './include-plan';
+import type { IncludeNode } from './include.parser';
+
+/** Prefix of the columns carrying included relations (one per top-level relation). */
+export const INCLUDE_ALIAS = '__inc';
+
+/** Numbers the aliases of one statement's subqueries, so nested ones never shadow their parents. */
+type Aliases = () => string;
+
+/** `json_build_array(fields…, nested relations…)` of the row `alias` of `entity`. */
+function rowJson(entity: IncludedEntity, alias: string, children: IncludeNode[], withDeleted: boolean, next: Aliases) {
+  const fields = entity.fields.map((f) => f.sql(alias));
+  const nested = children.map((child) => relationJson(child, alias, withDeleted, next));
+  return `json_build_array(${[...fields, ...nested].join(', ')})`;
+}
+
+/**
+ * The related rows of the parent row `parent` as one JSON value: an array for a to-many relation
+ * (`[]` when none), a row or null for a to-one. A correlated subquery per relation and parent row:
+ * no join multiplies the parent's rows, so a `LIMIT` counts parents, and nested relations nest as
+ * subqueries of the same statement.
+ */
+function relationJson(node: IncludeNode, parent: string, withDeleted: boolean, next: Aliases): string {
+  const { relation } = node;
+  const target = relation.target;
+  const alias = next();
+  const { from, where } = relation.source(alias, parent);
+  const live = target.deletedAt && !withDeleted ? ` AND ${alias}.${target.deletedAt} IS NULL` : '';
+  const row = rowJson(target, alias, node.children, withDeleted, next);
+  if (!relation.many) return `(SELECT ${row} FROM ${from} WHERE ${where}${live} LIMIT 1)`;
+  return `(SELECT coalesce(json_agg(${row} ORDER BY ${target.order(alias)}), '[]'::json) FROM ${from} WHERE ${where}${live})`;
+}
+
+/** `, (subquery) AS "__inc0", …`: the included relations of the row `parent`, one column each. */
+export function includeColumns(nodes: IncludeNode[], parent: string, withDeleted: boolean): string {
+  let n = 0;
+  const next = () => `i${n++}`;
+  return nodes
+    .map((node, i) => `, ${relationJson(node, parent, withDeleted, next)} AS "${INCLUDE_ALIAS}${i}"`)
+    .join('');
+}
+
+/** `p."created_at" AS "createdAt", …`: the parent's select list, qualified by its alias. */
+export function qualifiedSelect(columns: Map<string, ColumnInfo>, alias: string): string {
+  return [...columns.values()]
+    .filter((c) => c.select && !c.relationOnly)
+    .map((c) => `${alias}.${c.sql} AS ${quoteIdentifier(c.property)}`)
+    .join(', ');
+}
+
+/** One included row (a JSON array) as an entity of its class, its own relations inside. */
+function entityOf(entity: IncludedEntity, children: IncludeNode[], values: unknown[]): object {
+  const out = Object.create(entity.prototype) as Record<string, unknown>;
+  const fields = entity.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    let value = values[i];
+    if (value !== null && field.parse) value = field.parse(value as string);
+    out[field.property] = field.from ? field.from(value) : value;
+  }
+  for (let j = 0; j < children.length; j++) {
+    out[children[j].relation.property] = relationValue(children[j], values[fields.length + j]);
+  }
+  return out;
+}
+
+function relationValue(node: IncludeNode, value: unknown): unknown {
+  const { target, many } = node.relation;
+  if (many) return (value as unknown[][]).map((row) => entityOf(target, node.children, row));
+  return value === null ? null : entityOf(target, node.children, value as unknown[]);
+}
+
+/** Sets the included relations of `row` on its hydrated `entity`. */
+export function attachIncludes<T>(entity: T, row: QueryResultRow, nodes: IncludeNode[]): T {
+  for (let i = 0; i < nodes.length; i++) {
+    (entity as Record<string, unknown>)[nodes[i].relation.property] = relationValue(
+      nodes[i],
+      row[`${INCLUDE_ALIAS}${i}`],
+    );
+  }
+  return entity;
+}
