@@ -1,6 +1,6 @@
 import type { BenchResults } from './report/results';
 
-/** One target of issues 7, 9 and 19, checked against a run's results. */
+/** One target of issues 7, 9, 18 and 19, checked against a run's results. */
 export interface Target {
   name: string;
   /** The measured figure, or undefined when the run has none. */
@@ -108,6 +108,18 @@ export const TARGETS: Target[] = [
     unit: 'x',
   },
   { name: 'single insert vs raw pg', measure: ratio('insert', OURS, RAW), min: 0.9, unit: 'x' },
+  {
+    name: 'tenant-scoped point read vs unscoped (issue 18)',
+    measure: ratio('tenant-point-read', 'ours (tenant-scoped)', 'ours (unscoped)'),
+    min: 0.8,
+    unit: 'x',
+  },
+  {
+    name: 'tenant-scoped single insert vs unscoped (issue 18)',
+    measure: ratio('tenant-insert', 'ours (tenant-scoped)', 'ours (unscoped)'),
+    min: 0.8,
+    unit: 'x',
+  },
   { name: 'update vs raw pg', measure: ratio('update', OURS, RAW), min: 0.9, unit: 'x' },
   { name: 'single insert, audit trail on / off', measure: ratio('insert', AUDIT_ON, OURS), min: 0.9, unit: 'x' },
   { name: 'update, audit trail on / off', measure: ratio('update', AUDIT_ON, OURS), min: 0.9, unit: 'x' },

@@ -16,8 +16,9 @@ export async function* streamRows<T>(
   batchSize: number,
   map: (row: QueryResultRow) => T,
   metadata: EntityMetadata,
+  primary = false,
 ): AsyncGenerator<T> {
-  for await (const rows of transactionBatches(executor, text, values, batchSize, metadata)) {
+  for await (const rows of transactionBatches(executor, text, values, batchSize, metadata, primary)) {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       // Let go of each row as it is handed out: a batch that keeps its consumed rows makes them
@@ -29,13 +30,14 @@ export async function* streamRows<T>(
   }
 }
 
-/** The batches, in the open transaction or in a read-only one of their own on a dedicated connection. */
+/** The batches, in the open transaction or in a read-only one of their own on a dedicated connection (a replica's unless `primary`). */
 async function* transactionBatches(
   executor: SqlExecutor,
   text: string,
   values: unknown[],
   batchSize: number,
   metadata: EntityMetadata,
+  primary: boolean,
 ): AsyncGenerator<QueryResultRow[]> {
   const ambient = executor.target();
   if (ambient !== executor.pool) {
@@ -45,14 +47,15 @@ async function* transactionBatches(
   }
   let client;
   try {
-    client = await executor.pool.connect();
+    // Outside a transaction a replica may serve the stream (not with `primary`); a lost connection mid-stream is not retried.
+    client = await executor.connectForRead(primary);
   } catch (error) {
     throw translateDatabaseError(error, metadata);
   }
   let open = false;
   let broken: Error | undefined;
   try {
-    await executor.runText('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], metadata, client);
+    await executor.begin('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', metadata, client);
     open = true;
     yield* batches(executor, client, text, values, batchSize, metadata, 'repository_stream');
     await executor.runText('COMMIT', [], metadata, client);
@@ -64,7 +67,7 @@ async function* transactionBatches(
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
     if (open && !broken) await executor.runText('ROLLBACK', [], metadata, client).catch((e: Error) => (broken = e));
     // A lost connection leaves the pool (release with an error destroys the client).
-    client.release(broken);
+    executor.releaseRead(client, broken);
   }
 }
 
