@@ -7,6 +7,7 @@ import { PAGE } from './contenders/contender';
 import { DrizzleContender } from './contenders/drizzle.contender';
 import { KyselyContender } from './contenders/kysely.contender';
 import { MikroOrmContender } from './contenders/mikro-orm.contender';
+import { OursAppContender } from './contenders/ours-app.contender';
 import { OursContender } from './contenders/ours.contender';
 import { RawPgContender } from './contenders/raw-pg.contender';
 import { TypeOrmContender } from './contenders/typeorm.contender';
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
       new RawPgContender(settings),
       await OursContender.create(env, false),
       await OursContender.create(env, true),
+      await OursAppContender.create(env),
       new TypeOrmContender(dataSource),
       new DrizzleContender(settings),
       new KyselyContender(settings),
