@@ -15,8 +15,11 @@ import { ratioChart } from './report/svg';
 import { describeRun, latencyTable, markdownTable } from './report/table';
 import { bulkInsert, streamAll } from './scenarios/batch.scenarios';
 import { healthScenarios } from './scenarios/health.scenario';
+import { REPLICA_SCENARIO_KEY, replicaScenario } from './scenarios/replica.scenario';
 import type { BenchContext } from './scenarios/scenario';
-import { POOL_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
+import { POOL_SCENARIOS, TENANT_SCENARIOS, TIMED_SCENARIOS, withPool } from './scenarios/timed.scenarios';
+import { TenantContender } from './contenders/tenant.contender';
+import { loadTenantDataset } from './support/tenant-dataset';
 import {
   benchEnv,
   loadDataset,
@@ -158,8 +161,36 @@ async function main(): Promise<number> {
         await smallDataSource.destroy();
       }
     }
+    /** Contenders of the scenarios run with their own (the tenant ones), for the tables' columns. */
+    const extraContenders: string[] = [];
+    // Issue 18: tenant-scoped against unscoped, on `notes`, with contenders of their own.
+    if (TENANT_SCENARIOS.some((s) => wanted(s.key))) {
+      const dataset = await loadTenantDataset(dataSource, db.url, SIZES.tasks);
+      const tenantCtx = { ...ctx, tenant: { id: dataset.tenant, ids: dataset.ids } };
+      const tenantContenders: Contender[] = [];
+      try {
+        tenantContenders.push(
+          new RawPgContender(settings),
+          await TenantContender.create(env, dataset.tenant, false),
+          await TenantContender.create(benchEnv(dataset.roleUrl, POOL), dataset.tenant, true),
+        );
+        tenantCtx.contenders = tenantContenders.length;
+        extraContenders.push(...tenantContenders.slice(1).map((c) => c.name));
+        for (const scenario of TENANT_SCENARIOS)
+          await run(scenario.key, () => runTimed(scenario, tenantContenders, tenantCtx));
+      } finally {
+        for (const c of tenantContenders) await c.close().catch(() => undefined);
+      }
+    }
     for (const pool of [POOL, SMALL_POOL])
       await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
+    // A primary and a standby of their own (the harness' PostgreSQL 15), or skipped saying why.
+    await run(REPLICA_SCENARIO_KEY, () =>
+      replicaScenario(
+        { tasks: SIZES.tasks, ids: SIZES.ids, rounds: SIZES.rounds, windowMs: SIZES.windowMs, poolSize: POOL },
+        log,
+      ),
+    );
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),
@@ -181,12 +212,14 @@ async function main(): Promise<number> {
         bulkRows: SIZES.bulk,
         durationS: Math.round((Date.now() - started) / 1000),
         skipped: SKIPPED,
-        contenders: contenders.map((c) => c.name),
+        contenders: [...contenders.map((c) => c.name), ...extraContenders],
       },
       scenarios,
     };
     if (only) {
-      log(`\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`);
+      log(
+        `\n${describeRun(results)}\n\n${markdownTable(results)}\n\n${latencyTable(results) ?? ''}\n--only: nothing written to bench/results/`,
+      );
       return 0;
     }
     const dir = join(__dirname, 'results');

@@ -54,6 +54,18 @@ export const TARGETS: Target[] = [
     ];
   }),
   { name: 'single insert vs raw pg', measure: ratio('insert', OURS, 'raw pg'), min: 0.9, unit: 'x' },
+  {
+    name: 'tenant-scoped point read vs unscoped (issue 18)',
+    measure: ratio('tenant-point-read', 'ours (tenant-scoped)', 'ours (unscoped)'),
+    min: 0.8,
+    unit: 'x',
+  },
+  {
+    name: 'tenant-scoped single insert vs unscoped (issue 18)',
+    measure: ratio('tenant-insert', 'ours (tenant-scoped)', 'ours (unscoped)'),
+    min: 0.8,
+    unit: 'x',
+  },
   { name: 'update vs raw pg', measure: ratio('update', OURS, 'raw pg'), min: 0.9, unit: 'x' },
   {
     name: 'single insert, audit trail on / off (issue 9)',

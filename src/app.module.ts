@@ -6,11 +6,12 @@ import { DatabaseHealthModule } from './health';
 import { HTTP_PROVIDERS } from './http/http.providers';
 import { JsonBodyMiddleware } from './http/json-body.middleware';
 import { RequestContextMiddleware } from './http/request-context.middleware';
+import { NotesModule } from './notes/notes.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
 /**
- * The example application: the database module, health, the `/users`, `/tasks` and audit API,
+ * The example application: the database module, health, the `/users`, `/tasks`, `/notes` (tenant-scoped) and audit API,
  * the request context (actor, request id), JSON-only bodies (415 otherwise), the HTTP parser's
  * errors in the error body, and the global validation pipe and exception filter (so `main.ts` and
  * the tests get the same app).
@@ -27,6 +28,7 @@ export class AppModule implements NestModule {
         UsersModule,
         TasksModule,
         AuditModule,
+        NotesModule,
       ],
       providers: HTTP_PROVIDERS,
     };

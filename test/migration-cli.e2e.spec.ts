@@ -19,6 +19,8 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const ORMCONFIG = join(ROOT, 'ormconfig.ts');
 const N = APP_MIGRATION_NAMES.length;
+// Each test runs several ts-node processes at once; on 2 loaded CPUs one can take over a minute.
+jest.setTimeout(180_000);
 
 describe('the migration CLI as processes (typeorm migration:* and migration:check through ts-node)', () => {
   let db: TestDatabase;

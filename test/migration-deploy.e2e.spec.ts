@@ -82,7 +82,8 @@ describe('deploying: the compiled CLI and app replicas', () => {
         apps.forEach((app) => app.child.kill('SIGTERM'));
         await Promise.all(apps.map((app) => app.exited()));
       }
-    });
+      // Longer than the 120 s each start may take: five Nest processes starting on 2 loaded CPUs.
+    }, 180_000);
 
     it('a replica that cannot get the lock in time exits 1 naming the holder, without retrying', async () => {
       const holder = new Client({ connectionString: db.url, application_name: 'deploy-holder' });

@@ -165,8 +165,10 @@ describe('OpenAPI document and UI', () => {
     it('every request body is closed: additionalProperties false, and the server refuses an extra field', async () => {
       const bodies = operations().filter(({ op }) => op.requestBody);
       expect(bodies.map(({ key }) => key).sort()).toEqual([
+        'PATCH /notes/{id}',
         'PATCH /tasks/{id}',
         'PATCH /users/{id}',
+        'POST /notes',
         'POST /tasks',
         'POST /tasks/{id}/executions',
         'POST /users',
@@ -216,15 +218,16 @@ describe('OpenAPI document and UI', () => {
   });
 
   // The hostile-input sweep is driven by this document: what it leaves out is never swept.
-  it("documents the request-context headers on every operation, and the history routes' limit and cursor", () => {
+  it("documents the request-context headers on every operation (X-Tenant-Id, required, on /notes), and the history routes' limit and cursor", () => {
     for (const [path, operations] of Object.entries<any>(doc.paths)) {
       for (const [method, operation] of Object.entries<any>(operations)) {
         const headers = operation.parameters.filter((p: { in: string }) => p.in === 'header');
-        expect([method, path, headers.map((p: { name: string }) => p.name)]).toEqual([
+        const tenant = path.startsWith('/notes') ? ['X-Tenant-Id:required'] : [];
+        expect([
           method,
           path,
-          ['X-Actor', 'X-Request-Id'],
-        ]);
+          headers.map((p: { name: string; required: boolean }) => p.name + (p.required ? ':required' : '')),
+        ]).toEqual([method, path, [...tenant, 'X-Actor', 'X-Request-Id']]);
       }
     }
     for (const path of ['/users/{id}/history', '/tasks/{id}/history']) {

@@ -43,5 +43,9 @@ export interface Contender {
   bulkInsert?(rows: NewTask[]): Promise<void>;
   /** Reads every task (soft-deleted included) in constant memory; returns how many. */
   stream?(): Promise<number>;
+  /** The live note with that id (of the tenant scenarios' tenant), or nothing. */
+  tenantPointRead?(id: string): Promise<unknown>;
+  /** Inserts one note for `tenant`. */
+  tenantInsert?(title: string, tenant: string): Promise<unknown>;
   close(): Promise<void>;
 }

@@ -18,7 +18,7 @@ export class OursContender implements Contender {
     readonly writesOnly: boolean,
   ) {}
 
-  static async create(env: NodeJS.ProcessEnv, audit: boolean): Promise<OursContender> {
+  static async create(env: NodeJS.ProcessEnv, audit: boolean, name?: string): Promise<OursContender> {
     Logger.overrideLogger(['error']);
     const options = { ...appDatabaseModuleOptions(env), audit: audit ? { table: 'audit_logs' } : undefined };
     const moduleRef = await Test.createTestingModule({
@@ -26,7 +26,7 @@ export class OursContender implements Contender {
     }).compile();
     await moduleRef.init();
     return new OursContender(
-      audit ? 'ours (audit on)' : 'ours',
+      name ?? (audit ? 'ours (audit on)' : 'ours'),
       moduleRef,
       moduleRef.get(getRepositoryServiceToken(Task)),
       moduleRef.get(getRepositoryServiceToken(TaskExecution)),

@@ -41,6 +41,8 @@ const sql = {
     name: 'b_set_priority',
     text: 'UPDATE tasks SET priority = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING *',
   },
+  noteRead: { name: 'b_note_read', text: 'SELECT * FROM notes WHERE id = $1 AND deleted_at IS NULL' },
+  noteInsert: { name: 'b_note_insert', text: 'INSERT INTO notes (title, tenant_id) VALUES ($1, $2) RETURNING *' },
   addExecution: {
     name: 'b_add_execution',
     text: 'INSERT INTO task_executions (task_id, agent_type) VALUES ($1, $2) RETURNING *',
@@ -69,6 +71,14 @@ export class RawPgContender implements Contender {
 
   async insert(title: string) {
     return (await this.pool.query(q(sql.insert, [title, 1]))).rows[0];
+  }
+
+  async tenantPointRead(id: string) {
+    return (await this.pool.query(q(sql.noteRead, [id]))).rows[0];
+  }
+
+  async tenantInsert(title: string, tenant: string) {
+    return (await this.pool.query(q(sql.noteInsert, [title, tenant]))).rows[0];
   }
 
   async update(id: string, version: number, priority: number) {

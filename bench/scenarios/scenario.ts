@@ -16,6 +16,8 @@ export interface BenchContext {
   windowMs: number;
   /** The server's CPU time, when it runs on this machine. */
   server?: ServerCpu;
+  /** The tenant scenarios' tenant and its note ids. */
+  tenant?: { id: string; ids: string[] };
 }
 
 /** An operation repeated in timed windows. */

@@ -109,6 +109,31 @@ export const TIMED_SCENARIOS: TimedScenario[] = [
   },
 ];
 
+/**
+ * Issue 18: a point read and an insert on `notes`, tenant-scoped (row-level security, the tenant
+ * set in the statement's own round trip) against the same calls unscoped. Run with their own
+ * contenders (raw pg, ours unscoped, ours tenant-scoped), after the others.
+ */
+export const TENANT_SCENARIOS: TimedScenario[] = [
+  {
+    key: 'tenant-point-read',
+    label: 'tenant-scoped point read by id (c=1)',
+    concurrency: 1,
+    writes: false,
+    prepare: async (c, ctx) => {
+      const ids = ctx.tenant!.ids;
+      return c.tenantPointRead && ((_i) => c.tenantPointRead!(ids[random(ids.length)]));
+    },
+  },
+  {
+    key: 'tenant-insert',
+    label: 'tenant-scoped single insert',
+    concurrency: 1,
+    writes: true,
+    prepare: async (c, ctx) => c.tenantInsert && ((i) => c.tenantInsert!(`bench note ${i}`, ctx.tenant!.id)),
+  },
+];
+
 /** The scenarios that depend on the pool size (concurrency above it): also run with a smaller pool. */
 export const POOL_SCENARIOS: TimedScenario[] = TIMED_SCENARIOS.filter((s) => s.key === 'point-read-c32');
 

@@ -16,6 +16,7 @@ import { ConnectPolicy, resolveConnectPolicy } from './startup/connect-policy';
 import { DatabaseConnection, databaseConnectionOf } from './startup/database-connection';
 import { DatabaseErrorFilter, DEFAULT_EXCEPTION_FILTER } from './errors/database-error.filter';
 import { DatabaseWiringError } from './errors/database-wiring.error';
+import { installReadReplicas, READ_REPLICA_PROVIDERS, READ_REPLICAS } from './replicas/read-replicas.providers';
 import { DatabaseConfigError } from './errors/database-config.error';
 import { poolerModeOf } from './pooler/pooler-mode';
 
@@ -35,7 +36,7 @@ export interface DatabaseModuleAsyncOptions extends Pick<ModuleMetadata, 'import
 /** @internal Maps the module's options onto `@nestjs/typeorm`'s; connecting is the module's own (see {@link DatabaseConnection}). */
 export function toTypeOrmModuleOptions(
   options: DatabaseModuleOptions,
-): TypeOrmModuleOptions & { connectPolicy: ConnectPolicy } {
+): TypeOrmModuleOptions & { connectPolicy: ConnectPolicy; moduleOptions: DatabaseModuleOptions } {
   const {
     connectRetryAttempts: _attempts,
     connectRetryDelayMs: _delay,
@@ -47,6 +48,7 @@ export function toTypeOrmModuleOptions(
     health: _health,
     exceptionFilter: _filter,
     failOnSchemaDrift: _failOnDrift,
+    readReplicas: _replicas,
     ...dataSource
   } = options;
   if (poolerModeOf(options) === 'transaction' && options.preparedStatements === true) {
@@ -62,6 +64,7 @@ export function toTypeOrmModuleOptions(
     manualInitialization: true,
     toRetry: () => false, // its retry would log a stack and start over; DatabaseConnection has retried already
     connectPolicy: resolveConnectPolicy(options),
+    moduleOptions: options,
   };
 }
 
@@ -98,11 +101,14 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
         // Startup migrations (`migrationsRun`) go through the guard; `migrationGuard` rides along in the options.
         // The ambient manager makes injected repositories and DataSource.manager join open transactions.
         dataSourceFactory: async (options) => {
-          const { connectPolicy, ...dataSourceOptions } = options as DatabaseModuleOptions & {
+          const { connectPolicy, moduleOptions, ...dataSourceOptions } = options as DatabaseModuleOptions & {
             connectPolicy: ConnectPolicy;
+            moduleOptions: DatabaseModuleOptions;
           };
           const dataSource = new GuardedDataSource(dataSourceOptions);
           installAmbientManager(dataSource);
+          // Before the first connection: replicas never hold startup up; reads reach them once they answer.
+          installReadReplicas(dataSource, moduleOptions);
           await DatabaseConnection.open(dataSource, connectPolicy);
           return dataSource;
         },
@@ -126,6 +132,7 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
       },
       TransactionManager,
       DatabaseService,
+      ...READ_REPLICA_PROVIDERS,
       {
         provide: APP_FILTER,
         inject: [DATABASE_MODULE_OPTIONS],
@@ -141,6 +148,7 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
       DatabaseConnection,
       TransactionManager,
       DatabaseService,
+      READ_REPLICAS,
     ],
   };
 }

@@ -24,6 +24,8 @@ import { DatabaseConfigError } from './errors/database-config.error';
 import { DatabaseLogger } from './logging/database.logger';
 import { MigrationGuardOptions, migrationGuardOptionsFrom } from './migrations/migration-guard.options';
 import { DatabaseHealthOptions, databaseHealthOptionsFrom } from './health/database-health.options';
+import { replicaUrlsOf } from './config/replica-environment';
+import type { ReadReplicaOptions } from './replicas/read-replica.options';
 import type { PoolerMode } from './pooler/pooler-mode';
 
 /** TypeORM's PostgreSQL data-source options, as the module and `ormconfig.ts` use them, and the pooler in between. */
@@ -71,6 +73,11 @@ export type DatabaseModuleOptions = PostgresOptions & {
   failOnSchemaDrift?: boolean;
   /** Health checks: ping timeout, pending migrations, shutdown delay (`HEALTH_*`). Default: each its constant. */
   health?: DatabaseHealthOptions;
+  /**
+   * Streaming replicas that serve reads outside transactions, with lag-aware routing and
+   * read-your-writes (`DB_READ_REPLICA_URLS`, `DB_REPLICA_*`; see README "Read replicas"). Default: none.
+   */
+  readReplicas?: ReadReplicaOptions;
   /** A global filter answers the typed errors that have an HTTP status (404, 409, 422, 400, 503), and no other error. Default: `DEFAULT_EXCEPTION_FILTER` (true). */
   exceptionFilter?: boolean;
 };
@@ -192,5 +199,30 @@ export function buildDatabaseModuleOptions(env: NodeJS.ProcessEnv = process.env)
     migrationGuard: migrationGuardOptionsFrom(vars),
     failOnSchemaDrift: vars.DB_FAIL_ON_SCHEMA_DRIFT ?? false,
     health: databaseHealthOptionsFrom(vars),
+    readReplicas: readReplicasFrom(vars),
+  };
+}
+
+/** The replicas of `DB_READ_REPLICA_URLS`: each URL's parts, its `sslmode` read as the primary's is, the rest the primary's. */
+function readReplicasFrom(vars: DatabaseEnvironment): ReadReplicaOptions | undefined {
+  const urls = replicaUrlsOf(vars.DB_READ_REPLICA_URLS);
+  if (urls.length === 0) return undefined;
+  const replicas = urls.map((url) => {
+    // Validated already, so parsing cannot fail here.
+    const parts = parseConnectionUrl(url)!;
+    return {
+      host: parts.host,
+      port: parts.port,
+      database: parts.database,
+      username: parts.username,
+      password: parts.password,
+      ssl: tlsOptions({ ...vars, DATABASE_URL: url }),
+    };
+  });
+  return {
+    replicas,
+    maxLagMs: vars.DB_REPLICA_MAX_LAG_MS,
+    checkIntervalMs: vars.DB_REPLICA_CHECK_INTERVAL_MS,
+    poolMax: vars.DB_REPLICA_POOL_MAX,
   };
 }

@@ -33,6 +33,7 @@ export type {
   FindOneOptions,
   FindOptions,
   PaginateOptions,
+  ReadOptions,
 } from './repository/repository.service';
 export { Includable } from './repository/includable.decorator';
 export { MAX_INCLUDE_DEPTH, MAX_INCLUDE_PATHS } from './repository/include.parser';
@@ -63,6 +64,21 @@ export {
   TransactionPropagationError,
   TransactionRolledBackError,
 } from './transactions/transaction.errors';
+
+// Read replicas
+export { DEFAULT_REPLICA_CHECK_INTERVAL_MS, DEFAULT_REPLICA_MAX_LAG_MS } from './replicas/read-replica.options';
+export type { ReadReplicaOptions, ReadReplicaTarget } from './replicas/read-replica.options';
+export { readFromPrimary, withReadYourWrites } from './replicas/read-context';
+export { CONSISTENCY_TOKEN_HEADER } from './replicas/consistency-token.interceptor';
+export type { ReplicaState, ReplicaStatus } from './replicas/replica-node';
+export type { ReadRoutingStats } from './replicas/read-router';
+// Tenant isolation (row-level security)
+export { TenantColumn, tenantColumnDefaultSql } from './tenancy/tenant-column.decorator';
+export type { TenantColumnOptions, TenantColumnType } from './tenancy/tenant-column.decorator';
+export { currentTenant, runAsTenant, setTenant, TENANT_SETTING } from './tenancy/tenant-context';
+export { dropTenantPolicySql, tenantPolicySql, tenantTableOf } from './tenancy/tenant-policy.sql';
+export type { TenantTable } from './tenancy/tenant-policy.sql';
+export { TenantContextError, TenantViolationError } from './tenancy/tenant.errors';
 
 // The audit trail
 export { AuditRedacted, NotAudited, REDACTED_VALUE } from './audit/audit.decorators';

@@ -12,6 +12,8 @@ import { DatabaseProbe } from '../database/health/database.probe';
 import { poolerModeOf } from '../database/pooler/pooler-mode';
 import type { ConnectionState } from '../database/startup/database-connection';
 import { HEALTH_CHECK_OBSERVER, HealthCheckObserver } from './health.tokens';
+import type { ReadReplicaReport } from '../database/replicas/read-router';
+import { READ_REPLICAS } from '../database/replicas/read-replicas.providers';
 
 /** Options of {@link DatabaseHealthIndicator.pingCheck}. */
 export interface PingCheckOptions {
@@ -86,6 +88,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     private readonly database: DatabaseService,
     @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
     @Optional() @Inject(HEALTH_CHECK_OBSERVER) private readonly observer?: HealthCheckObserver,
+    @Optional() @Inject(READ_REPLICAS) private readonly replicas?: ReadReplicaReport | null,
   ) {
     this.options = resolveDatabaseHealthOptions(options.health);
     const pooler = poolerModeOf(options);
@@ -158,6 +161,32 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       if (pending === 0 || !failOnPending) return { status: 'up', details };
       const message = `${pending} migration(s) pending and HEALTH_FAIL_ON_PENDING_MIGRATIONS=true`;
       return { status: 'down', details: { ...details, message } };
+    });
+  }
+
+  /** Whether read replicas are configured (then readiness shows them). */
+  get hasReplicas(): boolean {
+    return (this.replicas?.states().length ?? 0) > 0;
+  }
+
+  /**
+   * Each read replica's state (`up`, `lagging` with its lag, `down` with the cause) as of the
+   * background check, and the reads each served. Never `down`: replicas are optional capacity, reads
+   * fall back to the primary, so readiness stays 200 while the primary is fine; `degraded` (also
+   * 200) while any replica is out of the rotation.
+   */
+  async replicasCheck<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+    return this.measured(key, async () => {
+      const replicas = this.replicas?.states() ?? [];
+      const out = replicas.filter((r) => r.status !== 'up');
+      const details = {
+        replicas,
+        inRotation: replicas.length - out.length,
+        primaryReads: this.replicas?.stats.primaryReads ?? 0,
+      };
+      if (out.length === 0) return { status: 'up', details };
+      const message = `${out.length} of ${replicas.length} read replica(s) out of the rotation; reads they would serve go to the primary`;
+      return { status: 'degraded', details: { ...details, message } };
     });
   }
 

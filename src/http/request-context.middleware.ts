@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { ParameterObject } from '@nestjs/swagger';
 import { ClsServiceManager } from 'nestjs-cls';
-import { setAuditContext } from '../database';
+import { setAuditContext, setTenant } from '../database';
+import { UUID_PATTERN } from './uuid-param.decorator';
 
 interface IncomingRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -21,6 +22,18 @@ export const ANONYMOUS_ACTOR = 'anonymous';
  */
 const ACTOR = /^[\p{L}\p{N}._@:+-](?:[\p{L}\p{N}._@:+ -]{0,198}[\p{L}\p{N}._@:+-])?$/u;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+const TENANT_ID = new RegExp(UUID_PATTERN);
+
+/** The tenant header as an OpenAPI parameter: required by the tenant-scoped routes (`/notes`). */
+export const TENANT_HEADER: ParameterObject = {
+  name: 'X-Tenant-Id',
+  in: 'header',
+  required: true,
+  schema: { type: 'string', format: 'uuid', pattern: UUID_PATTERN },
+  description:
+    'The tenant the request acts for (standing in for the tenant of an authenticated user): PostgreSQL ' +
+    'row-level security shows and accepts its rows only. Missing or not a uuid: 400 naming X-Tenant-Id.',
+};
 
 /** The two headers as OpenAPI parameters: the middleware reads them on every route. */
 export const REQUEST_CONTEXT_HEADERS: readonly ParameterObject[] = [
@@ -47,8 +60,9 @@ export const REQUEST_CONTEXT_HEADERS: readonly ParameterObject[] = [
 
 /**
  * Opens the request's async context and records who acts (`X-Actor`, standing in for the
- * authenticated user of a real app) and the request id (`X-Request-Id`, or a new uuid, echoed back),
- * so every audited write of the request carries them without being passed by hand.
+ * authenticated user of a real app), the request id (`X-Request-Id`, or a new uuid, echoed back)
+ * and the tenant (`X-Tenant-Id`, a uuid, when given), so every audited write of the request
+ * carries them, and every statement runs as that tenant, without being passed by hand.
  */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
@@ -63,11 +77,22 @@ export class RequestContextMiddleware implements NestMiddleware {
       });
       return;
     }
+    const tenant = req.headers['x-tenant-id'];
+    if (tenant !== undefined && (typeof tenant !== 'string' || !TENANT_ID.test(tenant))) {
+      res.status(400).json({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'X-Tenant-Id: must be a uuid',
+        fields: ['X-Tenant-Id'],
+      });
+      return;
+    }
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', requestId);
     ClsServiceManager.getClsService().run(() => {
       setAuditContext(actor ?? ANONYMOUS_ACTOR, requestId);
+      if (tenant !== undefined) setTenant(tenant.toLowerCase());
       next();
     });
   }

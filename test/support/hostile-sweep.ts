@@ -23,9 +23,12 @@ import {
 import { injectionCanaryCalls, installInjectionCanary, tableChecksums } from './table-checksums';
 import type { StartedTestApp } from './test-app';
 
+/** The tenant of the sweep's requests to tenant-scoped routes (`/notes`: `X-Tenant-Id` is required). */
+export const SWEEP_TENANT = '5a1e5a1e-0000-4000-8000-000000000001';
+
 /** Rows the sweep's base requests point at. */
 export interface SweepTargets {
-  /** A live row per resource (`users`, `tasks`) for reads, PATCH (at a stale version) and restore. */
+  /** A live row per resource (`users`, `tasks`, `notes`) for reads, PATCH (at a stale version) and restore. */
   live: Record<string, string>;
 }
 
@@ -105,6 +108,10 @@ function baseOf(operation: ApiOperation, targets: SweepTargets) {
     pathValues.id = operation.method === 'DELETE' ? randomUUID() : live;
   }
   const creates = operation.method === 'POST' && operation.body && operation.model ? operation : undefined;
+  // Required headers get a valid value (the tenant), so each probe breaks only what it targets.
+  const headers: Record<string, string> = Object.fromEntries(
+    operation.parameters.filter((p) => p.in === 'header' && p.required).map((p) => [p.name, SWEEP_TENANT]),
+  );
   return {
     url: (path = pathValues, query = '') => `${fillPath(operation.path, path)}${query ? `?${query}` : ''}`,
     pathValues,
@@ -117,6 +124,7 @@ function baseOf(operation: ApiOperation, targets: SweepTargets) {
       ...(body ? { body: JSON.stringify(body) } : {}),
       ...(body && creates ? { creates: { schema: creates.body!, model: creates.model!, sent: body } } : {}),
       ...extra,
+      ...(Object.keys(headers).length ? { headers: { ...headers, ...extra.headers } } : {}),
     }),
   };
 }
@@ -347,8 +355,8 @@ export function sweepFigures(outcomes: Outcome[]) {
 }
 
 /**
- * The whole sweep on `t`'s fresh database: the canary, a user with a task and its execution and a
- * soft-deleted user, checksums, every probe from `/docs-json`, then what is wrong. A clean run has
+ * The whole sweep on `t`'s fresh database: the canary, a user with a task and its execution, a
+ * soft-deleted user and a note, checksums, every probe from `/docs-json`, then what is wrong. A clean run has
  * no problems, nothing uncovered, no canary call and equal checksums.
  */
 export async function runSweep(t: StartedTestApp, options: SweepOptions = {}) {
@@ -359,10 +367,14 @@ export async function runSweep(t: StartedTestApp, options: SweepOptions = {}) {
   await http(t)
     .delete(`/users/${(await postUser(t)).id}`)
     .expect(204);
+  const note = await http(t).post('/notes').set('X-Tenant-Id', SWEEP_TENANT).send({ title: 'A note' }).expect(201);
   const before = await tableChecksums(t);
   const { operations } = await loadOperations(t);
   const started = Date.now();
-  const outcomes = await sendProbes(t, sweepProbes(operations, { live: { users: user.id, tasks: task.id } }, options));
+  const outcomes = await sendProbes(
+    t,
+    sweepProbes(operations, { live: { users: user.id, tasks: task.id, notes: note.body.id } }, options),
+  );
   const seconds = Math.round((Date.now() - started) / 1_000);
   const swept = new Set(outcomes.map((o) => `${o.probe.operation} ${o.probe.target}`));
   const documented = operations.flatMap((o) => [

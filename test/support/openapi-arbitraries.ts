@@ -293,24 +293,28 @@ function documentedHeader(schema: JsonSchema): fc.Arbitrary<string> {
 }
 
 /**
- * A header value: from its documented pattern, or hostile; `undefined` to leave the header out.
- * A refused header (X-Actor: a 400) breaks the pattern only if, as HTTP sends it (without the
+ * A header value: from its documented pattern, or hostile; `undefined` to leave the header out
+ * (a violation when it is required). A refused header (X-Actor, X-Tenant-Id: a 400) breaks the pattern only if, as HTTP sends it (without the
  * spaces and tabs at either end), it does not match; a value that does not match an ignored
  * header's pattern (X-Request-Id: replaced) is still valid.
  */
 function headerOf(parameter: ApiParameter): fc.Arbitrary<Drawn<string | undefined>> {
   const pattern = parameter.schema.pattern ? new RegExp(parameter.schema.pattern, 'u') : undefined;
-  const refused = parameter.name === 'X-Actor';
+  const refused = parameter.name === 'X-Actor' || parameter.name === 'X-Tenant-Id';
+  // A required header left out (X-Tenant-Id on /notes) is a 400 naming it.
+  const absent: Drawn<undefined> = parameter.required
+    ? { value: undefined, valid: false, violation: `header ${parameter.name} required` }
+    : { value: undefined, valid: true };
   // Without a documented pattern, stay plain.
   const valid = pattern ? documentedHeader(parameter.schema) : fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/);
   const hostile = hostileShort.map(headerValue).map((value): Drawn<string | undefined> => {
-    if (value === undefined) return { value, valid: true }; // not sendable: left out
+    if (value === undefined) return absent; // not sendable: left out
     const sent = value.replace(/^[ \t]+|[ \t]+$/g, '');
     const breaks = refused && pattern !== undefined && !pattern.test(sent);
     return { value, valid: !refused || !breaks, ...(breaks ? { violation: `header ${parameter.name} pattern` } : {}) };
   });
   return fc.oneof(
-    { weight: 4, arbitrary: drawn(fc.constant(undefined), true) },
+    { weight: 4, arbitrary: fc.constant(absent) },
     { weight: 4, arbitrary: drawn(valid, true) },
     { weight: 1, arbitrary: hostile },
   );

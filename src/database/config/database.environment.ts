@@ -6,6 +6,7 @@ import { DEFAULT_POOL_MAX } from '../database.constants';
 import { parseConnectionUrl } from './connection-url';
 import { BooleanVar, EXPECTED, IntegerVar, OneOfVar, SECRET, SecretVar, StringVar } from './env-decorators';
 import { productionPolicyProblems } from './production-policy';
+import { isReplicaUrlList, MAX_READ_REPLICAS, replicaUrlProblems } from './replica-environment';
 import { tlsProblems } from './tls-settings';
 import { SSL_MODES, SslMode } from './tls-environment';
 import { POOLER_MODES, PoolerMode } from '../pooler/pooler-mode';
@@ -120,6 +121,18 @@ export class DatabaseEnvironment {
   @BooleanVar()
   DB_LOG_PARAMETERS?: boolean;
 
+  @SecretVar(`a comma-separated list of 1 to ${MAX_READ_REPLICAS} postgres:// URLs with a host`, isReplicaUrlList)
+  DB_READ_REPLICA_URLS?: string;
+
+  @IntegerVar(1, 3_600_000)
+  DB_REPLICA_MAX_LAG_MS?: number;
+
+  @IntegerVar(50, 60_000)
+  DB_REPLICA_CHECK_INTERVAL_MS?: number;
+
+  @IntegerVar(1, 1000)
+  DB_REPLICA_POOL_MAX?: number;
+
   @IntegerVar(1, 60_000)
   HEALTH_PING_TIMEOUT_MS?: number;
 
@@ -211,6 +224,7 @@ export function validateDatabaseEnvironment(
   const invalid = new Set(problems.map((p) => p.variable));
   problems.push(...crossFieldProblems(typed, invalid, options.requireTarget ?? false));
   problems.push(...tlsProblems(typed, invalid), ...productionPolicyProblems(typed, invalid));
+  problems.push(...replicaUrlProblems(typed, invalid));
   if (problems.length > 0) throw new DatabaseConfigError(problems);
   return typed;
 }

@@ -13,6 +13,7 @@ import { QueryTimeoutError } from './query-timeout.error';
 import { translateDatabaseError } from './translate-database-error';
 import { TransactionOutcomeUnknownError } from '../transactions/transaction.errors';
 import { UniqueViolationError } from './unique-violation.error';
+import { TenantViolationError } from '../tenancy/tenant.errors';
 
 const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [EntityNotFoundError, HttpStatus.NOT_FOUND],
@@ -24,6 +25,7 @@ const STATUS = new Map<Abstract<DatabaseError>, HttpStatus>([
   [OptimisticLockError, HttpStatus.CONFLICT],
   [EntityValidationError, HttpStatus.BAD_REQUEST],
   [InvalidQueryError, HttpStatus.BAD_REQUEST],
+  [TenantViolationError, HttpStatus.FORBIDDEN],
   [QueryTimeoutError, HttpStatus.SERVICE_UNAVAILABLE],
   [DatabaseUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
   // The connection died during COMMIT (a failover, a restart): an outage, not a bug; the message says to verify first.

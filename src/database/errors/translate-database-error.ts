@@ -8,6 +8,8 @@ import { NotNullViolationError } from './not-null-violation.error';
 import { QueryTimeoutError } from './query-timeout.error';
 import { READ_ONLY_SQL_TRANSACTION } from './sql-state';
 import { UniqueViolationError } from './unique-violation.error';
+import { TenantViolationError } from '../tenancy/tenant.errors';
+import { tenantProperty } from '../tenancy/tenant-column.decorator';
 
 /** The fields of a `pg` error that the translation reads. */
 interface PgErrorFields {
@@ -95,6 +97,15 @@ export function translateDatabaseError(error: unknown, metadata?: EntityMetadata
       return CheckViolationError.onConstraint(entity, checkFields(metadata, pg), error);
     case '57014':
       return QueryTimeoutError.cancelled(error);
+    case '42501':
+      if (/row-level security/.test(pg.message ?? '')) {
+        const target = metadata?.target;
+        return TenantViolationError.onWrite(
+          entity,
+          typeof target === 'function' ? tenantProperty(target) : undefined,
+          error,
+        );
+      }
   }
   if (code === READ_ONLY_SQL_TRANSACTION) {
     // A failover's window: the server is a standby, or a primary being demoted. Nothing was written.

@@ -23,7 +23,7 @@ export async function runPage<T>(
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
   const run = <R extends QueryResultRow>(statement: Statement | undefined, text: string, values: unknown[]) =>
-    statement ? executor.run<R>(statement, values, metadata) : executor.runText<R>(text, values, metadata);
+    statement ? executor.read<R>(statement, values, metadata) : executor.readText<R>(text, values, metadata);
   const [result, counted] = await Promise.all([
     run(sql.statement, sql.text, sql.values),
     wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues) : undefined,

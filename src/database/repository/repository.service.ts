@@ -29,6 +29,9 @@ import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
+import { readFromPrimary } from '../replicas/read-context';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
+import { inTenantTransaction } from '../tenancy/tenant-transaction';
 import { attachIncludes } from './include-sql';
 import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
@@ -38,15 +41,21 @@ import { InvalidQueryError } from '../errors/invalid-query.error';
 export const CREATE_MANY_CHUNK = 5_000;
 
 /** Options of reads by id. */
-export interface FindByIdOptions {
+export interface FindByIdOptions extends ReadOptions {
   /** Also find a soft-deleted row (and, with `include`, soft-deleted related rows). */
   withDeleted?: boolean;
   /** `@Includable` relations to read with the row, in the same statement: `'executions'`, `['task.executions']`. */
   include?: IncludeInput;
 }
 
+/** Options of every read. */
+export interface ReadOptions {
+  /** Read from the primary even when read replicas are configured (they may lag). Default: false. */
+  primary?: boolean;
+}
+
 /** Options of `findOne`. */
-export interface FindOneOptions {
+export interface FindOneOptions extends ReadOptions {
   /** Also find soft-deleted rows (and, with `include`, soft-deleted related rows). */
   withDeleted?: boolean;
   /** `@Includable` relations to read with the row, in the same statement. */
@@ -54,21 +63,22 @@ export interface FindOneOptions {
 }
 
 /** TypeORM's find options, and `include`: `@Includable` relations read in the same statement (instead of `relations`). */
-export type FindOptions<T> = FindManyOptions<T> & { include?: IncludeInput };
+export type FindOptions<T> = FindManyOptions<T> & { include?: IncludeInput } & ReadOptions;
 
 /** Options of `createMany`. */
 export interface CreateManyOptions {
   /**
    * `false`: do not read the rows back; `createMany` resolves to how many it inserted. Without the
    * audit trail the rows then travel as `COPY … FROM STDIN`, one statement for the whole batch
-   * (one per set of written fields, in one transaction); with it, as the `unnest` INSERTs with
-   * their audit rows, answering a count. Default `true`.
+   * (one per set of written fields, in one transaction); with it, or for a tenant-scoped entity
+   * (PostgreSQL refuses COPY into a table with row-level security), as the `unnest` INSERTs,
+   * answering a count. Default `true`.
    */
   returning?: boolean;
 }
 
 /** Options of `paginate`. */
-export interface PaginateOptions {
+export interface PaginateOptions extends ReadOptions {
   /** Path the page's links start with, e.g. `/users`. Default: `''`. */
   path?: string;
 }
@@ -100,6 +110,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly conversions: Array<[string, (value: unknown) => unknown]>;
   /** The entity's `@Queryable` allow-list, merged along its class chain once. */
   private allow: ReturnType<typeof queryableProperties> | undefined;
+  /** Whether the entity has a `@TenantColumn()` (its table's policy filters by the tenant in context). */
+  private readonly tenantScoped: boolean;
   /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
   private readonly include: RepositoryInclude;
 
@@ -109,6 +121,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     private readonly context: RepositoryContext,
   ) {
     this.metadata = dataSource.getMetadata(entity);
+    this.tenantScoped = isTenantScoped(this.metadata);
     this.columns = entityColumns(this.metadata, dataSource.driver);
     this.shape = entityShape(this.metadata, this.columns);
     this.isKey = this.shape.acceptsKey;
@@ -179,9 +192,12 @@ export class RepositoryService<T extends ObjectLiteral> {
       : withDeleted
         ? this.sql.findByIdWithDeleted
         : this.sql.findById;
-    const { rows } = await (statement.name
-      ? this.run(statement, [id])
-      : this.context.executor.runText(statement.text, [id], this.metadata));
+    const executor = this.context.executor;
+    const read = () =>
+      statement.name
+        ? executor.read(statement, [id], this.metadata)
+        : executor.readText(statement.text, [id], this.metadata);
+    const { rows } = await (options.primary ? readFromPrimary(read) : read());
     if (!rows.length) return null;
     return include ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes) : this.hydrate(rows[0]);
   }
@@ -196,9 +212,10 @@ export class RepositoryService<T extends ObjectLiteral> {
   /** The first live row matching `where`, or `null`; with `include`, its relations too (one statement). */
   async findOne(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: FindOneOptions = {}): Promise<T | null> {
     if (options.include === undefined) {
-      return this.typeorm(() => this.repository.findOne({ where, withDeleted: options.withDeleted }));
+      return this.typeorm(() => this.repository.findOne({ where, withDeleted: options.withDeleted }), options);
     }
-    const [found] = await this.find({ where, take: 1, withDeleted: options.withDeleted, include: options.include });
+    const { withDeleted, include, primary } = options;
+    const [found] = await this.find({ where, take: 1, withDeleted, include, primary });
     return found ?? null;
   }
 
@@ -207,27 +224,32 @@ export class RepositoryService<T extends ObjectLiteral> {
    * with `include`, their `@Includable` relations too, in one statement whatever the number of rows.
    */
   async find(options: FindOptions<T> = {}): Promise<T[]> {
-    const { include: paths, ...rest } = options;
+    const { include: paths, primary, ...rest } = options;
     const include = this.include.parse(paths);
-    if (!include) return this.typeorm(() => this.repository.find(rest));
+    if (!include) return this.typeorm(() => this.repository.find(rest), { primary });
     const { text, values } = this.include.find(this.repository, rest, include);
-    const { rows } = await this.context.executor.runText(text, values, this.metadata);
+    const read = () => this.context.executor.readText(text, values, this.metadata);
+    const { rows } = await (primary ? readFromPrimary(read) : read());
     return rows.map((row) => attachIncludes(this.hydrate(row), row, include.nodes));
   }
 
   /** How many live rows match. */
-  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}): Promise<number> {
-    return this.typeorm(() => this.repository.count({ where }));
+  async count(where: FindOptionsWhere<T> | FindOptionsWhere<T>[] = {}, options: ReadOptions = {}): Promise<number> {
+    return this.typeorm(() => this.repository.count({ where }), options);
   }
 
   /** Whether any live row matches. */
-  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[]): Promise<boolean> {
-    return this.typeorm(() => this.repository.exists({ where }));
+  async exists(where: FindOptionsWhere<T> | FindOptionsWhere<T>[], options: ReadOptions = {}): Promise<boolean> {
+    return this.typeorm(() => this.repository.exists({ where }), options);
   }
 
-  private async typeorm<R>(fn: () => Promise<R>): Promise<R> {
+  /** A TypeORM read: on a replica when configured (TypeORM's "slave" connection), unless `primary`. */
+  private async typeorm<R>(fn: () => Promise<R>, options: ReadOptions): Promise<R> {
+    const read = () => this.context.executor.readThrough(fn);
     try {
-      return await fn();
+      // A tenant-scoped TypeORM read runs in a short transaction carrying the tenant: on the primary.
+      if (this.tenantScoped) return await inTenantTransaction(this.dataSource, this.metadata.name, fn);
+      return await (options.primary ? readFromPrimary(read) : read());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
@@ -258,9 +280,11 @@ export class RepositoryService<T extends ObjectLiteral> {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
     });
-    return runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
-      include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
-    );
+    const page = () =>
+      runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
+        include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
+      );
+    return options.primary ? readFromPrimary(page) : page();
   }
 
   /**
@@ -269,7 +293,7 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   stream(
     input: Omit<ListQueryInput, 'limit' | 'page' | 'cursor'> = {},
-    options: { batchSize?: number } = {},
+    options: { batchSize?: number } & ReadOptions = {},
   ): AsyncIterable<T> {
     if (input.include !== undefined) throw new InvalidQueryError('include', 'stream reads rows only; use paginate');
     const query = this.parse({ ...input, limit: 1 });
@@ -281,6 +305,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       options.batchSize ?? 1_000,
       (row) => this.hydrate(row),
       this.metadata,
+      options.primary ?? false,
     );
   }
 
@@ -301,7 +326,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   createMany(data: Array<Partial<T>>, options: { returning: false }): Promise<number>;
   createMany(data: Array<Partial<T>>, options?: CreateManyOptions): Promise<T[] | number>;
   async createMany(data: Array<Partial<T>>, options: CreateManyOptions = {}): Promise<T[] | number> {
-    if (options.returning === false && !this.sql.audit) return this.copyMany(data);
+    // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
+    if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const groups = this.input.groupBatch(data);
     const created: T[] = [];
     let count = 0;
@@ -350,7 +376,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     const own = groups.length > 1;
     let failed = false;
     try {
-      if (own) await executor.runText('BEGIN', [], this.metadata, client);
+      if (own) await executor.begin('BEGIN', this.metadata, client);
       const count = await copyAll(client);
       if (own) await executor.runText('COMMIT', [], this.metadata, client);
       return count;

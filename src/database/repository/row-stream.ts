@@ -15,6 +15,7 @@ export async function* streamRows<T>(
   batchSize: number,
   map: (row: QueryResultRow) => T,
   metadata: EntityMetadata,
+  primary = false,
 ): AsyncGenerator<T> {
   const ambient = executor.target();
   if (ambient !== executor.pool) {
@@ -24,14 +25,15 @@ export async function* streamRows<T>(
   }
   let client;
   try {
-    client = await executor.pool.connect();
+    // Outside a transaction a replica may serve the stream (not with `primary`); a lost connection mid-stream is not retried.
+    client = await executor.connectForRead(primary);
   } catch (error) {
     throw translateDatabaseError(error, metadata);
   }
   let open = false;
   let broken: Error | undefined;
   try {
-    await executor.runText('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], metadata, client);
+    await executor.begin('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', metadata, client);
     open = true;
     yield* fetchAll(executor, client, text, values, batchSize, map, metadata, 'repository_stream');
     await executor.runText('COMMIT', [], metadata, client);
@@ -43,7 +45,7 @@ export async function* streamRows<T>(
     // A failure, or a consumer that stops early, leaves the transaction open: end it first.
     if (open && !broken) await executor.runText('ROLLBACK', [], metadata, client).catch((e: Error) => (broken = e));
     // A lost connection leaves the pool (release with an error destroys the client).
-    client.release(broken);
+    executor.releaseRead(client, broken);
   }
 }
 

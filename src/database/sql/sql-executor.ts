@@ -8,6 +8,11 @@ import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
+import { ReadRouter, readRouterOf } from '../replicas/read-router';
+import { currentTenant } from '../tenancy/tenant-context';
+import { TenantContextError } from '../tenancy/tenant.errors';
+import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
+import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -78,6 +83,8 @@ export class SqlExecutor {
   private readonly connection: DatabaseConnection | undefined;
   /** Whether each statement goes to `logger.logQuery`, decided once: with logging off the hot path reads one boolean. */
   private readonly logsQueries: boolean;
+  /** Routes reads to replicas; undefined without replicas (then reads are plain `run`s). */
+  private readonly router: ReadRouter | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,6 +92,7 @@ export class SqlExecutor {
   ) {
     this.connection = databaseConnectionOf(dataSource);
     this.logsQueries = logsQueries(dataSource.options.logging);
+    this.router = readRouterOf(dataSource);
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -112,10 +120,23 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
+    if (this.router !== undefined) this.router.noteWrite(on);
     const config: QueryConfig = this.options.preparedStatements
       ? { name: statement.name, text: statement.text, values }
       : { text: statement.text, values };
     return this.execute<R>(config, metadata, on, statement.name);
+  }
+
+  /**
+   * Opens a transaction on `client` (a connection of its own: a stream, a COPY) with `text`
+   * (`BEGIN …`), then, with a tenant in context, sets it for the transaction: a BEGIN that names
+   * an isolation level cannot follow the one-round-trip setting, which would run first.
+   */
+  async begin(text: string, metadata: EntityMetadata | undefined, client: Pick<PoolClient, 'query'>): Promise<void> {
+    const tenant = currentTenant();
+    if (tenant === undefined && metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    await this.instrumented({ text }, metadata, undefined, () => client.query(text));
+    if (tenant !== undefined) await this.runText(SET_TENANT_SQL, [tenant], metadata, client);
   }
 
   /** Runs an ad-hoc statement (raw SQL, list queries past the prepared bound) with bound values, never prepared. */
@@ -125,7 +146,60 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
+    if (this.router !== undefined) this.router.noteWrite(on);
     return this.execute<R>({ text, values }, metadata, on);
+  }
+
+  /** A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`). */
+  async read<R extends QueryResultRow>(
+    statement: Statement,
+    values: unknown[],
+    metadata?: EntityMetadata,
+  ): Promise<QueryResult<R>> {
+    if (this.router === undefined) return this.run(statement, values, metadata);
+    this.connection?.assertReady();
+    const config: QueryConfig = this.options.preparedStatements
+      ? { name: statement.name, text: statement.text, values }
+      : { text: statement.text, values };
+    return this.router.read(
+      (on) => this.execute<R>(config, metadata, on, statement.name),
+      () => this.target(),
+    );
+  }
+
+  /** A read of ad-hoc SQL: like {@link runText}, but outside a transaction a healthy replica may serve it. */
+  async readText<R extends QueryResultRow>(
+    text: string,
+    values: unknown[],
+    metadata?: EntityMetadata,
+  ): Promise<QueryResult<R>> {
+    if (this.router === undefined) return this.runText(text, values, metadata);
+    this.connection?.assertReady();
+    return this.router.read(
+      (on) => this.execute<R>({ text, values }, metadata, on),
+      () => this.target(),
+    );
+  }
+
+  /** TypeORM reads (`find`, `count`, …): one more try on the primary when a replica's connection was lost. */
+  readThrough<R>(fn: () => Promise<R>): Promise<R> {
+    return this.router === undefined ? fn() : this.router.retryingOnPrimary(fn);
+  }
+
+  /**
+   * A connection of its own for a multi-statement read outside a transaction (a stream): a
+   * replica's when one can serve (not with `primary`). Give it back with {@link releaseRead}.
+   */
+  connectForRead(primary = false): Promise<PoolClient> {
+    if (this.router === undefined) return this.pool.connect();
+    this.connection?.assertReady();
+    return this.router.connectForRead(() => this.pool.connect(), primary);
+  }
+
+  /** Gives back a connection of {@link connectForRead}; after `error` the pool destroys it. */
+  releaseRead(client: PoolClient, error?: Error): void {
+    if (this.router === undefined) client.release(error);
+    else this.router.releaseRead(client, error);
   }
 
   /**
@@ -140,6 +214,7 @@ export class SqlExecutor {
     metadata: EntityMetadata | undefined,
     client: Pick<PoolClient, 'query'>,
   ): Promise<number> {
+    if (this.router !== undefined) this.router.noteWrite(client);
     let aborted: { error: unknown } | undefined;
     function* source() {
       try {
@@ -163,9 +238,34 @@ export class SqlExecutor {
     on: Queryable,
     name?: string,
   ): Promise<QueryResult<R>> {
+    const tenant = currentTenant();
+    if (tenant === undefined) {
+      if (metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
+    } else if (this.needsTenantSetting(on, tenant)) {
+      return this.instrumented(config, metadata, name, () =>
+        runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
+      );
+    }
     return this.instrumented(config, metadata, name, () =>
       (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
     );
+  }
+
+  /**
+   * Whether a statement of `tenant` on `on` must set the tenant itself: yes on the pool and on a
+   * client outside a transaction (one round trip, see `tenant-query.ts`); no in a transaction,
+   * whose setting was made at its start (the module's transactions, or the BEGIN of a stream or
+   * COPY, itself run with the setting). A statement for another tenant than its transaction's is
+   * refused: the setting could not be undone for the rest of that transaction.
+   */
+  private needsTenantSetting(on: Queryable, tenant: string): boolean {
+    const scope = currentScope(this.dataSource);
+    if (scope && scope.frame.client === on) {
+      if (scope.frame.tenant !== tenant) throw TenantContextError.switchedInTransaction();
+      return false;
+    }
+    const status = (on as { getTransactionStatus?(): string | null }).getTransactionStatus?.();
+    return status === undefined || status === 'I';
   }
 
   /**

@@ -10,6 +10,8 @@ export interface TransactionFrame {
   /** Set when an inner joined scope failed: the outermost scope must roll back. */
   rollbackOnly: boolean;
   savepoints: number;
+  /** The tenant set (transaction-locally) at its start, if any. */
+  tenant?: string;
 }
 
 /** @internal A transactional scope: the frame it runs in and its after-commit hooks. */

@@ -13,6 +13,8 @@ import { DatabaseWiringError } from '../errors/database-wiring.error';
 import { READ_ONLY_SQL_TRANSACTION, sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
+import { currentTenant } from '../tenancy/tenant-context';
+import { SET_TENANT_SQL } from '../tenancy/tenant-query';
 
 /** Counters of one DataSource's transactions. */
 export interface TransactionStats {
@@ -155,12 +157,15 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       if (options.timeoutMs !== undefined) {
         await queryRunner.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
       }
+      const tenant = currentTenant();
+      if (tenant !== undefined) await queryRunner.query(SET_TENANT_SQL, [tenant]);
       const frame: TransactionFrame = {
         queryRunner,
         manager: queryRunner.manager,
         client: (queryRunner as unknown as { databaseConnection: TransactionFrame['client'] }).databaseConnection,
         rollbackOnly: false,
         savepoints: 0,
+        tenant,
       };
       const scope: TransactionScope = { frame, hooks: [] };
       const result = await runInScope(this.dataSource, scope, fn);

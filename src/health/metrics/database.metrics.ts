@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseStats, PoolStats } from '../../database/database.service';
 import type { ProbeResult } from '../../database/health/database.probe';
 import type { SqlObserver } from '../../database/sql/sql-executor';
+import type { ReplicaState } from '../../database/replicas/replica-node';
+import type { ReadRoutingStats } from '../../database/replicas/read-router';
 import { StatementLabels, statementLabels } from './statement-labels';
 
 /** Where {@link DatabaseMetrics} reads its figures at scrape time. */
@@ -10,7 +12,11 @@ export interface DatabaseMetricsSources {
   stats: () => DatabaseStats;
   /** A health probe round (`db_up`, migrations applied and pending); omitted, those gauges are absent. */
   probe?: () => Promise<ProbeResult>;
+  /** Read replicas' states and the reads routed; omitted (no replicas), the `db_replica_*` metrics are absent. */
+  replicas?: () => { states: ReplicaState[]; stats: ReadRoutingStats };
 }
+
+const REPLICA_STATUSES = ['up', 'lagging', 'down'] as const;
 
 const QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const HEALTH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -89,6 +95,8 @@ export class DatabaseMetrics implements SqlObserver {
       fromProbe('db_migrations_pending', 'Migrations in the code not applied yet', (r) => r.migrations?.pending);
     }
 
+    if (sources.replicas) this.replicaMetrics(registers, sources.replicas);
+
     this.healthDuration = new Histogram({
       name: 'db_health_check_duration_seconds',
       help: 'Duration of health checks by check and resulting status',
@@ -113,6 +121,62 @@ export class DatabaseMetrics implements SqlObserver {
     }
     const outcome: Outcome = sqlState === undefined ? 'ok' : 'error';
     this.queryDuration.observe({ operation: labels.operation, entity: labels.entity, outcome }, durationMs / 1000);
+  }
+
+  /** Per-replica lag, state and reads, read from the router at scrape time. */
+  private replicaMetrics(registers: Registry[], read: NonNullable<DatabaseMetricsSources['replicas']>): void {
+    const perReplica = (name: string, help: string, value: (r: ReplicaState) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['replica'],
+        registers,
+        collect() {
+          this.reset();
+          for (const replica of read().states) {
+            const v = value(replica);
+            if (v !== undefined) this.set({ replica: replica.name }, v);
+          }
+        },
+      });
+    perReplica('db_replica_lag_seconds', 'How long the primary has had WAL the replica has not replayed', (r) =>
+      r.lagMs === undefined ? undefined : r.lagMs / 1000,
+    );
+    perReplica('db_replica_lag_bytes', 'WAL bytes the replica is behind the primary', (r) => r.lagBytes);
+    new Gauge({
+      name: 'db_replica_state',
+      help: '1 for the state each replica is in (up: in the rotation; lagging: over DB_REPLICA_MAX_LAG_MS; down)',
+      labelNames: ['replica', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const replica of read().states) {
+          for (const state of REPLICA_STATUSES)
+            this.set({ replica: replica.name, state }, Number(replica.status === state));
+        }
+      },
+    });
+    new Counter({
+      name: 'db_replica_reads_total',
+      help: 'Reads outside transactions by where they ran: a replica (replica-1, … in DB_READ_REPLICA_URLS order) or the primary',
+      labelNames: ['target'],
+      registers,
+      collect() {
+        const { states, stats } = read();
+        this.reset();
+        this.inc({ target: 'primary' }, stats.primaryReads);
+        for (const replica of states) this.inc({ target: replica.name }, replica.reads);
+      },
+    });
+    new Counter({
+      name: 'db_replica_read_retries_total',
+      help: 'Reads that failed on a replica (connection lost, recovery conflict) and ran again on the primary',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read().stats.retriedOnPrimary);
+      },
+    });
   }
 
   /** Records how long a health check took and what it answered. */

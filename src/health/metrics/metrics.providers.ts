@@ -8,6 +8,8 @@ import { DatabaseProbe } from '../../database/health/database.probe';
 import { HEALTH_CHECK_OBSERVER, METRICS_REGISTRY } from '../health.tokens';
 import { DatabaseMetrics } from './database.metrics';
 import { MetricsController, processMetrics } from './metrics.controller';
+import type { ReadRouter } from '../../database/replicas/read-router';
+import { READ_REPLICAS } from '../../database/replicas/read-replicas.providers';
 
 /** @internal Statement durations flow into the metrics from module init until after the drain. */
 @Injectable()
@@ -45,10 +47,27 @@ export const METRICS_PARTS = {
     },
     {
       provide: DatabaseMetrics,
-      inject: [METRICS_REGISTRY, DatabaseService, DatabaseProbe, DATABASE_MODULE_OPTIONS],
-      useFactory: (registry: Registry, db: DatabaseService, probe: DatabaseProbe, options: DatabaseModuleOptions) => {
+      inject: [
+        METRICS_REGISTRY,
+        DatabaseService,
+        DatabaseProbe,
+        DATABASE_MODULE_OPTIONS,
+        { token: READ_REPLICAS, optional: true },
+      ],
+      useFactory: (
+        registry: Registry,
+        db: DatabaseService,
+        probe: DatabaseProbe,
+        options: DatabaseModuleOptions,
+        router: ReadRouter | null | undefined,
+      ) => {
         const { pingTimeoutMs } = resolveDatabaseHealthOptions(options.health);
-        return new DatabaseMetrics(registry, { stats: () => db.getStats(), probe: () => probe.check(pingTimeoutMs) });
+        const replicas = router ? () => ({ states: router.states(), stats: router.stats }) : undefined;
+        return new DatabaseMetrics(registry, {
+          stats: () => db.getStats(),
+          probe: () => probe.check(pingTimeoutMs),
+          replicas,
+        });
       },
     },
     { provide: HEALTH_CHECK_OBSERVER, useExisting: DatabaseMetrics },
