@@ -7,6 +7,7 @@ import { PAGE } from './contenders/contender';
 import { DrizzleContender } from './contenders/drizzle.contender';
 import { KyselyContender } from './contenders/kysely.contender';
 import { MikroOrmContender } from './contenders/mikro-orm.contender';
+import { OursAppContender } from './contenders/ours-app.contender';
 import { OursContender } from './contenders/ours.contender';
 import { RawPgContender } from './contenders/raw-pg.contender';
 import { TypeOrmContender } from './contenders/typeorm.contender';
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
       new RawPgContender(settings),
       await OursContender.create(env, false),
       await OursContender.create(env, true),
+      await OursAppContender.create(env),
       new TypeOrmContender(dataSource),
       new DrizzleContender(settings),
       new KyselyContender(settings),
@@ -185,12 +187,16 @@ async function main(): Promise<number> {
     for (const pool of [POOL, SMALL_POOL])
       await run(`health-pool${pool}`, () => healthScenarios(env, pool, SIZES.health));
     // A primary and a standby of their own (the harness' PostgreSQL 15), or skipped saying why.
-    await run(REPLICA_SCENARIO_KEY, () =>
-      replicaScenario(
+    await run(REPLICA_SCENARIO_KEY, async () => {
+      const replica = await replicaScenario(
         { tasks: SIZES.tasks, ids: SIZES.ids, rounds: SIZES.rounds, windowMs: SIZES.windowMs, poolSize: POOL },
         log,
-      ),
-    );
+      );
+      // Its contenders of its own get their columns in the tables, as the tenant ones do.
+      for (const name of replica.flatMap((r) => r.results.map((x) => x.contender)))
+        if (!contenders.some((c) => c.name === name) && !extraContenders.includes(name)) extraContenders.push(name);
+      return replica;
+    });
     const results: BenchResults = {
       meta: {
         date: new Date().toISOString(),

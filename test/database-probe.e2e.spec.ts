@@ -77,33 +77,40 @@ describe('DatabaseProbe (the health connection)', () => {
     }
   });
 
-  it('once the migrations table is known, reads it in the same round trip as the ping', async () => {
+  it('once the migrations table is known, sends one statement per check: its read is the ping', async () => {
     const dataSource = await openDataSource(db);
     const probe = DatabaseProbe.forDataSource(dataSource);
-    const events: string[] = [];
+    const sent: string[] = [];
     const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
       const text: string = typeof args[0] === 'string' ? args[0] : args[0].text;
-      const kind = text.includes('server_version') ? 'ping' : text.includes('to_regclass') ? 'exists' : 'migrations';
-      events.push(`sent ${kind}`);
-      const answer = query.apply(this, args);
-      void answer.then(() => events.push(`answered ${kind}`)).catch(() => undefined);
-      return answer as never;
+      const kind = text.includes('to_regclass') ? 'exists' : text.includes('FROM "migrations"') ? 'migrations' : 'ping';
+      sent.push(kind);
+      return query.apply(this, args) as never;
     });
     try {
-      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
-      expect(events.filter((e) => e.startsWith('sent'))).toEqual(['sent ping', 'sent exists', 'sent migrations']);
-      events.length = 0;
-      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
-      // Both written before the ping's answer came back: one round trip.
-      expect(events.slice(0, 2)).toEqual(['sent ping', 'sent migrations']);
-      expect(events).toHaveLength(4);
-      // Should the table go away, the ping still answers, and the read falls back to telling it is missing.
+      const [server] = await dataSource.query(`SELECT current_setting('server_version') AS version`);
+      sent.length = 0;
+      const first = await probe.check(1_000);
+      expect(first).toMatchObject({ up: true, serverVersion: server.version });
+      expect(first.migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
+      // The first check finds the table, reads it, and asks whether the server takes writes.
+      expect(sent).toEqual(['exists', 'migrations', 'ping']);
+      sent.length = 0;
+      for (let i = 0; i < 3; i++) {
+        const next = await probe.check(1_000);
+        expect(next).toMatchObject({ up: true, serverVersion: server.version });
+        expect(next.migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
+      }
+      expect(sent).toEqual(['migrations', 'migrations', 'migrations']);
+      // Should the table go away, the check still answers up, and the read falls back to telling it is missing.
       await dataSource.query('ALTER TABLE migrations RENAME TO migrations_away');
       try {
+        sent.length = 0;
         const without = await probe.check(1_000);
         expect(without.up).toBe(true);
         expect(without.migrations).toMatchObject({ applied: 0, pending: APP_MIGRATION_NAMES.length });
+        expect(sent).toEqual(['migrations', 'exists', 'ping']);
       } finally {
         await dataSource.query('ALTER TABLE migrations_away RENAME TO migrations');
       }
@@ -111,6 +118,53 @@ describe('DatabaseProbe (the health connection)', () => {
       spy.mockRestore();
       await probe.close();
       await dataSource.destroy();
+    }
+  });
+
+  it('without migrations to count, pings with one statement and reports the version the server started the session with', async () => {
+    const probe = new DatabaseProbe({ connectionString: db.url });
+    const sent: string[] = [];
+    const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
+      sent.push(typeof args[0] === 'string' ? args[0] : args[0].text);
+      return query.apply(this, args) as never;
+    });
+    try {
+      const results = [await probe.check(1_000), await probe.check(1_000)];
+      spy.mockRestore();
+      const version = await withAdminClient(adminUrl(), (c) =>
+        c.query(`SELECT current_setting('server_version') AS v`),
+      );
+      for (const result of results) expect(result).toMatchObject({ up: true, serverVersion: version.rows[0].v });
+      expect(sent).toHaveLength(2);
+      for (const text of sent) expect(text).toMatch(/^SELECT pg_is_in_recovery\(\)/);
+    } finally {
+      spy.mockRestore();
+      await probe.close();
+    }
+  });
+
+  it("bounds the session's statements on the server: statement_timeout at the check's bound, lock_timeout at half", async () => {
+    const probe = new DatabaseProbe({ connectionString: db.url });
+    const seen: string[] = [];
+    const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
+    // The ping asks the probe's session for its own settings instead.
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
+      if (typeof args[0] === 'string' && args[0].startsWith('SELECT pg_is_in_recovery()')) {
+        args[0] = `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`;
+        const answer = query.apply(this, args) as Promise<{ rows: Array<{ s: string; l: string }> }>;
+        void answer.then((r) => seen.push(`${r.rows[0].s} ${r.rows[0].l}`));
+        return answer as never;
+      }
+      return query.apply(this, args) as never;
+    });
+    try {
+      expect((await probe.check(800)).up).toBe(true);
+      expect((await probe.check(600)).up).toBe(true); // a different bound: the session follows it
+      expect(seen).toEqual(['800ms 400ms', '600ms 300ms']);
+    } finally {
+      spy.mockRestore();
+      await probe.close();
     }
   });
 

@@ -77,7 +77,17 @@ describe('GET /health (real app over HTTP)', () => {
       }
     });
 
-    it('cancels a timed-out check on the server instead of abandoning it', async () => {
+    // The health sessions still running a statement.
+    const stillRunning = (client: Client) =>
+      client
+        .query(
+          `SELECT pid FROM pg_stat_activity
+            WHERE application_name = $1 AND state = 'active' AND datname = current_database()`,
+          [HEALTH_APP],
+        )
+        .then((r) => r.rows);
+
+    it('a locked migrations table: the check answers up with migrations unknown, and leaves nothing waiting', async () => {
       const slow = await createTestApp().withDatabase(t.db).withEnv({ HEALTH_PING_TIMEOUT_MS: '300' }).start();
       const locker = new Client({ connectionString: t.db.url });
       await locker.connect();
@@ -86,33 +96,61 @@ describe('GET /health (real app over HTTP)', () => {
         await locker.query('BEGIN');
         await locker.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
         const { status, body } = await getHealth(slow.baseUrl);
-        expect(status).toBe(200); // the database answered the ping; only the migrations read stalled
+        expect(status).toBe(200); // the server answered the read: its lock_timeout (half the bound) ended the wait
         expect(body.status).toBe('degraded');
-        // The probe's own timer and the server's statement_timeout are both 300 ms: which one ends
-        // the read first depends on the machine, and either is a timeout.
+        expect(body.info.database.status).toBe('up');
         expect(body.info.migrations).toMatchObject({
           status: 'degraded',
-          message: expect.stringMatching(
-            /^unknown: timeout after 300 ms \((the server did not answer|cancelled by the server)\)$/,
-          ),
+          message: 'unknown: a table the check reads is locked by another session',
         });
-        // With the lock still held, no health statement is left running on the server.
-        // The health sessions still running a statement, described for the failure message.
-        const stillRunning = () =>
-          locker
-            .query(
-              `SELECT pid, query, wait_event_type, wait_event, backend_start, query_start, now() AS now FROM pg_stat_activity
-                WHERE application_name = $1 AND state = 'active' AND datname = current_database()`,
-              [HEALTH_APP],
-            )
-            .then((r) => r.rows);
-        await pollUntil(stillRunning, (rows) => rows.length === 0);
+        await pollUntil(
+          () => stillRunning(locker),
+          (rows) => rows.length === 0,
+        );
         await locker.query('ROLLBACK');
         const after = await getHealth(slow.baseUrl);
         expect(after.status).toBe(200);
         expect(after.body.status).toBe('ok');
       } finally {
         await locker.end();
+        await slow.app.close();
+      }
+    });
+
+    it('cancels a timed-out check on the server instead of abandoning it', async () => {
+      const slow = await createTestApp().withDatabase(t.db).withEnv({ HEALTH_PING_TIMEOUT_MS: '300' }).start();
+      const admin = new Client({ connectionString: t.db.url });
+      await admin.connect();
+      try {
+        await getHealth(slow.baseUrl); // the migrations table is known: its read is the whole check
+        // The read now takes seconds without waiting on any lock: only the bound can end it.
+        await admin.query('ALTER TABLE migrations RENAME TO migrations_held');
+        await admin.query('CREATE VIEW migrations AS SELECT m.* FROM migrations_held m, pg_sleep(30)');
+        const { status, body } = await getHealth(slow.baseUrl);
+        expect(status).toBe(503);
+        // The probe's own timer and the server's statement_timeout are both 300 ms: which one ends
+        // the read first depends on the machine, and either is a timeout.
+        expect(body.error.database).toMatchObject({
+          status: 'down',
+          message: expect.stringMatching(
+            /^timeout after 300 ms \((the server did not answer|cancelled by the server)\)$/,
+          ),
+        });
+        // No health statement is left sleeping on the server.
+        await pollUntil(
+          () => stillRunning(admin),
+          (rows) => rows.length === 0,
+        );
+      } finally {
+        await admin.query('DROP VIEW IF EXISTS migrations');
+        await admin.query('ALTER TABLE IF EXISTS migrations_held RENAME TO migrations');
+        await admin.end();
+      }
+      try {
+        const after = await getHealth(slow.baseUrl);
+        expect(after.status).toBe(200);
+        expect(after.body.status).toBe('ok');
+      } finally {
         await slow.app.close();
       }
     });

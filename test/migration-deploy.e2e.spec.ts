@@ -61,7 +61,9 @@ describe('deploying: the compiled CLI and app replicas', () => {
         code: 0,
         output: expect.stringMatching(new RegExp(`reverted ${LATEST} in \\d+ ms`)),
       });
-      expect(await appliedCounts(db.url)).toEqual({ [APP_MIGRATION_NAMES[0]]: 1 });
+      expect(await appliedCounts(db.url)).toEqual(
+        Object.fromEntries(APP_MIGRATION_NAMES.slice(0, -1).map((name) => [name, 1])),
+      );
       expect(await tableExists(db.url, 'users')).toBe(true);
       expect(await finished(deployed(cli, 'migration:check', '-d', ormconfig))).toMatchObject({ code: 10 });
     });

@@ -95,3 +95,47 @@ describe('prepared list statements', () => {
     expect(rows.data.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('prepared list pages and their plans', () => {
+  let f: RepositoryFixture;
+  beforeAll(async () => {
+    f = await repositoryFixture({ DB_POOL_MAX: '1' });
+    await f.sql(
+      `INSERT INTO tasks (title, status, created_at)
+       SELECT 'plan ' || g, (ARRAY['pending','in_progress','completed','failed','cancelled'])[1 + g % 5]::task_status,
+              now() - g * interval '1 second'
+         FROM generate_series(1, 20000) g`,
+    );
+    await f.sql('ANALYZE tasks');
+  });
+  afterAll(() => f?.close());
+
+  it('are planned once: PostgreSQL keeps the generic plan of page 1 instead of planning every execution', async () => {
+    // A bound LIMIT made the generic plan expect a tenth of the table, so the server re-planned
+    // each page on every execution (custom plans only).
+    const query = { limit: 50, sortBy: 'createdAt:DESC', filter: { status: 'pending' } };
+    for (let i = 0; i < 10; i++) {
+      await f.tasks.paginate({ ...query, page: 1, count: false });
+      await f.tasks.paginate({ ...query, cursor: '' });
+    }
+    const pool = (f.dataSource.driver as unknown as { master: { query: (t: string) => Promise<{ rows: any[] }> } })
+      .master;
+    const { rows } = await pool.query(
+      `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements
+        WHERE name LIKE 'tasks:list#%'`,
+    );
+    expect(rows).toHaveLength(2); // the offset page and the keyset page
+    for (const row of rows) expect(row.generic).toBeGreaterThan(0);
+  });
+
+  it('return a deep offset page with the rows the plain query returns', async () => {
+    const query = { limit: 50, sortBy: 'createdAt:DESC', filter: { status: 'pending' }, count: false };
+    const page = await f.tasks.paginate({ ...query, page: 41 });
+    const expected = await f.sql(
+      `SELECT id FROM tasks WHERE deleted_at IS NULL AND status = 'pending'
+        ORDER BY created_at DESC, id DESC OFFSET 2000 LIMIT 50`,
+    );
+    expect(page.data.map((t) => t.id)).toEqual(expected.map((r: { id: string }) => r.id));
+    expect(page.links.next).toBeDefined();
+  });
+});

@@ -18,6 +18,7 @@ const BY_SQLSTATE: Record<string, string> = {
   '57P03': 'the server is starting up or shutting down',
   '42501': 'permission denied',
   '42P01': 'a table the check reads does not exist',
+  '55P03': 'a table the check reads is locked by another session',
 };
 
 const BY_SQLSTATE_CLASS: Record<string, string> = {

@@ -3,9 +3,11 @@ import { Client, ClientConfig, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { DEFAULT_APPLICATION_NAME, HEALTH_APPLICATION_NAME_SUFFIX } from '../database.constants';
+import { serverSqlState } from '../errors/sql-state';
+import { isConnectionFailure } from '../stats/statement-timings';
 import { sendCancelRequest } from './cancel-request';
 import { ConnectionFailure, describeConnectionFailure, timeoutCause } from './connection-failure';
-import { MigrationCounter, MigrationCounts } from './migration-counts';
+import { MigrationCounter, MigrationCounts, RowQuery } from './migration-counts';
 import { PoolerMode, poolerModeOf } from '../pooler/pooler-mode';
 
 /** What one probe of the database found. */
@@ -29,20 +31,14 @@ export interface ProbeResult {
   migrationsFailure?: ConnectionFailure;
 }
 
-const PING = `SELECT current_setting('server_version') AS version, pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean AS read_only`;
-/**
- * The ping with the session's statement timeout. Through a transaction pooler a session `SET` would
- * stay on a server connection that other clients get next, so it is `SET LOCAL` in the ping's own
- * transaction there; the timeout's value is an integer the probe computed, never input.
- */
-function pingStatement(timeoutMs: number, pooler: PoolerMode): { text: string; pingIndex: number } {
-  if (pooler === 'transaction') {
-    return { text: `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${PING}; COMMIT`, pingIndex: 2 };
-  }
-  return { text: `SET statement_timeout = ${timeoutMs}; ${PING}`, pingIndex: 1 };
-}
+/** Whether the server takes no writes: a column of every check's one statement. */
+const READ_ONLY = `pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean AS read_only`;
+/** The check without a migrations table to read. */
+const PING = `SELECT ${READ_ONLY}`;
 /** SQLSTATE of a missing table. */
 const UNDEFINED_TABLE = '42P01';
+/** SQLSTATE of a statement the server cancelled (its `statement_timeout`): it did not answer in time. */
+const QUERY_CANCELED = '57014';
 const TIMED_OUT = Symbol('timed out');
 const MAX_APPLICATION_NAME = 63;
 /** How long a polite goodbye may take before the socket is simply closed. */
@@ -52,6 +48,27 @@ interface Session {
   client: Client;
   ready: Promise<unknown>;
   connected: boolean;
+  /** The server's `server_version`, as it reported it when the session started. */
+  version?: string;
+  /** The check bound the session's `statement_timeout` and `lock_timeout` follow (none set yet: undefined). */
+  timeoutMs?: number;
+}
+
+/** What one round on the health connection found, once the server answered. */
+interface Answer {
+  version?: string;
+  readOnly?: boolean;
+  migrations?: MigrationCounts;
+  migrationsFailure?: ConnectionFailure;
+}
+
+/** A lock wait ends (and the check answers, migrations unknown) at half the check's bound. */
+const lockTimeout = (timeoutMs: number) => Math.max(1, Math.floor(timeoutMs / 2));
+
+/** Whether the server answered `error` itself (the statement failed, the server and session are fine). */
+function answeredByServer(error: unknown): boolean {
+  const sqlState = serverSqlState(error);
+  return sqlState !== undefined && sqlState !== QUERY_CANCELED && !isConnectionFailure(sqlState);
 }
 
 /** `work`'s value, or TIMED_OUT once `deadline` (a `performance.now()` instant) passes first. */
@@ -89,12 +106,14 @@ export function healthConnectionConfig(options: PostgresDataSourceOptions): Clie
 
 /**
  * Pings PostgreSQL on a connection of its own, so a check never queues behind application
- * queries in a busy pool, and reads the migration counts on it. Each check is bounded by its
- * timeout, connecting included; past it the statement is cancelled on the server (the session's
- * `statement_timeout`, and a CancelRequest at once) and the connection replaced, never abandoned.
- * After any failure, or on a server that takes no writes, the next check reconnects, so a restarted
- * server, or the new primary behind a re-pointed address, is picked up by itself.
- * Concurrent checks share one round. Never throws.
+ * queries in a busy pool, and reads the migration counts on it: one statement per check once the
+ * migrations table is known (its read is the ping; the server version comes with the session).
+ * Each check is bounded by its timeout, connecting included; past it the statement is cancelled
+ * on the server (the session's `statement_timeout`, and a CancelRequest at once) and the
+ * connection replaced, never abandoned. A lock on the migrations table ends the wait at half the
+ * bound (`lock_timeout`): up, migrations unknown. After any failure, or on a server that takes no
+ * writes, the next check reconnects, so a restarted server, or the new primary behind a re-pointed
+ * address, is picked up by itself. Concurrent checks share one round. Never throws.
  *
  * @example
  * const probe = DatabaseProbe.forDataSource(dataSource);
@@ -104,7 +123,7 @@ export class DatabaseProbe {
   private session: Session | undefined;
   private inflight: Promise<ProbeResult> | undefined;
   private closed = false;
-  /** The migrations table was read on this server: from then on it is read with the ping, in one round trip. */
+  /** The migrations table was read on this server: from then on reading it is the whole check, one statement. */
   private migrationsTableSeen = false;
 
   constructor(
@@ -142,80 +161,100 @@ export class DatabaseProbe {
     const started = performance.now();
     const deadline = started + timeoutMs;
     const elapsed = () => Math.round(performance.now() - started);
-    let pinged: Awaited<ReturnType<DatabaseProbe['ping']>> | typeof TIMED_OUT;
+    let answer: Answer | typeof TIMED_OUT;
     try {
-      pinged = await within(deadline, this.ping(timeoutMs));
+      answer = await within(deadline, this.ask(timeoutMs));
     } catch (error) {
       void this.drop();
       const failure = this.closed ? { cause: 'shutting down' } : describeConnectionFailure(error, timeoutMs);
       return { up: false, responseTimeMs: elapsed(), failure };
     }
-    if (pinged === TIMED_OUT) {
+    if (answer === TIMED_OUT) {
       const cause = timeoutCause(timeoutMs, this.session?.connected ? undefined : 'connecting');
       this.abort();
       return { up: false, responseTimeMs: elapsed(), failure: { cause } };
     }
-    const result: ProbeResult = {
-      up: true,
-      responseTimeMs: elapsed(),
-      serverVersion: pinged.version,
-      readOnly: pinged.readOnly,
-    };
-    if (!this.migrations) return result;
-    const { client, applied } = pinged;
-    const migrations = this.migrations;
-    const readApart = () => migrations.read((sql, parameters) => client.query(sql, parameters).then((r) => r.rows));
+    const { version, readOnly, migrations, migrationsFailure } = answer;
+    return { up: true, responseTimeMs: elapsed(), serverVersion: version, readOnly, migrations, migrationsFailure };
+  }
+
+  /**
+   * One statement in the steady state: the read of the migrations table is the ping (the server
+   * version came with the session's start). A statement the server refuses (a missing table, a lock
+   * held past `lock_timeout`, no privilege) still proves it answers: up, migrations unknown.
+   */
+  private async ask(timeoutMs: number): Promise<Answer> {
+    const session = await this.connection(timeoutMs);
+    const { client } = session;
+    if (this.pooler !== 'transaction' && session.timeoutMs !== timeoutMs) {
+      // Written ahead of the check on the pipelined connection: no extra round trip.
+      session.timeoutMs = timeoutMs;
+      const set = `SET statement_timeout = ${timeoutMs}; SET lock_timeout = ${lockTimeout(timeoutMs)}`;
+      client.query(set).catch(() => undefined);
+    }
+    const query: RowQuery = (sql, parameters) => this.send(client, timeoutMs, sql, parameters);
+    const ping = async () => (await query(PING))[0].read_only === true;
+    if (!this.migrations) return { version: session.version, readOnly: await ping() };
     try {
-      const read = applied
-        ? applied.then(
-            (rows) => migrations.countRows(rows),
-            (error: unknown) => {
-              // The table is gone: read apart (which tells a missing table) from now on.
-              if ((error as { code?: string }).code !== UNDEFINED_TABLE) throw error;
-              this.migrationsTableSeen = false;
-              return readApart();
-            },
-          )
-        : readApart();
-      const counts = await within(deadline, read);
-      if (counts !== TIMED_OUT) {
-        this.migrationsTableSeen = counts.applied > 0;
-        return { ...result, migrations: counts };
-      }
-      this.abort();
-      return { ...result, migrationsFailure: { cause: timeoutCause(timeoutMs) } };
+      const read = await this.readMigrations(this.migrations, query);
+      // Without the table's rows to carry it (first check, no table): the ping says it.
+      const readOnly = read.readOnly ?? (await ping());
+      return { version: session.version, readOnly, migrations: read.counts };
     } catch (error) {
-      return { ...result, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
+      if (!answeredByServer(error)) throw error;
+      return { version: session.version, migrationsFailure: describeConnectionFailure(error, timeoutMs) };
     }
   }
 
   /**
-   * The session's statement timeout and the ping in one statement; once the migrations table is
-   * known to exist, its read is sent right behind it on the same (pipelined) connection, so both
-   * answer in one round trip, and a stalled read never holds back the ping's answer.
+   * Runs one statement of the check. Through a transaction pooler a session `SET` would stay on a
+   * server connection that other clients get next, so the bounds are `SET LOCAL` in the statement's
+   * own (implicit) transaction, one query string; the values are integers the probe computed, never
+   * input. A statement with parameters cannot share a query string: it runs bounded by the probe's
+   * timer and CancelRequest (only until the migrations table is known).
    */
-  private async ping(
-    timeoutMs: number,
-  ): Promise<{ client: Client; version: string; readOnly: boolean; applied?: Promise<any[]> }> {
-    const client = await this.connection(timeoutMs);
-    // The server cancels this session's statements past the timeout.
-    const statement = pingStatement(timeoutMs, this.pooler);
-    const ping = client.query(statement.text) as unknown as Promise<QueryResult[]>;
-    const applied =
-      this.migrationsTableSeen && this.migrations
-        ? client.query(this.migrations.appliedSql).then((r) => r.rows)
-        : undefined;
-    applied?.catch(() => undefined); // awaited by the caller only when the ping answers
-    const results = await ping;
-    const row = results[statement.pingIndex].rows[0];
-    return { client, version: String(row.version), readOnly: row.read_only === true, applied };
+  private async send(client: Client, timeoutMs: number, sql: string, parameters?: unknown[]): Promise<any[]> {
+    if (this.pooler !== 'transaction' || parameters?.length) return (await client.query(sql, parameters)).rows;
+    const bounds = `SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${lockTimeout(timeoutMs)}`;
+    const results = (await client.query(`${bounds}; ${sql}`)) as unknown as QueryResult[];
+    return results[2].rows;
   }
 
-  private async connection(timeoutMs: number): Promise<Client> {
+  /**
+   * The migrations table in one statement once it is known to exist, each row also saying whether
+   * the server takes writes; else whether it exists first.
+   */
+  private async readMigrations(
+    migrations: MigrationCounter,
+    query: RowQuery,
+  ): Promise<{ counts: MigrationCounts; readOnly?: boolean }> {
+    let read: { counts: MigrationCounts; readOnly?: boolean } | undefined;
+    if (this.migrationsTableSeen) {
+      try {
+        const rows = await query(migrations.appliedSqlWith(READ_ONLY));
+        read = { counts: migrations.countRows(rows), readOnly: rows.length ? rows[0].read_only === true : undefined };
+      } catch (error) {
+        // The table is gone: read apart (which tells a missing table) from now on.
+        if (serverSqlState(error) !== UNDEFINED_TABLE) throw error;
+      }
+    }
+    read ??= { counts: await migrations.read(query) };
+    this.migrationsTableSeen = read.counts.applied > 0;
+    return read;
+  }
+
+  private async connection(timeoutMs: number): Promise<Session> {
     if (this.closed) throw new Error('the health probe is closed');
     if (!this.session) {
-      // Pipelined: the migrations read is written right behind the ping, not after its answer.
-      const client = new Client({ ...this.config, connectionTimeoutMillis: timeoutMs, pipeline: true });
+      // The server cancels this session's statements past the bound, and ends lock waits at half of
+      // it: startup parameters, which a pooler refuses (it is then told with SET, see `ask` and `send`).
+      const direct = this.pooler === 'none';
+      const client = new Client({
+        ...this.config,
+        connectionTimeoutMillis: timeoutMs,
+        ...(direct ? { statement_timeout: timeoutMs, lock_timeout: lockTimeout(timeoutMs) } : {}),
+        pipeline: true,
+      });
       // Without these listeners a connection dropped by the server would crash the process.
       client.on('error', () => this.forget(client));
       client.on('end', () => this.forget(client));
@@ -223,12 +262,16 @@ export class DatabaseProbe {
         client,
         ready: client.connect().then(() => (session.connected = true)),
         connected: false,
+        timeoutMs: direct ? timeoutMs : undefined,
       };
+      client.connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+        if (message.parameterName === 'server_version') session.version = message.parameterValue;
+      });
       this.session = session;
     }
-    const { client, ready } = this.session;
-    await ready;
-    return client;
+    const session = this.session;
+    await session.ready;
+    return session;
   }
 
   private forget(client: Client): void {

@@ -40,6 +40,11 @@ export class MigrationCounter {
     return this.history.appliedSql;
   }
 
+  /** {@link appliedSql} with `columns` (SQL the caller owns, never input) on every row. */
+  appliedSqlWith(columns: string): string {
+    return this.history.appliedSqlWith(columns);
+  }
+
   /** Counts from the rows {@link appliedSql} returned. */
   countRows(rows: any[]): MigrationCounts {
     return this.count(MigrationHistory.applied(rows));

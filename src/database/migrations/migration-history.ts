@@ -37,6 +37,11 @@ export class MigrationHistory {
     return `SELECT id, name, timestamp FROM ${this.migrations} ORDER BY id`;
   }
 
+  /** {@link appliedSql} with more columns (SQL the caller owns, never input) in front of each row's. */
+  appliedSqlWith(columns: string): string {
+    return `SELECT ${columns}, id, name, timestamp FROM ${this.migrations} ORDER BY id`;
+  }
+
   /** Rows of {@link appliedSql} as applied migrations. */
   static applied(rows: Array<{ id: number | string; name: string; timestamp: number | string }>): AppliedMigration[] {
     return rows.map((r) => ({ id: Number(r.id), name: r.name, timestamp: Number(r.timestamp) }));

@@ -18,6 +18,9 @@ export interface ListSql {
 /** Prefix of the extra columns carrying sort keys as text, for the next cursor. */
 export const KEY_ALIAS = '__key';
 
+/** Alias of a deep offset page's inner query. */
+const PAGE_ALIAS = '"__page"';
+
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const COMPARATORS: Record<string, string> = { $eq: '=', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
@@ -122,16 +125,25 @@ export function buildListSql(
   if (query.mode === 'cursor' && query.after) where.push(keyset(sort, query.after, bind));
   const keys = query.mode === 'cursor' ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('') : '';
   const order = sort.map(([c, d]) => `${c.sql} ${d}`).join(', ');
-  let bounds = '';
+  const from = `${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  let page = `SELECT ${options.select ?? sql.selectList}${keys} FROM ${from} ORDER BY ${order}`;
   if (!options.unbounded) {
-    bounds = ` LIMIT ${bind(query.limit + 1)}`;
-    // No OFFSET on a first page: a bound OFFSET is costed as skipping 10% of the rows, which keeps
-    // PostgreSQL from ever reusing the generic plan of an `include` page (see RepositoryInclude.page).
-    if (query.mode === 'offset' && query.page > 1) bounds += ` OFFSET ${bind((query.page - 1) * query.limit)}`;
+    // A literal (the parser made it an integer): bound, it makes the generic plan expect a tenth of
+    // the table, so PostgreSQL keeps planning the statement anew on every execution.
+    const limit = ` LIMIT ${query.limit + 1}`;
+    const offset = query.mode === 'offset' ? (query.page - 1) * query.limit : 0;
+    // A wrapped page (`include`) selects `table.*` and is projected by its wrapper already.
+    if (offset === 0) page += limit;
+    else if (options.wrap) page += `${limit} OFFSET ${bind(offset)}`;
+    else {
+      // The rows OFFSET skips leave the scan as the table's own tuples (`*`): only the page's rows
+      // are projected to the select list (per row skipped, that projection cost the server ~70 ns).
+      const outerOrder = sort.map(([c, d]) => `${PAGE_ALIAS}.${c.sql} ${d}`).join(', ');
+      page =
+        `SELECT ${sql.selectList} FROM (SELECT * FROM ${from} ORDER BY ${order}${limit} OFFSET ${bind(offset)})` +
+        ` AS ${PAGE_ALIAS} ORDER BY ${outerOrder}`;
+    }
   }
-  const page =
-    `SELECT ${options.select ?? sql.selectList}${keys} FROM ${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
-    ` ORDER BY ${order}${bounds}`;
   const text = options.wrap ? options.wrap(page) : page;
   const countText = `SELECT count(*)::int AS total FROM ${sql.table}${countWhere}`;
   // A stream's text goes inside DECLARE … CURSOR: only pages are prepared.
