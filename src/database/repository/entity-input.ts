@@ -91,28 +91,22 @@ export class EntityInput {
    * `properties` of `rows` as `COPY … FROM STDIN` text, a chunk of `linesPerChunk` rows at a time
    * (each becomes one CopyData message), built as the COPY consumes them. With `validate`, each row
    * is checked first (see {@link groupBatch}): an invalid one throws, which aborts the COPY. Each
-   * line ends with the `constants` fields (already COPY text), e.g. the version of a new row, and
-   * starts, with `keys`, with the row's own key (already COPY text; one per row).
+   * line ends with the `constants` fields (already COPY text), e.g. the version of a new row.
    */
   *copyChunks(
     group: BatchGroup<object>,
     validate: boolean,
     constants: readonly string[] = [],
-    keys?: readonly string[],
     linesPerChunk = 1_000,
   ): Generator<string> {
     const { properties, rows, indexes } = group;
-    const first = keys ? 1 : 0;
-    const fields = [...new Array<string>(first + properties.length), ...constants];
+    const fields = [...new Array<string>(properties.length), ...constants];
     let chunk = '';
     let lines = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Record<string, unknown>;
       if (validate) this.checkRow(row, indexes[r]);
-      if (keys) fields[0] = keys[r];
-      for (let i = 0; i < properties.length; i++) {
-        fields[first + i] = copyField(this.value(properties[i], row[properties[i]]));
-      }
+      for (let i = 0; i < properties.length; i++) fields[i] = copyField(this.value(properties[i], row[properties[i]]));
       chunk += copyLine(fields);
       if (++lines === linesPerChunk) {
         yield chunk;

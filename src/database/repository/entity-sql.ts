@@ -28,8 +28,6 @@ export class EntitySql {
   readonly softDelete?: Statement;
   readonly restore?: Statement;
   private readonly idProperty: string;
-  /** Property of the primary key column, unquoted. */
-  readonly keyProperty: string;
   /** Properties of every column, in returning-list order (written rows come back keyed by them). */
   readonly properties: string[];
   /** Properties an entity is hydrated with: those of {@link selectList}. */
@@ -57,8 +55,7 @@ export class EntitySql {
     const sqlOf = (c?: { databaseName: string }) => (c ? quoteIdentifier(c.databaseName) : undefined);
     this.table = quoteTable(metadata);
     this.id = sqlOf(metadata.primaryColumns[0])!;
-    this.keyProperty = metadata.primaryColumns[0].propertyName;
-    this.idProperty = quoteIdentifier(this.keyProperty);
+    this.idProperty = quoteIdentifier(metadata.primaryColumns[0].propertyName);
     this.deletedAt = sqlOf(metadata.deleteDateColumn);
     this.version = sqlOf(metadata.versionColumn);
     this.updatedAt = sqlOf(metadata.updateDateColumn);
@@ -175,38 +172,6 @@ export class EntitySql {
   copy(properties: string[]): string {
     const cols = properties.map((p) => this.columns.get(p)!.sql);
     return `COPY ${this.table} (${cols.join(', ')}${this.insertVersion.column}) FROM STDIN`;
-  }
-
-  /**
-   * `COPY table (key, given columns[, version]) FROM STDIN`: an audited batch, its keys made by
-   * the client (see {@link auditCopied}); each row starts with its key.
-   */
-  copyWithKey(properties: string[]): string {
-    return this.copy([this.keyProperty, ...properties]);
-  }
-
-  /**
-   * With the audit trail: one `create` audit row per row a {@link copyWithKey} COPY just wrote in
-   * this transaction, read back as stored (defaults included) by its key, in COPY order. `$1` the
-   * keys, `$2` the entity type, `$3` the actor, `$4` the request id; answers one row, `count`.
-   */
-  get auditCopied(): Statement {
-    return this.cached('auditCopied', () => {
-      const keys = `unnest($1::${this.arrayTypes.get(this.keyProperty)}) WITH ORDINALITY AS "__k" ("__key", "__n")`;
-      const stored = `SELECT ${this.returningList} FROM ${keys} JOIN ${this.table} ON ${this.id} = "__k"."__key" ORDER BY "__k"."__n"`;
-      const audit = auditCte(
-        this.audit!,
-        'audit',
-        2,
-        '$2',
-        `'create'`,
-        'c',
-        `c.${this.idProperty}`,
-        'NULL',
-        rowJson('c', this.audit!),
-      );
-      return `WITH c AS (${stored})${audit} SELECT count(*)::int AS "count" FROM c`;
-    });
   }
 
   /** Fields every COPY row ends with: the version, 1, when the statement writes it (see {@link insertVersion}). */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type {
   DataSource,
@@ -115,12 +114,6 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly tenantScoped: boolean;
   /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
   private readonly include: RepositoryInclude;
-  /**
-   * Whether an audited `createMany` without `returning` may COPY: the key is a generated uuid, so
-   * the client makes it (a v4 uuid, as the column's `gen_random_uuid()` default would) and knows
-   * which rows to write the audit rows of.
-   */
-  private readonly copiesAudited: boolean;
 
   constructor(
     entity: Function,
@@ -141,7 +134,6 @@ export class RepositoryService<T extends ObjectLiteral> {
       : undefined;
     this.sql = new EntitySql(this.metadata, this.columns, arrayTypes, audit, returningOldSupport(dataSource));
     this.input = new EntityInput(this.metadata, this.columns);
-    this.copiesAudited = this.metadata.primaryColumns[0].generationStrategy === 'uuid';
     this.prototype = entity.prototype;
     this.conversions = this.sql.hydrated
       .map((p) => [p, this.columns.get(p)!.convert?.from] as [string, ((value: unknown) => unknown) | undefined])
@@ -335,8 +327,7 @@ export class RepositoryService<T extends ObjectLiteral> {
   createMany(data: Array<Partial<T>>, options?: CreateManyOptions): Promise<T[] | number>;
   async createMany(data: Array<Partial<T>>, options: CreateManyOptions = {}): Promise<T[] | number> {
     // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
-    const copies = !this.tenantScoped && (!this.sql.audit || this.copiesAudited);
-    if (options.returning === false && copies) return this.copyMany(data);
+    if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const groups = this.input.groupBatch(data);
     const created: T[] = [];
     let count = 0;
@@ -359,30 +350,18 @@ export class RepositoryService<T extends ObjectLiteral> {
    * row is validated before the first COPY (an invalid row then leaves that transaction usable).
    * Otherwise on a connection of its own, in a transaction of its own when there are several
    * groups, and each row is validated as the COPY streams it, so the server inserts while the
-   * rest is checked: an invalid row aborts the COPY, and nothing is written. With the audit trail,
-   * the rows carry keys made here, and after each COPY one set-based INSERT writes their audit rows
-   * from the rows as stored, in the same transaction (always one: the audit rows are never missing).
+   * rest is checked: an invalid row aborts the COPY, and nothing is written.
    */
   private async copyMany(data: Array<Partial<T>>): Promise<number> {
     const executor = this.context.executor;
     const ambient = executor.target();
     const inTransaction = ambient !== executor.pool;
-    const audited = this.sql.audit !== undefined;
     const groups = inTransaction ? this.input.groupBatch(data) : this.input.groupByShape(data);
     const copyAll = async (client: PoolClient) => {
       let count = 0;
       for (const group of groups) {
-        if (!audited) {
-          const chunks = this.input.copyChunks(group, !inTransaction, this.sql.copyConstants);
-          count += await executor.copyFrom(this.sql.copy(group.properties), chunks, this.metadata, client);
-          continue;
-        }
-        const keys = group.rows.map(() => randomUUID());
-        const chunks = this.input.copyChunks(group, !inTransaction, this.sql.copyConstants, keys);
-        await executor.copyFrom(this.sql.copyWithKey(group.properties), chunks, this.metadata, client);
-        const values = [keys, this.metadata.name, currentActor(), currentRequestId()];
-        const { rows } = await executor.run<{ count: number }>(this.sql.auditCopied, values, this.metadata, client);
-        count += rows[0].count;
+        const chunks = this.input.copyChunks(group, !inTransaction, this.sql.copyConstants);
+        count += await executor.copyFrom(this.sql.copy(group.properties), chunks, this.metadata, client);
       }
       return count;
     };
@@ -394,7 +373,7 @@ export class RepositoryService<T extends ObjectLiteral> {
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
-    const own = groups.length > 1 || audited;
+    const own = groups.length > 1;
     let failed = false;
     try {
       if (own) await executor.begin('BEGIN', this.metadata, client);
