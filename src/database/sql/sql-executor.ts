@@ -13,6 +13,7 @@ import { currentTenant } from '../tenancy/tenant-context';
 import { TenantContextError } from '../tenancy/tenant.errors';
 import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
+import { fastTimestampTypes } from './fast-timestamps';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -85,6 +86,11 @@ export class SqlExecutor {
   private readonly logsQueries: boolean;
   /** Routes reads to replicas; undefined without replicas (then reads are plain `run`s). */
   private readonly router: ReadRouter | undefined;
+  /**
+   * pg's type parsers with faster (same-valued) timestamp parsing, for every statement; undefined
+   * when the pool has its own `types` (TypeORM's `extra.types`), which a query's would replace.
+   */
+  private readonly types: QueryConfig['types'];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,6 +99,8 @@ export class SqlExecutor {
     this.connection = databaseConnectionOf(dataSource);
     this.logsQueries = logsQueries(dataSource.options.logging);
     this.router = readRouterOf(dataSource);
+    const extra = (dataSource.options as { extra?: { types?: unknown } }).extra;
+    this.types = extra?.types === undefined ? fastTimestampTypes : undefined;
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -122,8 +130,8 @@ export class SqlExecutor {
   ): Promise<QueryResult<R>> {
     if (this.router !== undefined) this.router.noteWrite(on);
     const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values }
-      : { text: statement.text, values };
+      ? { name: statement.name, text: statement.text, values, types: this.types }
+      : { text: statement.text, values, types: this.types };
     return this.execute<R>(config, metadata, on, statement.name);
   }
 
@@ -147,7 +155,7 @@ export class SqlExecutor {
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
     if (this.router !== undefined) this.router.noteWrite(on);
-    return this.execute<R>({ text, values }, metadata, on);
+    return this.execute<R>({ text, values, types: this.types }, metadata, on);
   }
 
   /** A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`). */
@@ -159,8 +167,8 @@ export class SqlExecutor {
     if (this.router === undefined) return this.run(statement, values, metadata);
     this.connection?.assertReady();
     const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values }
-      : { text: statement.text, values };
+      ? { name: statement.name, text: statement.text, values, types: this.types }
+      : { text: statement.text, values, types: this.types };
     return this.router.read(
       (on) => this.execute<R>(config, metadata, on, statement.name),
       () => this.target(),
@@ -176,7 +184,7 @@ export class SqlExecutor {
     if (this.router === undefined) return this.runText(text, values, metadata);
     this.connection?.assertReady();
     return this.router.read(
-      (on) => this.execute<R>({ text, values }, metadata, on),
+      (on) => this.execute<R>({ text, values, types: this.types }, metadata, on),
       () => this.target(),
     );
   }
