@@ -3,7 +3,7 @@ import type { Statement } from '../sql/sql-executor';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
 import { KEY_ALIAS, ListSql } from './list-sql';
-import { pageLink } from './page-links';
+import { pageLinks } from './page-links';
 import type { RepositoryContext } from './repository.context';
 
 /**
@@ -34,6 +34,7 @@ export async function runPage<T>(
   if (query.mode === 'cursor') return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate);
   const total = counted?.rows[0].total;
   const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
+  const pageLink = pageLinks(path, query);
   return {
     data: rows.map(hydrate),
     meta: {
@@ -45,11 +46,11 @@ export async function runPage<T>(
       filter: query.echo.filter,
     },
     links: {
-      first: pageLink(path, query, { page: 1 }),
-      previous: query.page > 1 ? pageLink(path, query, { page: query.page - 1 }) : undefined,
-      current: pageLink(path, query, { page: query.page }),
-      next: hasNext ? pageLink(path, query, { page: query.page + 1 }) : undefined,
-      last: totalPages === undefined ? undefined : pageLink(path, query, { page: totalPages }),
+      first: pageLink({ page: 1 }),
+      previous: query.page > 1 ? pageLink({ page: query.page - 1 }) : undefined,
+      current: pageLink({ page: query.page }),
+      next: hasNext ? pageLink({ page: query.page + 1 }) : undefined,
+      last: totalPages === undefined ? undefined : pageLink({ page: totalPages }),
     },
   };
 }
@@ -68,13 +69,14 @@ function cursorPage<T>(
   const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
   // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
   const data = rows.map(hydrate);
+  const pageLink = pageLinks(path, query);
   return {
     data,
     meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
     links: {
-      first: pageLink(path, query, { cursor: '' }),
-      current: pageLink(path, query, { cursor: current }),
-      next: next ? pageLink(path, query, { cursor: next }) : undefined,
+      first: pageLink({ cursor: '' }),
+      current: pageLink({ cursor: current }),
+      next: next ? pageLink({ cursor: next }) : undefined,
     },
   };
 }
