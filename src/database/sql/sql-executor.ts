@@ -21,6 +21,15 @@ export interface Statement {
   text: string;
 }
 
+/**
+ * How a read's rows come back: `'array'`, each row as its values in select-list order (no
+ * per-row object keyed by column name); undefined, as objects.
+ */
+export type RowMode = 'array' | undefined;
+
+/** A read's pg query config: pg's, with its `rowMode` (typed on `QueryArrayConfig` only). */
+type ReadConfig = QueryConfig & { rowMode?: RowMode };
+
 /** Settings of {@link SqlExecutor}. */
 export interface SqlExecutorOptions {
   /** Run statements as named prepared statements (off for transaction-mode poolers). */
@@ -163,12 +172,13 @@ export class SqlExecutor {
     statement: Statement,
     values: unknown[],
     metadata?: EntityMetadata,
+    rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    if (this.router === undefined) return this.run(statement, values, metadata);
+    const config: ReadConfig = this.options.preparedStatements
+      ? { name: statement.name, text: statement.text, values, types: this.types, rowMode }
+      : { text: statement.text, values, types: this.types, rowMode };
+    if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), statement.name);
     this.connection?.assertReady();
-    const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values, types: this.types }
-      : { text: statement.text, values, types: this.types };
     return this.router.read(
       (on) => this.execute<R>(config, metadata, on, statement.name),
       () => this.target(),
@@ -180,11 +190,13 @@ export class SqlExecutor {
     text: string,
     values: unknown[],
     metadata?: EntityMetadata,
+    rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    if (this.router === undefined) return this.runText(text, values, metadata);
+    const config: ReadConfig = { text, values, types: this.types, rowMode };
+    if (this.router === undefined) return this.execute<R>(config, metadata, this.target());
     this.connection?.assertReady();
     return this.router.read(
-      (on) => this.execute<R>({ text, values, types: this.types }, metadata, on),
+      (on) => this.execute<R>(config, metadata, on),
       () => this.target(),
     );
   }
