@@ -205,13 +205,17 @@ export class RepositoryService<T extends ObjectLiteral> {
         ? this.sql.findByIdWithDeleted
         : this.sql.findById;
     const executor = this.context.executor;
+    // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
+    const rowMode = include ? undefined : 'array';
     const read = () =>
       statement.name
-        ? executor.read(statement, [id], this.metadata)
-        : executor.readText(statement.text, [id], this.metadata);
+        ? executor.read(statement, [id], this.metadata, rowMode)
+        : executor.readText(statement.text, [id], this.metadata, rowMode);
     const { rows } = await (options.primary ? readFromPrimary(read) : read());
     if (!rows.length) return null;
-    return include ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes) : this.hydrate(rows[0]);
+    return include
+      ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
+      : this.hydrateValues(rows[0] as unknown as unknown[]);
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
