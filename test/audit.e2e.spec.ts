@@ -207,7 +207,7 @@ describe('audit trail of RepositoryService writes', () => {
     const seen: string[] = [];
     const db = moduleRef.get(DatabaseService);
     db.observeQueries({ onStatement: (_name, text) => seen.push(text) });
-    const count = await runAs('count-job', () => tasks.createMany(rows, { returning: false })).finally(() =>
+    const count = await runAs('count-job', () => tasks.createMany(rows, { returning: false }), 'req-bulk').finally(() =>
       db.observeQueries(undefined),
     );
     expect(count).toBe(6_000);
@@ -217,13 +217,91 @@ describe('audit trail of RepositoryService writes', () => {
       (r: { id: string }) => r.id,
     );
     const audited = await ds.query(
-      `SELECT entity_id FROM audit_logs WHERE entity_type = 'Task' AND action = 'create' AND actor = 'count-job'`,
+      `SELECT entity_id, request_id FROM audit_logs WHERE entity_type = 'Task' AND action = 'create' AND actor = 'count-job'`,
     );
     expect(ids).toHaveLength(6_000);
     expect(audited.map((r: { entity_id: string }) => r.entity_id).sort()).toEqual(ids.sort());
+    expect(audited.every((r: { request_id: string }) => r.request_id === 'req-bulk')).toBe(true);
     const [{ id }] = await ds.query(`SELECT id FROM tasks WHERE title = 'bulk-count 7'`);
     const [sample] = await trail(id);
     expect(sample.new_values).toMatchObject({ title: 'bulk-count 7', priority: 7, status: 'pending', version: 1 });
+    // Audit rows follow the order of the batch, as the rows were given.
+    const order = await ds.query(
+      `SELECT t.title FROM audit_logs a JOIN tasks t ON t.id::text = a.entity_id WHERE a.actor = 'count-job' ORDER BY a.id`,
+    );
+    expect(order.map((r: { title: string }) => r.title)).toEqual(rows.map((r) => r.title));
+  });
+
+  it('writes the same audit rows for createMany with and without reading rows back', async () => {
+    const row = (tag: string) => ({ title: `same-${tag}`, priority: 4, requirements: { gpu: true, tags: ['a\tb'] } });
+    const [read] = await runAs('same-job', () => tasks.createMany([row('read')]), 'req-same');
+    await runAs('same-job', () => tasks.createMany([row('copied')], { returning: false }), 'req-same');
+    const [{ id: copiedId }] = await ds.query(`SELECT id FROM tasks WHERE title = 'same-copied'`);
+    const [a] = await trail(read.id);
+    const [b] = await trail(copiedId);
+    const comparable = ({ entity_id, new_values, ...rest }: AuditRow, id: string) => {
+      const { id: key, createdAt, updatedAt, title, ...values } = new_values!;
+      expect([entity_id, key]).toEqual([id, id]);
+      expect(typeof createdAt).toBe('string');
+      expect(updatedAt).toBe(createdAt);
+      return { ...rest, title: String(title).replace(/-\w+$/, ''), values };
+    };
+    expect(comparable(b, copiedId)).toEqual(comparable(a, read.id));
+    expect(Object.keys(b.new_values!).sort()).toEqual(Object.keys(a.new_values!).sort());
+  });
+
+  it('redacts fields in the audit rows of createMany without reading rows back', async () => {
+    const count = await keys.createMany(
+      [
+        { label: 'bulk-k1', keyHash: 'hash-BULK-one' },
+        { label: 'bulk-k2', keyHash: 'hash-BULK-two' },
+      ],
+      { returning: false },
+    );
+    expect(count).toBe(2);
+    const stored = await ds.query(`SELECT key_hash FROM api_keys WHERE label LIKE 'bulk-k%' ORDER BY label`);
+    expect(stored).toEqual([{ key_hash: 'hash-BULK-one' }, { key_hash: 'hash-BULK-two' }]);
+    const audited = await ds.query(
+      `SELECT new_values FROM audit_logs WHERE entity_type = 'ApiKey' AND new_values->>'label' LIKE 'bulk-k%' ORDER BY id`,
+    );
+    expect(audited.map((r: { new_values: Record<string, unknown> }) => r.new_values)).toMatchObject([
+      { label: 'bulk-k1', keyHash: '[redacted]' },
+      { label: 'bulk-k2', keyHash: '[redacted]' },
+    ]);
+    expect(JSON.stringify(await ds.query('SELECT * FROM audit_logs'))).not.toMatch(/hash-BULK/);
+  });
+
+  it('writes neither rows nor audit rows when a batch without reading back fails or its transaction rolls back', async () => {
+    const rows = [{ title: 'gone-1' }, { title: 'gone-2' }, { title: 42 as unknown as string }];
+    await expect(tasks.createMany(rows, { returning: false })).rejects.toMatchObject({
+      errors: { '2.title': expect.any(Array) },
+    });
+    await expect(
+      moduleRef.get(DatabaseService).transaction(async () => {
+        await tasks.createMany([{ title: 'gone-3' }, { title: 'gone-4', priority: 2 }], { returning: false });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM tasks WHERE title LIKE 'gone-%'`);
+    const [{ a }] = await ds.query(
+      `SELECT count(*)::int AS a FROM audit_logs WHERE new_values->>'title' LIKE 'gone-%'`,
+    );
+    expect([n, a]).toEqual([0, 0]);
+  });
+
+  it('audits createMany without reading back inside a transaction, which the rows and audit rows commit with', async () => {
+    const count = await moduleRef
+      .get(DatabaseService)
+      .transaction(() =>
+        runAs('tx-job', () =>
+          tasks.createMany([{ title: 'tx-bulk 1' }, { title: 'tx-bulk 2', priority: 3 }], { returning: false }),
+        ),
+      );
+    expect(count).toBe(2);
+    const audited = await ds.query(
+      `SELECT a.entity_id, a.new_values->>'title' AS title FROM audit_logs a JOIN tasks t ON t.id::text = a.entity_id WHERE a.actor = 'tx-job' ORDER BY a.new_values->>'title'`,
+    );
+    expect(audited.map((r: { title: string }) => r.title)).toEqual(['tx-bulk 1', 'tx-bulk 2']);
   });
 
   /**

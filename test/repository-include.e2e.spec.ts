@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { Column, DataSource, Entity, In, PrimaryGeneratedColumn } from 'typeorm';
 import {
   DatabaseModule,
+  DatabaseService,
   getRepositoryServiceToken,
   Includable,
   InvalidQueryError,
@@ -177,6 +178,32 @@ describe('RepositoryService include (relations on read)', () => {
     for (const task of page!.data)
       expect([task.id, task.executions!.length]).toEqual([task.id, expected.get(task.id) ?? 0]);
     expect(page!.links.next).toContain('include=executions');
+  });
+
+  it.each([
+    ['first offset page', {}],
+    ['later offset page', { page: 2 }],
+    ['keyset page', { cursor: '' }],
+  ])('paginate with include (%s) reuses the generic plan of its prepared statement', async (_, mode) => {
+    // One connection (a transaction), as each of a busy pool's is: PostgreSQL tries 5 custom plans,
+    // then keeps the generic one only when its estimate is no worse. With the page size and offset
+    // bound only, it is priced for 10% of the matching rows (here 6 of 61, for a page of 3), each
+    // with its subqueries, and every call was planned again (0 generic plans).
+    // An indexed sort and fresh statistics, as in production: the plan's cost then follows the limit.
+    const db = f.moduleRef.get(DatabaseService);
+    await f.sql('ANALYZE tasks, task_executions');
+    const plans = await db.transaction(async () => {
+      for (let i = 0; i < 8; i++) {
+        const page = await f.tasks.paginate({ limit: 2, sortBy: 'createdAt:DESC', include: 'executions', ...mode });
+        expect(page.data).toHaveLength(2);
+      }
+      return db.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements
+          WHERE statement LIKE '%__inc0%' ORDER BY prepare_time DESC LIMIT 1`,
+      );
+    });
+    expect(plans).toHaveLength(1);
+    expect(plans[0].generic).toBeGreaterThanOrEqual(3);
   });
 
   it('paginate in keyset mode keeps the order and the cursor across pages with relations', async () => {

@@ -104,7 +104,9 @@ describeWithSystem(['postgres-cluster', 'pgbouncer'], 'cluster harness (PG 15 pr
     await expect(startPgBouncer({ backend: primary, settings: { pool_mode: 'sometimes' } })).rejects.toThrow(
       /pool_mode/,
     );
-    const left = readdirSync(tmpdir()).filter((name) => !before.has(name) && name.startsWith('nest-pg-'));
+    // Only this process' server directories: other Jest workers may be starting servers meanwhile.
+    const ours = (name: string) => name.startsWith('nest-pg-') && name.includes(`-${process.pid}-`);
+    const left = readdirSync(tmpdir()).filter((name) => !before.has(name) && ours(name));
     expect(left).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fromIso } from './include-columns';
+import { fromIso, rowReader } from './include-columns';
 
 const pad = (value: number, width: number) => String(Math.abs(value)).padStart(width, '0');
 
@@ -36,5 +36,36 @@ describe('fromIso (timestamps of included rows)', () => {
     expect(fromIso('-infinity')).toBe(-Infinity);
     expect((fromIso('0044-03-15T00:00:00+00:00 BC') as Date).getTime()).toBe(Date.UTC(-43, 2, 15));
     expect((fromIso('0099-01-01T00:00:00+00:00') as Date).toISOString()).toBe('0099-01-01T00:00:00.000Z');
+  });
+});
+
+describe('rowReader (included rows as entities)', () => {
+  class Thing {
+    describe() {
+      return 'a thing';
+    }
+  }
+  const read = rowReader(Thing.prototype, [
+    { property: 'plain', sql: (a) => `${a}.plain` },
+    { property: 'at', sql: (a) => `${a}.at`, parse: fromIso },
+    { property: 'big', sql: (a) => `${a}.big::text`, parse: (t) => `parsed ${t}`, from: (v) => `from(${String(v)})` },
+    { property: 'upper', sql: (a) => `${a}.upper`, from: (v) => (v === null ? null : String(v).toUpperCase()) },
+  ]);
+
+  it('builds an instance of the class, each field read as declared, in order', () => {
+    const thing = read(['x', '2026-01-02T03:04:05.123456+00:00', '7', 'abc']);
+    expect(thing).toBeInstanceOf(Thing);
+    expect((thing as unknown as Thing).describe()).toBe('a thing');
+    expect(Object.keys(thing)).toEqual(['plain', 'at', 'big', 'upper']);
+    expect(thing).toEqual({
+      plain: 'x',
+      at: new Date('2026-01-02T03:04:05.123Z'),
+      big: 'from(parsed 7)',
+      upper: 'ABC',
+    });
+  });
+
+  it("never parses a null, but still hands it to TypeORM's from (as its own hydration does)", () => {
+    expect(read([null, null, null, null])).toEqual({ plain: null, at: null, big: 'from(null)', upper: null });
   });
 });

@@ -2,7 +2,7 @@ import type { DataSource, EntityMetadata, RelationMetadata } from 'typeorm';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import { ColumnInfo, entityColumns, quoteTable } from './entity-columns';
 import { includableProperties } from './includable.decorator';
-import { IncludedField, includedField } from './include-columns';
+import { IncludedField, includedField, rowReader } from './include-columns';
 import { queryableProperties, QueryableOptions } from './queryable.decorator';
 import { UnsupportedEntityError } from './unsupported-entity.error';
 
@@ -13,6 +13,8 @@ export interface IncludedEntity {
   prototype: object;
   /** The fields of `json_build_array`, in order; an included row's relations follow them. */
   fields: IncludedField[];
+  /** An included row's fields (the start of its JSON array) as an entity of its class. */
+  read(values: unknown[]): Record<string, unknown>;
   /** Columns by property, for filters on this entity's columns (`filter.<relation>.<field>`). */
   columns: Map<string, ColumnInfo>;
   /** Its `@Queryable` allow-list. */
@@ -98,11 +100,14 @@ export class IncludePlanner {
       ...(createDate ? [[createDate, 'DESC'] as const] : []),
       ...metadata.primaryColumns.map((c) => [c, createDate ? 'DESC' : 'ASC'] as const),
     ];
+    const prototype = (metadata.target as Function).prototype as object;
+    const fields = read.map((c) => includedField(c, this.dataSource.driver));
     entity = {
       metadata,
       table: quoteTable(metadata),
-      prototype: (metadata.target as Function).prototype,
-      fields: read.map((c) => includedField(c, this.dataSource.driver)),
+      prototype,
+      fields,
+      read: rowReader(prototype, fields),
       columns,
       allow: queryableProperties(metadata.target as Function),
       deletedAt: metadata.deleteDateColumn ? quoteIdentifier(metadata.deleteDateColumn.databaseName) : undefined,

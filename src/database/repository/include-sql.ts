@@ -53,16 +53,10 @@ export function qualifiedSelect(columns: Map<string, ColumnInfo>, alias: string)
 
 /** One included row (a JSON array) as an entity of its class, its own relations inside. */
 function entityOf(entity: IncludedEntity, children: IncludeNode[], values: unknown[]): object {
-  const out = Object.create(entity.prototype) as Record<string, unknown>;
-  const fields = entity.fields;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i];
-    let value = values[i];
-    if (value !== null && field.parse) value = field.parse(value as string);
-    out[field.property] = field.from ? field.from(value) : value;
-  }
+  const out = entity.read(values);
+  const offset = entity.fields.length;
   for (let j = 0; j < children.length; j++) {
-    out[children[j].relation.property] = relationValue(children[j], values[fields.length + j]);
+    out[children[j].relation.property] = relationValue(children[j], values[offset + j]);
   }
   return out;
 }

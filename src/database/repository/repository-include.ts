@@ -38,6 +38,7 @@ export class RepositoryInclude {
   private readonly select: string;
   private readonly byId = new Map<string, Statement | undefined>();
   private readonly texts = new Map<string, string>();
+  private readonly parsed = new Map<string, ParsedInclude>();
 
   constructor(
     private readonly metadata: EntityMetadata,
@@ -52,9 +53,15 @@ export class RepositoryInclude {
   /** An `@Includable` relation of the entity (for `filter.<relation>.<field>`). */
   readonly relation = (property: string) => this.entity.relation(property);
 
-  /** Validates `include`; throws InvalidQueryError naming it. */
+  /** Validates `include`; throws InvalidQueryError naming it. Valid texts are remembered (the same few recur). */
   parse(value: unknown): ParsedInclude | undefined {
-    return parseInclude(value, this.entity);
+    if (typeof value !== 'string') return parseInclude(value, this.entity);
+    let parsed = this.parsed.get(value);
+    if (!parsed) {
+      parsed = parseInclude(value, this.entity)!;
+      if (this.parsed.size < MAX_PREPARED) this.parsed.set(value, parsed);
+    }
+    return parsed;
   }
 
   /** The relations' select-list text of a set of paths (compiled once per set and deletion scope). */
@@ -86,7 +93,9 @@ export class RepositoryInclude {
 
   /**
    * How a list page reads its relations: the page (`table.*`, sorted, limited) is a subquery, and
-   * only its rows get their related rows, in the page's order.
+   * only its rows get their related rows, in the page's order. (Its `LIMIT` is a literal, see
+   * `list-sql.ts`: bound, the generic plan was priced for a tenth of the rows with their
+   * subqueries and every page was planned again.)
    */
   page(query: ParsedListQuery, include: ParsedInclude): { select: string; wrap: (text: string) => string } {
     const keys = query.mode === 'cursor' ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';

@@ -15,9 +15,12 @@ function runAsIds(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** A fresh temporary directory owned by the user the servers run as. */
+/**
+ * A fresh temporary directory owned by the user the servers run as, named `<prefix><pid>-…`: the
+ * pid tells this process' directories from those of other Jest workers starting servers meanwhile.
+ */
 export function makeServerTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
   const ids = runAsIds();
   if (ids) chownSync(dir, ids.uid, ids.gid);
   return dir;
