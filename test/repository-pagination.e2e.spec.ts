@@ -41,6 +41,27 @@ describe('RepositoryService.paginate', () => {
   const sqlIds = async (where: string, order: string) =>
     (await f.sql(`SELECT id FROM tasks WHERE ${where} ORDER BY ${order}`)).map((r: { id: string }) => r.id);
 
+  it('hydrates page rows (read as arrays) and findById exactly as TypeORM reads them', async () => {
+    const typeorm = f.tasks.repository;
+    for (const query of [
+      { limit: 5, page: 3 },
+      { limit: 5, cursor: '' },
+      { limit: 5, page: 30 },
+    ] as ListQueryInput[]) {
+      const page = await f.tasks.paginate({ ...query, sortBy: 'createdAt:DESC' });
+      expect(page.data).toHaveLength(5);
+      for (const task of page.data) {
+        expect(task).toBeInstanceOf(Task);
+        expect(task.createdAt).toBeInstanceOf(Date);
+        const stored = await typeorm.findOneByOrFail({ id: task.id });
+        // TypeORM also sets its relation properties to undefined: `toEqual` ignores those.
+        expect(task).toEqual(stored);
+        expect(await f.tasks.findById(task.id)).toEqual(stored);
+        expect(Object.keys(task)).toEqual(Object.keys((await f.tasks.findById(task.id))!));
+      }
+    }
+  });
+
   describe('offset mode', () => {
     it('returns the page, totals and links as nestjs-paginate does', async () => {
       const page = await f.tasks.paginate({ limit: 50, page: 2, sortBy: 'title:ASC' }, { path: '/tasks' });

@@ -1,15 +1,17 @@
 import type { QueryResultRow } from 'pg';
-import type { Statement } from '../sql/sql-executor';
+import type { RowMode, Statement } from '../sql/sql-executor';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
 import { KEY_ALIAS, ListSql } from './list-sql';
-import { pageLink } from './page-links';
+import { pageLinks } from './page-links';
 import type { RepositoryContext } from './repository.context';
 
 /**
  * @internal Runs a compiled list query and shapes the page: one statement for the rows (one more
  * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists;
- * prepared when the entity still prepares new list statements (`EntitySql.listStatement`).
+ * prepared when the entity still prepares new list statements (`EntitySql.listStatement`). With
+ * `firstKey`, rows come as arrays (pg's `rowMode: 'array'`, no object per row before the entity)
+ * whose sort keys start at that index; without, as objects.
  */
 export async function runPage<T>(
   context: RepositoryContext,
@@ -19,21 +21,31 @@ export async function runPage<T>(
   currentCursor: string,
   path: string,
   hydrate: (row: QueryResultRow) => T,
+  firstKey?: number,
 ): Promise<Page<T>> {
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
-  const run = <R extends QueryResultRow>(statement: Statement | undefined, text: string, values: unknown[]) =>
-    statement ? executor.read<R>(statement, values, metadata) : executor.readText<R>(text, values, metadata);
+  const rowMode = firstKey === undefined ? undefined : 'array';
+  const run = <R extends QueryResultRow>(
+    statement: Statement | undefined,
+    text: string,
+    values: unknown[],
+    mode: RowMode,
+  ) =>
+    statement
+      ? executor.read<R>(statement, values, metadata, mode)
+      : executor.readText<R>(text, values, metadata, mode);
   const [result, counted] = await Promise.all([
-    run(sql.statement, sql.text, sql.values),
-    wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues) : undefined,
+    run(sql.statement, sql.text, sql.values, rowMode),
+    wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues, undefined) : undefined,
   ]);
   const rows = result.rows;
   const hasNext = rows.length > query.limit;
   if (hasNext) rows.pop();
-  if (query.mode === 'cursor') return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate);
+  if (query.mode === 'cursor') return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate, firstKey);
   const total = counted?.rows[0].total;
   const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
+  const pageLink = pageLinks(path, query);
   return {
     data: rows.map(hydrate),
     meta: {
@@ -45,11 +57,11 @@ export async function runPage<T>(
       filter: query.echo.filter,
     },
     links: {
-      first: pageLink(path, query, { page: 1 }),
-      previous: query.page > 1 ? pageLink(path, query, { page: query.page - 1 }) : undefined,
-      current: pageLink(path, query, { page: query.page }),
-      next: hasNext ? pageLink(path, query, { page: query.page + 1 }) : undefined,
-      last: totalPages === undefined ? undefined : pageLink(path, query, { page: totalPages }),
+      first: pageLink({ page: 1 }),
+      previous: query.page > 1 ? pageLink({ page: query.page - 1 }) : undefined,
+      current: pageLink({ page: query.page }),
+      next: hasNext ? pageLink({ page: query.page + 1 }) : undefined,
+      last: totalPages === undefined ? undefined : pageLink({ page: totalPages }),
     },
   };
 }
@@ -62,19 +74,23 @@ function cursorPage<T>(
   path: string,
   current: string,
   hydrate: (row: QueryResultRow) => T,
+  firstKey: number | undefined,
 ): Page<T> {
   const last = rows.at(-1);
-  const keys = last ? query.sort.map((_, i) => String(last[`${KEY_ALIAS}${i}`])) : undefined;
+  const key = (row: QueryResultRow, i: number) =>
+    firstKey === undefined ? row[`${KEY_ALIAS}${i}`] : row[firstKey + i];
+  const keys = last ? query.sort.map((_, i) => String(key(last, i))) : undefined;
   const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
   // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
   const data = rows.map(hydrate);
+  const pageLink = pageLinks(path, query);
   return {
     data,
     meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
     links: {
-      first: pageLink(path, query, { cursor: '' }),
-      current: pageLink(path, query, { cursor: current }),
-      next: next ? pageLink(path, query, { cursor: next }) : undefined,
+      first: pageLink({ cursor: '' }),
+      current: pageLink({ cursor: current }),
+      next: next ? pageLink({ cursor: next }) : undefined,
     },
   };
 }

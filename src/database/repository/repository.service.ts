@@ -169,6 +169,18 @@ export class RepositoryService<T extends ObjectLiteral> {
     return entity as T;
   }
 
+  /** Like {@link hydrate}, of a row read with `rowMode: 'array'`: its values in `hydrated` order. */
+  private hydrateValues(values: unknown[]): T {
+    const entity = Object.create(this.prototype) as Record<string, unknown>;
+    const properties = this.sql.hydrated;
+    for (let i = 0; i < properties.length; i++) entity[properties[i]] = values[i];
+    for (let i = 0; i < this.conversions.length; i++) {
+      const [property, from] = this.conversions[i];
+      entity[property] = from(entity[property]);
+    }
+    return entity as T;
+  }
+
   private async run(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
     return this.context.executor.run(statement, values, this.metadata);
   }
@@ -193,13 +205,17 @@ export class RepositoryService<T extends ObjectLiteral> {
         ? this.sql.findByIdWithDeleted
         : this.sql.findById;
     const executor = this.context.executor;
+    // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
+    const rowMode = include ? undefined : 'array';
     const read = () =>
       statement.name
-        ? executor.read(statement, [id], this.metadata)
-        : executor.readText(statement.text, [id], this.metadata);
+        ? executor.read(statement, [id], this.metadata, rowMode)
+        : executor.readText(statement.text, [id], this.metadata, rowMode);
     const { rows } = await (options.primary ? readFromPrimary(read) : read());
     if (!rows.length) return null;
-    return include ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes) : this.hydrate(rows[0]);
+    return include
+      ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
+      : this.hydrateValues(rows[0] as unknown as unknown[]);
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
@@ -280,10 +296,24 @@ export class RepositoryService<T extends ObjectLiteral> {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
     });
+    const cursor = input.cursor ?? '';
+    const path = options.path ?? '';
+    // Without `include`, rows come as arrays in select-list order (sort keys after the columns).
     const page = () =>
-      runPage(this.context, this.metadata, query, sql, input.cursor ?? '', options.path ?? '', (row) =>
-        include ? attachIncludes(this.hydrate(row), row, include.nodes) : this.hydrate(row),
-      );
+      include
+        ? runPage(this.context, this.metadata, query, sql, cursor, path, (row) =>
+            attachIncludes(this.hydrate(row), row, include.nodes),
+          )
+        : runPage(
+            this.context,
+            this.metadata,
+            query,
+            sql,
+            cursor,
+            path,
+            (row) => this.hydrateValues(row as unknown[]),
+            this.sql.hydrated.length,
+          );
     return options.primary ? readFromPrimary(page) : page();
   }
 

@@ -13,12 +13,22 @@ import { currentTenant } from '../tenancy/tenant-context';
 import { TenantContextError } from '../tenancy/tenant.errors';
 import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
+import { fastTimestampTypes } from './fast-timestamps';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
   name: string;
   text: string;
 }
+
+/**
+ * How a read's rows come back: `'array'`, each row as its values in select-list order (no
+ * per-row object keyed by column name); undefined, as objects.
+ */
+export type RowMode = 'array' | undefined;
+
+/** A read's pg query config: pg's, with its `rowMode` (typed on `QueryArrayConfig` only). */
+type ReadConfig = QueryConfig & { rowMode?: RowMode };
 
 /** Settings of {@link SqlExecutor}. */
 export interface SqlExecutorOptions {
@@ -85,6 +95,11 @@ export class SqlExecutor {
   private readonly logsQueries: boolean;
   /** Routes reads to replicas; undefined without replicas (then reads are plain `run`s). */
   private readonly router: ReadRouter | undefined;
+  /**
+   * pg's type parsers with faster (same-valued) timestamp parsing, for every statement; undefined
+   * when the pool has its own `types` (TypeORM's `extra.types`), which a query's would replace.
+   */
+  private readonly types: QueryConfig['types'];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,6 +108,8 @@ export class SqlExecutor {
     this.connection = databaseConnectionOf(dataSource);
     this.logsQueries = logsQueries(dataSource.options.logging);
     this.router = readRouterOf(dataSource);
+    const extra = (dataSource.options as { extra?: { types?: unknown } }).extra;
+    this.types = extra?.types === undefined ? fastTimestampTypes : undefined;
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -122,8 +139,8 @@ export class SqlExecutor {
   ): Promise<QueryResult<R>> {
     if (this.router !== undefined) this.router.noteWrite(on);
     const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values }
-      : { text: statement.text, values };
+      ? { name: statement.name, text: statement.text, values, types: this.types }
+      : { text: statement.text, values, types: this.types };
     return this.execute<R>(config, metadata, on, statement.name);
   }
 
@@ -147,7 +164,7 @@ export class SqlExecutor {
     on: Queryable = this.target(),
   ): Promise<QueryResult<R>> {
     if (this.router !== undefined) this.router.noteWrite(on);
-    return this.execute<R>({ text, values }, metadata, on);
+    return this.execute<R>({ text, values, types: this.types }, metadata, on);
   }
 
   /** A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`). */
@@ -155,12 +172,13 @@ export class SqlExecutor {
     statement: Statement,
     values: unknown[],
     metadata?: EntityMetadata,
+    rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    if (this.router === undefined) return this.run(statement, values, metadata);
+    const config: ReadConfig = this.options.preparedStatements
+      ? { name: statement.name, text: statement.text, values, types: this.types, rowMode }
+      : { text: statement.text, values, types: this.types, rowMode };
+    if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), statement.name);
     this.connection?.assertReady();
-    const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values }
-      : { text: statement.text, values };
     return this.router.read(
       (on) => this.execute<R>(config, metadata, on, statement.name),
       () => this.target(),
@@ -172,11 +190,13 @@ export class SqlExecutor {
     text: string,
     values: unknown[],
     metadata?: EntityMetadata,
+    rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    if (this.router === undefined) return this.runText(text, values, metadata);
+    const config: ReadConfig = { text, values, types: this.types, rowMode };
+    if (this.router === undefined) return this.execute<R>(config, metadata, this.target());
     this.connection?.assertReady();
     return this.router.read(
-      (on) => this.execute<R>({ text, values }, metadata, on),
+      (on) => this.execute<R>(config, metadata, on),
       () => this.target(),
     );
   }
