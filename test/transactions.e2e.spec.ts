@@ -497,4 +497,64 @@ describe('transactions', () => {
       .catch(() => undefined);
     expect(await count(`users WHERE email LIKE '%@stream.example.com'`)).toBe(0);
   });
+
+  it('isolationLevel and readOnly hold for every path into the transaction, TypeORM code included', async () => {
+    const seen = await tx.transaction(
+      async () => ({
+        ours: await tx.queryOne('SELECT current_setting($1) AS level, current_setting($2) AS ro', [
+          'transaction_isolation',
+          'transaction_read_only',
+        ]),
+        typeorm: (await dataSource.manager.query('SHOW transaction_isolation'))[0],
+        sameSession:
+          (await tx.queryOne('SELECT pg_backend_pid() AS pid'))!.pid ===
+          (await dataSource.manager.query('SELECT pg_backend_pid() AS pid'))[0].pid,
+      }),
+      { isolationLevel: 'REPEATABLE READ', readOnly: true },
+    );
+    expect(seen).toEqual({
+      ours: { level: 'repeatable read', ro: 'on' },
+      typeorm: { transaction_isolation: 'repeatable read' },
+      sameSession: true,
+    });
+  });
+
+  it('an isolation level that is not one PostgreSQL knows is refused before any SQL: it never becomes SQL text', async () => {
+    let ran = false;
+    const error = await tx
+      .transaction(
+        async () => {
+          ran = true;
+        },
+        { isolationLevel: 'SERIALIZABLE; DROP TABLE users; --' as never, retries: 0 },
+      )
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(ran).toBe(false);
+    expect(await count('users')).toBeGreaterThanOrEqual(0);
+  });
+
+  it("TypeORM subscribers of transaction events see the module's transactions begin, commit and roll back", async () => {
+    const events: string[] = [];
+    const subscriber = {
+      beforeTransactionStart: () => void events.push('start'),
+      afterTransactionCommit: () => void events.push('commit'),
+      afterTransactionRollback: () => void events.push('rollback'),
+    };
+    dataSource.subscribers.push(subscriber);
+    try {
+      await tx.transaction(() => users.create({ email: 'sub1@example.com', displayName: 'a' }));
+      await tx
+        .transaction(async () => {
+          await users.create({ email: 'sub2@example.com', displayName: 'a' });
+          throw new Error('no');
+        })
+        .catch(() => undefined);
+    } finally {
+      dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1);
+    }
+    expect(events).toEqual(['start', 'commit', 'start', 'rollback']);
+    expect(await users_('sub1@example.com')).toBe(1);
+    expect(await users_('sub2@example.com')).toBe(0);
+  });
 });

@@ -2,10 +2,10 @@ import { ClsServiceManager } from 'nestjs-cls';
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
-/** @internal One physical transaction: its connection and TypeORM's manager on it. */
+/** @internal One physical transaction: its connection and TypeORM's query runner and manager on it (possibly made on first use). */
 export interface TransactionFrame {
-  queryRunner: QueryRunner;
-  manager: EntityManager;
+  readonly queryRunner: QueryRunner;
+  readonly manager: EntityManager;
   client: PoolClient;
   /** Set when an inner joined scope failed: the outermost scope must roll back. */
   rollbackOnly: boolean;

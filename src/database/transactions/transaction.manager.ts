@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
 import {
   ReadOnlyTransactionError,
@@ -14,6 +14,7 @@ import { READ_ONLY_SQL_TRANSACTION, sqlStateOf } from '../errors/sql-state';
 import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
 import { currentTenant } from '../tenancy/tenant-context';
+import { TransactionConnection } from './transaction-connection';
 import { SET_TENANT_SQL } from '../tenancy/tenant-query';
 
 /** Counters of one DataSource's transactions. */
@@ -23,17 +24,6 @@ export interface TransactionStats {
   retries: number;
   /** Retries by SQLSTATE (`connection` for a lost connection). */
   retriesBySqlState: Record<string, number>;
-}
-
-/**
- * Gives the runner's connection back to the pool or, after `error` (a lost connection), has the
- * pool destroy it: a client returned after its socket died fails the next caller that gets it.
- */
-async function releaseRunner(queryRunner: QueryRunner, error: unknown): Promise<void> {
-  const postgres = queryRunner as QueryRunner & { releasePostgresConnection?: (err?: unknown) => Promise<void> };
-  const release =
-    error && postgres.releasePostgresConnection ? postgres.releasePostgresConnection(error) : queryRunner.release();
-  await release.catch(() => undefined);
 }
 
 /**
@@ -146,23 +136,29 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async once<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
-    const queryRunner = this.dataSource.createQueryRunner();
+    let connection: TransactionConnection | undefined;
+    let open = false;
     let committing = false;
     /** A lost connection, or one to a server that takes no writes: its client must leave the pool, not go back to it. */
     let broken: unknown;
     try {
-      await queryRunner.connect();
-      await queryRunner.startTransaction(options.isolationLevel);
-      if (options.readOnly) await queryRunner.query('SET TRANSACTION READ ONLY');
+      connection = await TransactionConnection.open(this.dataSource);
+      const held = connection;
+      await held.begin(options.isolationLevel, options.readOnly === true);
+      open = true;
       if (options.timeoutMs !== undefined) {
-        await queryRunner.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
+        await held.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
       }
       const tenant = currentTenant();
-      if (tenant !== undefined) await queryRunner.query(SET_TENANT_SQL, [tenant]);
+      if (tenant !== undefined) await held.query(SET_TENANT_SQL, [tenant]);
       const frame: TransactionFrame = {
-        queryRunner,
-        manager: queryRunner.manager,
-        client: (queryRunner as unknown as { databaseConnection: TransactionFrame['client'] }).databaseConnection,
+        get queryRunner() {
+          return held.queryRunner;
+        },
+        get manager() {
+          return held.queryRunner.manager;
+        },
+        client: held.client,
         rollbackOnly: false,
         savepoints: 0,
         tenant,
@@ -171,7 +167,8 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       const result = await runInScope(this.dataSource, scope, fn);
       if (frame.rollbackOnly) throw TransactionRolledBackError.innerFailure(undefined);
       committing = true;
-      await queryRunner.commitTransaction();
+      await held.commit();
+      open = false;
       this.stats.committed++;
       await this.runHooks(scope.hooks);
       return result;
@@ -183,15 +180,15 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
         this.stats.rolledBack++;
         throw TransactionOutcomeUnknownError.duringCommit(error);
       }
-      if (queryRunner.isTransactionActive && !broken) {
-        await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => {
+      if (connection && open && !broken) {
+        await connection.rollback().catch((rollbackError: unknown) => {
           if (isConnectionLoss(rollbackError)) broken = rollbackError;
         });
       }
       this.stats.rolledBack++;
       throw ownReadOnly ? ReadOnlyTransactionError.writeRefused(error) : error;
     } finally {
-      await releaseRunner(queryRunner, broken);
+      connection?.release(broken);
     }
   }
 
