@@ -11,6 +11,9 @@ const TIMESTAMPTZ = 1184;
 
 /** Character code of `0`. */
 const ZERO = 48;
+/** Character codes of the date-time separators: PostgreSQL's text form, JSON's. */
+const SPACE = 32;
+export const ISO_T = 84;
 
 /** The digits of `text` from `start` to `end` (exclusive) as a number, or -1 when one is not a digit. */
 function digits(text: string, start: number, end: number): number {
@@ -29,11 +32,14 @@ function digits(text: string, start: number, end: number): number {
  * parser's three regular expressions; the Date is computed by the same calls as that parser's
  * (`Date.UTC` or the local-time constructor, the same whole milliseconds), so it is
  * the same instant. Anything else (years before 1000 or past 9999, BC, infinity, offsets with
- * seconds) is left to the stock parser: `undefined`.
+ * seconds) is left to the stock parser: `undefined`. JSON writes the same fields with a `T`
+ * between date and time (`separator`, included rows).
+ *
+ * @internal
  */
-function parseIsoTimestamp(text: string, zoned: boolean): Date | undefined {
+export function parseIsoTimestamp(text: string, zoned: boolean, separator = SPACE): Date | undefined {
   // `YYYY-MM-DD HH:MM:SS` is 19 characters.
-  if (text.length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32) {
+  if (text.length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== separator) {
     return undefined;
   }
   const year = digits(text, 0, 4);
