@@ -177,12 +177,7 @@ export class SqlExecutor {
     const config: ReadConfig = this.options.preparedStatements
       ? { name: statement.name, text: statement.text, values, types: this.types, rowMode }
       : { text: statement.text, values, types: this.types, rowMode };
-    if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), statement.name);
-    this.connection?.assertReady();
-    return this.router.read(
-      (on) => this.execute<R>(config, metadata, on, statement.name),
-      () => this.target(),
-    );
+    return this.routedRead<R>(config, metadata, statement.name);
   }
 
   /** A read of ad-hoc SQL: like {@link runText}, but outside a transaction a healthy replica may serve it. */
@@ -192,11 +187,19 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    const config: ReadConfig = { text, values, types: this.types, rowMode };
-    if (this.router === undefined) return this.execute<R>(config, metadata, this.target());
+    return this.routedRead<R>({ text, values, types: this.types, rowMode }, metadata);
+  }
+
+  /** Runs a read where it belongs: the open transaction or the pool, or, with replicas, where the router says. */
+  private routedRead<R extends QueryResultRow>(
+    config: ReadConfig,
+    metadata: EntityMetadata | undefined,
+    name?: string,
+  ): Promise<QueryResult<R>> {
+    if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), name);
     this.connection?.assertReady();
     return this.router.read(
-      (on) => this.execute<R>(config, metadata, on),
+      (on) => this.execute<R>(config, metadata, on, name),
       () => this.target(),
     );
   }
