@@ -77,3 +77,14 @@ export function attachIncludes<T>(entity: T, row: QueryResultRow, nodes: Include
   }
   return entity;
 }
+
+/**
+ * Like {@link attachIncludes}, of a row read with `rowMode: 'array'`: its included relations are
+ * the values from index `first` on, in `nodes` order.
+ */
+export function attachIncludeValues<T>(entity: T, values: unknown[], first: number, nodes: IncludeNode[]): T {
+  for (let i = 0; i < nodes.length; i++) {
+    (entity as Record<string, unknown>)[nodes[i].relation.property] = relationValue(nodes[i], values[first + i]);
+  }
+  return entity;
+}

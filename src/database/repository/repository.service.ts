@@ -32,7 +32,7 @@ import { UnsupportedEntityError } from './unsupported-entity.error';
 import { readFromPrimary } from '../replicas/read-context';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 import { inTenantTransaction } from '../tenancy/tenant-transaction';
-import { attachIncludes } from './include-sql';
+import { attachIncludes, attachIncludeValues } from './include-sql';
 import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
 import { InvalidQueryError } from '../errors/invalid-query.error';
@@ -298,11 +298,21 @@ export class RepositoryService<T extends ObjectLiteral> {
     });
     const cursor = input.cursor ?? '';
     const path = options.path ?? '';
-    // Without `include`, rows come as arrays in select-list order (sort keys after the columns).
+    // Rows come as arrays in select-list order: the columns, the sort keys, then any included relations.
+    const first = this.sql.hydrated.length;
+    const relations = first + (query.mode === 'cursor' ? query.sort.length : 0);
     const page = () =>
       include
-        ? runPage(this.context, this.metadata, query, sql, cursor, path, (row) =>
-            attachIncludes(this.hydrate(row), row, include.nodes),
+        ? runPage(
+            this.context,
+            this.metadata,
+            query,
+            sql,
+            cursor,
+            path,
+            (row) =>
+              attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes),
+            first,
           )
         : runPage(
             this.context,
@@ -312,7 +322,7 @@ export class RepositoryService<T extends ObjectLiteral> {
             cursor,
             path,
             (row) => this.hydrateValues(row as unknown[]),
-            this.sql.hydrated.length,
+            first,
           );
     return options.primary ? readFromPrimary(page) : page();
   }
