@@ -301,29 +301,11 @@ export class RepositoryService<T extends ObjectLiteral> {
     // Rows come as arrays in select-list order: the columns, the sort keys, then any included relations.
     const first = this.sql.hydrated.length;
     const relations = first + (query.mode === 'cursor' ? query.sort.length : 0);
-    const page = () =>
-      include
-        ? runPage(
-            this.context,
-            this.metadata,
-            query,
-            sql,
-            cursor,
-            path,
-            (row) =>
-              attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes),
-            first,
-          )
-        : runPage(
-            this.context,
-            this.metadata,
-            query,
-            sql,
-            cursor,
-            path,
-            (row) => this.hydrateValues(row as unknown[]),
-            first,
-          );
+    const hydrate = include
+      ? (row: unknown) =>
+          attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
+      : (row: unknown) => this.hydrateValues(row as unknown[]);
+    const page = () => runPage(this.context, this.metadata, query, sql, cursor, path, hydrate, first);
     return options.primary ? readFromPrimary(page) : page();
   }
 
