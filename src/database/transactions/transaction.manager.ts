@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
@@ -38,7 +38,8 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly connection: DatabaseConnection,
+    /** The module's connection supervisor; absent for a DataSource opened elsewhere. */
+    @Optional() private readonly connection?: DatabaseConnection,
   ) {}
 
   /** @internal The manager `@Transactional()` methods of objects Nest did not build use: the running application's. */
@@ -115,7 +116,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
 
   private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
-    this.connection.assertReady(); // not connected yet: 503 at once, no retries
+    this.connection?.assertReady(); // not connected yet: 503 at once, no retries
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(fn, options);
