@@ -15,7 +15,8 @@ import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
 import { currentTenant } from '../tenancy/tenant-context';
 import { TransactionConnection } from './transaction-connection';
-import { SET_TENANT_SQL } from '../tenancy/tenant-query';
+import { tenantSetting } from '../tenancy/tenant-query';
+import type { PrecedingStatement } from '../sql/pipelined-query';
 
 /** Counters of one DataSource's transactions. */
 export interface TransactionStats {
@@ -145,13 +146,15 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
     try {
       connection = await TransactionConnection.open(this.dataSource);
       const held = connection;
-      await held.begin(options.isolationLevel, options.readOnly === true);
-      open = true;
+      // Settings of the transaction, written (with BEGIN) ahead of its first statement.
+      const settings: PrecedingStatement[] = [];
       if (options.timeoutMs !== undefined) {
-        await held.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
+        settings.push({ text: `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}` });
       }
       const tenant = currentTenant();
-      if (tenant !== undefined) await held.query(SET_TENANT_SQL, [tenant]);
+      if (tenant !== undefined) settings.push(tenantSetting(tenant, false));
+      await held.begin(options.isolationLevel, options.readOnly === true, settings);
+      open = true;
       const frame: TransactionFrame = {
         get queryRunner() {
           return held.queryRunner;
