@@ -13,7 +13,6 @@ import {
   runAsTenant,
   UniqueViolationError,
 } from '../src/database';
-import { currentScope } from '../src/database/transactions/transaction-context';
 import { User } from '../src/entities';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -24,17 +23,17 @@ class Users {
 
 /** What went over the wire of one client: its writes, and its round trips (ReadyForQuery messages). */
 interface Wire {
-  writes: number;
-  roundTrips: number;
+  readonly writes: number;
+  readonly roundTrips: number;
   stop(): void;
 }
 
-function watch(client: PoolClient): Wire {
+function watch(client: PoolClient): { writes: number; roundTrips: number; stop(): void } {
   const connection = (client as unknown as { connection: NodeJS.EventEmitter & { stream: { write: Function } } })
     .connection;
   const stream = connection.stream;
   const write = stream.write;
-  const wire: Wire = {
+  const wire = {
     writes: 0,
     roundTrips: 0,
     stop: () => {
@@ -59,8 +58,20 @@ describe('transactions: BEGIN goes with the first statement', () => {
   let dataSource: DataSource;
   const usersNamed = async (email: string) =>
     Number((await dataSource.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [email]))[0].n);
-  /** The connection of the transaction open here (module internals: what the test watches). */
-  const txClient = () => currentScope(dataSource)!.frame.client;
+  /** Every client of the DataSource's pool (pg's own list), the transaction's among them: nothing else runs meanwhile. */
+  const watchPool = (): Wire => {
+    const clients = (dataSource.driver as unknown as { master: { _clients: PoolClient[] } }).master._clients;
+    const wires = clients.map(watch);
+    return {
+      get writes() {
+        return wires.reduce((sum, w) => sum + w.writes, 0);
+      },
+      get roundTrips() {
+        return wires.reduce((sum, w) => sum + w.roundTrips, 0);
+      },
+      stop: () => wires.forEach((w) => w.stop()),
+    };
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -84,7 +95,7 @@ describe('transactions: BEGIN goes with the first statement', () => {
   it('three repository statements take four round trips, all in one transaction (same xid and now())', async () => {
     let wire: Wire | undefined;
     const seen = await tx.transaction(async () => {
-      wire = watch(txClient());
+      wire = watchPool();
       const first = await tx.queryOne('SELECT pg_current_xact_id()::text AS xid, now() AS at, $1::int AS n', [1]);
       const created = await users.create({ email: 'rt@pipeline.example.com', displayName: 'RT' });
       const last = await tx.queryOne('SELECT pg_current_xact_id()::text AS xid, now() AS at, $1::int AS n', [3]);
@@ -101,7 +112,7 @@ describe('transactions: BEGIN goes with the first statement', () => {
     let wire: Wire | undefined;
     let hooked = false;
     await tx.transaction(async () => {
-      wire = watch(txClient());
+      wire = watchPool();
       tx.onCommit(() => (hooked = true));
     });
     wire!.stop();

@@ -59,8 +59,8 @@ function extendedProtocol(config: unknown, values: unknown): config is QueryConf
  * `set_config`) is not sent on its own: it is written ahead of the transaction's first statement,
  * in the same pipeline with one Sync ({@link PipelinedQuery}), so a transaction of n statements
  * takes n + 1 round trips, and one that runs none sends nothing (no BEGIN, no COMMIT). Whatever
- * reaches the client first carries it: until then the client's `query` is this connection's
- * (repository statements, raw SQL, TypeORM's runner, cursors and `COPY` all call it). A first
+ * reaches the connection first carries it: every path into the transaction (repository statements,
+ * raw SQL, TypeORM's runner, cursors and `COPY`) runs on {@link TransactionConnection.queryable}. A first
  * statement that cannot share the pipeline (a cursor, a `COPY`, text without bound values, which may
  * hold several statements) is queued behind the owed ones sent alone, as before.
  */
@@ -73,8 +73,18 @@ export class TransactionConnection {
   private owed: PrecedingStatement[] | undefined;
   /** Whether `BEGIN` was written to the server (the transaction then needs its COMMIT or ROLLBACK). */
   private begun = false;
-  /** The client's own `query` property, if it had one, put back once the owed statements are sent. */
-  private ownQuery: PropertyDescriptor | undefined;
+  /**
+   * What the transaction's statements run on (the frame's client, TypeORM's runner's connection):
+   * the client's `query`, with the owed statements written ahead of the first. (A wrapper: an own
+   * `query` put on and taken off the pooled client itself would cost every later statement on
+   * that client V8's fast property access.)
+   */
+  readonly queryable: Pick<PoolClient, 'query'> = {
+    query: ((config: unknown, values?: unknown, callback?: unknown) =>
+      this.owed === undefined
+        ? (this.client.query as unknown as ClientQuery).call(this.client, config, values, callback)
+        : this.first(config, values, callback)) as PoolClient['query'],
+  };
   private readonly onError = (error: unknown): void => {
     this.failure ??= error;
   };
@@ -110,7 +120,7 @@ export class TransactionConnection {
       }
     };
     // The connection is this one's, released by it: the runner's `release()` then only marks it released.
-    Object.assign(runner, { databaseConnection: this.client, releaseCallback: undefined });
+    Object.assign(runner, { databaseConnection: this.queryable, releaseCallback: undefined });
     if (!this.eventful) Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
     this.runner = runner;
     return runner;
@@ -139,16 +149,12 @@ export class TransactionConnection {
     if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
     if (readOnly) text += ' READ ONLY';
     this.owed = [{ text }, ...then];
-    const client = this.client as unknown as { query: ClientQuery };
-    this.ownQuery = Object.getOwnPropertyDescriptor(client, 'query');
-    const first: ClientQuery = (config, values, callback) => this.first(config, values, callback);
-    Object.defineProperty(client, 'query', { value: first, configurable: true, writable: true });
   }
 
   /** The transaction's first statement, with the owed ones written ahead of it. */
   private first(config: unknown, values: unknown, callback: unknown): unknown {
     const owed = this.owed!;
-    this.restoreQuery();
+    this.owed = undefined;
     this.begun = true;
     const logger = this.dataSource.logger;
     for (const statement of owed) logger.logQuery(statement.text, statement.values);
@@ -174,26 +180,18 @@ export class TransactionConnection {
     });
   }
 
-  /** Puts the client's `query` back (the owed statements sent, or never to be). */
-  private restoreQuery(): void {
-    if (this.owed === undefined) return;
-    this.owed = undefined;
-    if (this.ownQuery) Object.defineProperty(this.client, 'query', this.ownQuery);
-    else delete (this.client as unknown as { query?: unknown }).query;
-  }
-
   /** COMMIT; nothing when no statement ran (BEGIN was never sent). */
   async commit(): Promise<void> {
     if (this.eventful) await this.queryRunner.commitTransaction();
     else if (this.begun) await this.query('COMMIT');
-    else this.restoreQuery();
+    else this.owed = undefined;
   }
 
   /** ROLLBACK; nothing when no statement ran (BEGIN was never sent). */
   async rollback(): Promise<void> {
     if (this.eventful) await this.queryRunner.rollbackTransaction();
     else if (this.begun) await this.query('ROLLBACK');
-    else this.restoreQuery();
+    else this.owed = undefined;
   }
 
   /** Runs `text` as TypeORM's runner would: logged, a failure logged and wrapped in `QueryFailedError`. */
@@ -214,7 +212,7 @@ export class TransactionConnection {
 
   /** Gives the connection back to the pool or, after `error` or a failure seen on it, has the pool destroy it. */
   release(error?: unknown): void {
-    this.restoreQuery();
+    this.owed = undefined;
     this.client.removeListener('error', this.onError);
     if (this.runner) {
       Object.assign(this.runner, { isTransactionActive: false, transactionDepth: 0 });

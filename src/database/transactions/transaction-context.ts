@@ -6,7 +6,8 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export interface TransactionFrame {
   readonly queryRunner: QueryRunner;
   readonly manager: EntityManager;
-  client: PoolClient;
+  /** Its connection, as every statement of the transaction reaches it. */
+  client: Pick<PoolClient, 'query'>;
   /** Set when an inner joined scope failed: the outermost scope must roll back. */
   rollbackOnly: boolean;
   savepoints: number;

@@ -162,7 +162,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
         get manager() {
           return held.queryRunner.manager;
         },
-        client: held.client,
+        client: held.queryable,
         rollbackOnly: false,
         savepoints: 0,
         tenant,
