@@ -55,7 +55,7 @@ const SIZES = quick
       bulk: 10_000,
       bulkRounds: 2,
       streamRounds: 1,
-      health: { windowMs: 400, rounds: 2, warmUp: 50 },
+      health: { msPerCheck: 800, warmUp: 50 },
     }
   : {
       tasks: 1_000_000,
@@ -68,7 +68,7 @@ const SIZES = quick
       bulk: 100_000,
       bulkRounds: 3,
       streamRounds: 2,
-      health: { windowMs: 1_500, rounds: 3, warmUp: 200 },
+      health: { msPerCheck: 9_000, warmUp: 200 },
     };
 /** The run's pool size, and the other one the concurrency scenarios also run with. */
 const POOL = 10;
