@@ -68,7 +68,7 @@ const SIZES = quick
       bulk: 100_000,
       bulkRounds: 3,
       streamRounds: 2,
-      health: { msPerCheck: 9_000, warmUp: 200 },
+      health: { msPerCheck: 6_000, warmUp: 200 },
     };
 /** The run's pool size, and the other one the concurrency scenarios also run with. */
 const POOL = 10;

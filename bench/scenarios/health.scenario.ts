@@ -7,19 +7,23 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import type { LatencyReply, LatencyRequest } from '../health/latency-client';
+import { RoundTripHealthModule } from '../health/round-trip-health.module';
 import { TerminusHealthModule } from '../health/terminus-health.module';
 import type { ContenderResult, ScenarioResult } from '../report/results';
 import { percentile } from '../support/measure';
 import { statementsSent } from '../support/statements';
 
 /**
- * The two checks compared, ours (`GET /health`) and Terminus' `TypeOrmHealthIndicator`, and the
- * app's liveness route, which touches no database: the floor of any route of this app on this machine.
+ * The two checks compared, ours (`GET /health`) and Terminus' `TypeOrmHealthIndicator`; the app's
+ * liveness route, which touches no database: the floor of any route of this app on this machine;
+ * and the same route plus one `SELECT 1` round trip on a connection of its own, no check logic: the
+ * floor of any check that asks the server.
  */
 const CHECKS = [
   { name: 'ours', path: '/health' },
   { name: 'Terminus TypeOrmHealthIndicator', path: '/terminus-health' },
   { name: 'floor: GET /health/live (no database)', path: '/health/live' },
+  { name: 'one round trip: SELECT 1 on its own connection', path: '/round-trip' },
 ] as const;
 
 /** Sizes of the health scenario. */
@@ -40,7 +44,7 @@ class HealthBenchApp {}
 
 async function startApp(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; url: string }> {
   const app = await NestFactory.create(
-    { module: HealthBenchApp, imports: [AppModule.register(env), TerminusHealthModule] },
+    { module: HealthBenchApp, imports: [AppModule.register(env), TerminusHealthModule, RoundTripHealthModule] },
     { logger: false },
   );
   await app.listen(0, '127.0.0.1');
