@@ -236,7 +236,7 @@ async function main(): Promise<number> {
     await writeFile(join(dir, 'latest.svg'), ratioChart(results));
     await writeFile(join(dir, 'latest.md'), `${describeRun(results)}\n\n${tables}`);
     log(
-      `\n${describeRun(results)}\n\n${tables}\ncells: median (ratio to raw pg) · statements per call; health: p50 / p99 latency\nwrote bench/results/latest.{json,svg,md}`,
+      `\n${describeRun(results)}\n\n${tables}\ncells: median (ratio to raw pg) · statements per call; health: p50 / p99 (the p99's 95% confidence range) latency\nwrote bench/results/latest.{json,svg,md}`,
     );
     return 0;
   } finally {

@@ -10,7 +10,7 @@ import type { LatencyReply, LatencyRequest } from '../health/latency-client';
 import { RoundTripHealthModule } from '../health/round-trip-health.module';
 import { TerminusHealthModule } from '../health/terminus-health.module';
 import type { ContenderResult, ScenarioResult } from '../report/results';
-import { percentile } from '../support/measure';
+import { percentile, percentileRange } from '../support/measure';
 import { statementsSent } from '../support/statements';
 
 /**
@@ -139,6 +139,7 @@ export async function healthScenarios(
             ...(stop ? {} : { statementsPerCall: counted.statements / counted.requests }),
             p50Ms: percentile(latencies, 50),
             p99Ms: percentile(latencies, 99),
+            p99RangeMs: percentileRange(latencies, 99),
             requests: latencies.length,
             statuses,
           };
