@@ -48,6 +48,33 @@ function extendedProtocol(config: unknown, values: unknown): config is QueryConf
   return c.name !== undefined || c.queryMode === 'extended' || (Array.isArray(bound) && bound.length > 0);
 }
 
+/** The transaction owing statements (`BEGIN` …) on a client, while it owes them. */
+const owing = new WeakMap<PoolClient, TransactionConnection>();
+/** The `query` {@link carryOwed} gave each client. */
+const carriers = new WeakMap<PoolClient, ClientQuery>();
+
+/**
+ * Makes `client.query` (an own property, put once per pooled client and kept: adding and removing
+ * one per transaction would cost V8's fast property access on the client) hand the statement to the
+ * transaction owing statements on it, if any; otherwise it is the client's own `query`, untouched.
+ * Every path into a transaction calls it: repository statements, raw SQL, TypeORM's runner (its
+ * `databaseConnection` is the client), cursors, `COPY`.
+ */
+function carryOwed(client: PoolClient): void {
+  const current = (client as unknown as { query: ClientQuery }).query;
+  if (carriers.get(client) === current) return;
+  // Whatever `query` the client had (pg's, or an instrumentation's own property) runs underneath.
+  const own = Object.getOwnPropertyDescriptor(client, 'query')?.value as ClientQuery | undefined;
+  const underneath: ClientQuery = own ?? (Object.getPrototypeOf(client) as { query: ClientQuery }).query;
+  const carrier: ClientQuery = (config, values, callback) => {
+    const owner = owing.get(client);
+    if (owner !== undefined) return owner.first(config, values, callback);
+    return underneath.call(client, config, values, callback);
+  };
+  carriers.set(client, carrier);
+  Object.defineProperty(client, 'query', { value: carrier, configurable: true, writable: true });
+}
+
 /**
  * @internal The pool connection of one module transaction. BEGIN, COMMIT and ROLLBACK go to the pg
  * client itself (TypeORM's query runner costs an EntityManager, a broadcaster and several awaits
@@ -60,7 +87,7 @@ function extendedProtocol(config: unknown, values: unknown): config is QueryConf
  * in the same pipeline with one Sync ({@link PipelinedQuery}), so a transaction of n statements
  * takes n + 1 round trips, and one that runs none sends nothing (no BEGIN, no COMMIT). Whatever
  * reaches the connection first carries it: every path into the transaction (repository statements,
- * raw SQL, TypeORM's runner, cursors and `COPY`) runs on {@link TransactionConnection.queryable}. A first
+ * raw SQL, TypeORM's runner, cursors and `COPY`) calls the client's `query` ({@link carryOwed}). A first
  * statement that cannot share the pipeline (a cursor, a `COPY`, text without bound values, which may
  * hold several statements) is queued behind the owed ones sent alone, as before.
  */
@@ -73,18 +100,6 @@ export class TransactionConnection {
   private owed: PrecedingStatement[] | undefined;
   /** Whether `BEGIN` was written to the server (the transaction then needs its COMMIT or ROLLBACK). */
   private begun = false;
-  /**
-   * What the transaction's statements run on (the frame's client, TypeORM's runner's connection):
-   * the client's `query`, with the owed statements written ahead of the first. (A wrapper: an own
-   * `query` put on and taken off the pooled client itself would cost every later statement on
-   * that client V8's fast property access.)
-   */
-  readonly queryable: Pick<PoolClient, 'query'> = {
-    query: ((config: unknown, values?: unknown, callback?: unknown) =>
-      this.owed === undefined
-        ? (this.client.query as unknown as ClientQuery).call(this.client, config, values, callback)
-        : this.first(config, values, callback)) as PoolClient['query'],
-  };
   private readonly onError = (error: unknown): void => {
     this.failure ??= error;
   };
@@ -120,7 +135,7 @@ export class TransactionConnection {
       }
     };
     // The connection is this one's, released by it: the runner's `release()` then only marks it released.
-    Object.assign(runner, { databaseConnection: this.queryable, releaseCallback: undefined });
+    Object.assign(runner, { databaseConnection: this.client, releaseCallback: undefined });
     if (!this.eventful) Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
     this.runner = runner;
     return runner;
@@ -149,12 +164,14 @@ export class TransactionConnection {
     if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
     if (readOnly) text += ' READ ONLY';
     this.owed = [{ text }, ...then];
+    owing.set(this.client, this);
+    carryOwed(this.client);
   }
 
-  /** The transaction's first statement, with the owed ones written ahead of it. */
-  private first(config: unknown, values: unknown, callback: unknown): unknown {
+  /** @internal The transaction's first statement (from the client's `query`), with the owed ones written ahead of it. */
+  first(config: unknown, values: unknown, callback: unknown): unknown {
     const owed = this.owed!;
-    this.owed = undefined;
+    this.settle();
     this.begun = true;
     const logger = this.dataSource.logger;
     for (const statement of owed) logger.logQuery(statement.text, statement.values);
@@ -180,18 +197,25 @@ export class TransactionConnection {
     });
   }
 
+  /** Nothing is owed any more: the client's `query` is plain again. */
+  private settle(): void {
+    if (this.owed === undefined) return;
+    this.owed = undefined;
+    if (owing.get(this.client) === this) owing.delete(this.client);
+  }
+
   /** COMMIT; nothing when no statement ran (BEGIN was never sent). */
   async commit(): Promise<void> {
     if (this.eventful) await this.queryRunner.commitTransaction();
     else if (this.begun) await this.query('COMMIT');
-    else this.owed = undefined;
+    else this.settle();
   }
 
   /** ROLLBACK; nothing when no statement ran (BEGIN was never sent). */
   async rollback(): Promise<void> {
     if (this.eventful) await this.queryRunner.rollbackTransaction();
     else if (this.begun) await this.query('ROLLBACK');
-    else this.owed = undefined;
+    else this.settle();
   }
 
   /** Runs `text` as TypeORM's runner would: logged, a failure logged and wrapped in `QueryFailedError`. */
@@ -212,7 +236,7 @@ export class TransactionConnection {
 
   /** Gives the connection back to the pool or, after `error` or a failure seen on it, has the pool destroy it. */
   release(error?: unknown): void {
-    this.owed = undefined;
+    this.settle();
     this.client.removeListener('error', this.onError);
     if (this.runner) {
       Object.assign(this.runner, { isTransactionActive: false, transactionDepth: 0 });

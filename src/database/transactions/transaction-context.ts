@@ -6,8 +6,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export interface TransactionFrame {
   readonly queryRunner: QueryRunner;
   readonly manager: EntityManager;
-  /** Its connection, as every statement of the transaction reaches it. */
-  client: Pick<PoolClient, 'query'>;
+  client: PoolClient;
   /** Set when an inner joined scope failed: the outermost scope must roll back. */
   rollbackOnly: boolean;
   savepoints: number;

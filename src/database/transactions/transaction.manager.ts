@@ -162,7 +162,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
         get manager() {
           return held.queryRunner.manager;
         },
-        client: held.queryable,
+        client: held.client,
         rollbackOnly: false,
         savepoints: 0,
         tenant,
