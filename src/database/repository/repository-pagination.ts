@@ -1,5 +1,5 @@
 import type { QueryResultRow } from 'pg';
-import type { RowMode, Statement } from '../sql/sql-executor';
+import type { ColumnParsers, RowMode, Statement } from '../sql/sql-executor';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
 import { KEY_ALIAS, ListSql } from './list-sql';
@@ -11,7 +11,8 @@ import type { RepositoryContext } from './repository.context';
  * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists;
  * prepared when the entity still prepares new list statements (`EntitySql.listStatement`). With
  * `firstKey`, rows come as arrays (pg's `rowMode: 'array'`, no object per row before the entity)
- * whose sort keys start at that index; without, as objects.
+ * whose sort keys start at that index; without, as objects. `parsers` read some columns (included
+ * relations) as each row arrives.
  */
 export async function runPage<T>(
   context: RepositoryContext,
@@ -22,6 +23,7 @@ export async function runPage<T>(
   path: string,
   hydrate: (row: QueryResultRow) => T,
   firstKey?: number,
+  parsers?: ColumnParsers,
 ): Promise<Page<T>> {
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
@@ -31,12 +33,13 @@ export async function runPage<T>(
     text: string,
     values: unknown[],
     mode: RowMode,
+    columns?: ColumnParsers,
   ) =>
     statement
-      ? executor.read<R>(statement, values, metadata, mode)
-      : executor.readText<R>(text, values, metadata, mode);
+      ? executor.read<R>(statement, values, metadata, mode, columns)
+      : executor.readText<R>(text, values, metadata, mode, columns);
   const [result, counted] = await Promise.all([
-    run(sql.statement, sql.text, sql.values, rowMode),
+    run(sql.statement, sql.text, sql.values, rowMode, parsers),
     wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues, undefined) : undefined,
   ]);
   const rows = result.rows;

@@ -207,10 +207,11 @@ export class RepositoryService<T extends ObjectLiteral> {
     const executor = this.context.executor;
     // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
     const rowMode = include ? undefined : 'array';
+    const parsers = include && this.include.parsers(include);
     const read = () =>
       statement.name
-        ? executor.read(statement, [id], this.metadata, rowMode)
-        : executor.readText(statement.text, [id], this.metadata, rowMode);
+        ? executor.read(statement, [id], this.metadata, rowMode, parsers)
+        : executor.readText(statement.text, [id], this.metadata, rowMode, parsers);
     const { rows } = await (options.primary ? readFromPrimary(read) : read());
     if (!rows.length) return null;
     return include
@@ -244,7 +245,8 @@ export class RepositoryService<T extends ObjectLiteral> {
     const include = this.include.parse(paths);
     if (!include) return this.typeorm(() => this.repository.find(rest), { primary });
     const { text, values } = this.include.find(this.repository, rest, include);
-    const read = () => this.context.executor.readText(text, values, this.metadata);
+    const parsers = this.include.parsers(include);
+    const read = () => this.context.executor.readText(text, values, this.metadata, undefined, parsers);
     const { rows } = await (primary ? readFromPrimary(read) : read());
     return rows.map((row) => attachIncludes(this.hydrate(row), row, include.nodes));
   }
@@ -305,7 +307,8 @@ export class RepositoryService<T extends ObjectLiteral> {
       ? (row: unknown) =>
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
       : (row: unknown) => this.hydrateValues(row as unknown[]);
-    const page = () => runPage(this.context, this.metadata, query, sql, cursor, path, hydrate, first);
+    const parsers = include && this.include.parsers(include, relations);
+    const page = () => runPage(this.context, this.metadata, query, sql, cursor, path, hydrate, first, parsers);
     return options.primary ? readFromPrimary(page) : page();
   }
 
