@@ -25,6 +25,7 @@ import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
 import { parseListQuery } from './list-query.parser';
 import { buildListSql } from './list-sql';
 import { runPage } from './repository-pagination';
+import { CompiledPage, compiledPageKey, MAX_COMPILED_PAGES } from './compiled-page';
 import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
@@ -114,6 +115,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly tenantScoped: boolean;
   /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
   private readonly include: RepositoryInclude;
+  /** List inputs compiled so far (see `compiled-page.ts`), by their plain values. */
+  private readonly pages = new Map<string, CompiledPage<T>>();
 
   constructor(
     entity: Function,
@@ -292,24 +295,35 @@ export class RepositoryService<T extends ObjectLiteral> {
    * Keyset pages never count the table; offset pages count unless `count: false`.
    */
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
+    const compiled = this.compiledPage(input);
+    const cursor = input.cursor ?? '';
+    const path = options.path ?? '';
+    const page = () => runPage(this.context, this.metadata, compiled, cursor, path);
+    return options.primary ? readFromPrimary(page) : page();
+  }
+
+  /** `input` parsed, its SQL built and its rows' readers chosen: kept for the next call with the same input. */
+  private compiledPage(input: ListQueryInput): CompiledPage<T> {
+    const key = compiledPageKey(input);
+    const kept = key === undefined ? undefined : this.pages.get(key);
+    if (kept) return kept;
     const query = this.parse(input);
     const include = query.include as ParsedInclude | undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
     });
-    const cursor = input.cursor ?? '';
-    const path = options.path ?? '';
     // Rows come as arrays in select-list order: the columns, the sort keys, then any included relations.
-    const first = this.sql.hydrated.length;
-    const relations = first + (query.mode === 'cursor' ? query.sort.length : 0);
+    const firstKey = this.sql.hydrated.length;
+    const relations = firstKey + (query.mode === 'cursor' ? query.sort.length : 0);
     const hydrate = include
       ? (row: unknown) =>
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
       : (row: unknown) => this.hydrateValues(row as unknown[]);
     const parsers = include && this.include.parsers(include, relations);
-    const page = () => runPage(this.context, this.metadata, query, sql, cursor, path, hydrate, first, parsers);
-    return options.primary ? readFromPrimary(page) : page();
+    const compiled: CompiledPage<T> = { query, sql, hydrate, firstKey, parsers };
+    if (key !== undefined && this.pages.size < MAX_COMPILED_PAGES) this.pages.set(key, compiled);
+    return compiled;
   }
 
   /**
