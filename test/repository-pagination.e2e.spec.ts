@@ -43,6 +43,13 @@ describe('RepositoryService.paginate', () => {
 
   it('keeps a compiled list input for the next call: same rows as the database, other values apart, meta its own', async () => {
     const input = { limit: 10, filter: { priority: '2' }, sortBy: 'createdAt:DESC' };
+    const filter: Record<string, string | string[]> = { priority: ['$gte:2'] };
+    const kept = await f.tasks.paginate({ ...input, filter });
+    (filter.priority as string[]).push('$lte:3');
+    expect((await f.tasks.paginate({ ...input, filter: { priority: ['$gte:2'] } })).meta.filter).toEqual(
+      kept.meta.filter,
+    );
+    expect(kept.meta.filter).toEqual({ priority: ['$gte:2'] });
     const first = await f.tasks.paginate({ ...input, filter: { ...input.filter } });
     first.meta.filter!.priority = '3';
     first.meta.sortBy!.length = 0;

@@ -25,7 +25,7 @@ import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
 import { parseListQuery } from './list-query.parser';
 import { buildListSql } from './list-sql';
 import { runPage } from './repository-pagination';
-import { CompiledPage, compiledPageKey, MAX_COMPILED_PAGES } from './compiled-page';
+import { CompiledPage, compiledPageKey, echoOf, MAX_COMPILED_PAGES } from './compiled-page';
 import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
@@ -307,7 +307,9 @@ export class RepositoryService<T extends ObjectLiteral> {
     const key = compiledPageKey(input);
     const kept = key === undefined ? undefined : this.pages.get(key);
     if (kept) return kept;
-    const query = this.parse(input);
+    const parsed = this.parse(input);
+    // Its echo of `filter` and `sortBy` may hold the caller's own arrays: the kept query gets copies.
+    const query = key === undefined ? parsed : { ...parsed, echo: echoOf(parsed) };
     const include = query.include as ParsedInclude | undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
       ...(include && this.include.page(query, include)),
