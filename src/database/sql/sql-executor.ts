@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
-import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { CustomTypesConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
@@ -26,6 +26,14 @@ export interface Statement {
  * per-row object keyed by column name); undefined, as objects.
  */
 export type RowMode = 'array' | undefined;
+
+/**
+ * A read's own parsers for some columns of its result, made afresh for each statement: asked by
+ * pg once per column of the result, in column order, with the column's type OID; `undefined`
+ * keeps the parser the statement would use anyway. (Included relations are read into entities
+ * this way as each row arrives, while the server still produces the next ones.)
+ */
+export type ColumnParsers = () => (oid: number) => ((text: string) => unknown) | undefined;
 
 /** A read's pg query config: pg's, with its `rowMode` (typed on `QueryArrayConfig` only). */
 type ReadConfig = QueryConfig & { rowMode?: RowMode };
@@ -100,6 +108,8 @@ export class SqlExecutor {
    * when the pool has its own `types` (TypeORM's `extra.types`), which a query's would replace.
    */
   private readonly types: QueryConfig['types'];
+  /** The parsers a statement uses when a read brings its own for some columns: the pool's own `types`, else the above. */
+  private readonly baseTypes: CustomTypesConfig;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,6 +120,19 @@ export class SqlExecutor {
     this.router = readRouterOf(dataSource);
     const extra = (dataSource.options as { extra?: { types?: unknown } }).extra;
     this.types = extra?.types === undefined ? fastTimestampTypes : undefined;
+    this.baseTypes = (extra?.types as CustomTypesConfig | undefined) ?? fastTimestampTypes;
+  }
+
+  /** The query's `types`: {@link types}, or with `parsers`, those first, the rest as the statement would parse them. */
+  private typesOf(parsers: ColumnParsers | undefined): QueryConfig['types'] {
+    if (parsers === undefined) return this.types;
+    const own = parsers();
+    const base = this.baseTypes;
+    return {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        ((format ?? 'text') === 'text' ? own(oid) : undefined) ??
+        base.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    };
   }
 
   /** The DataSource's pg pool; throws `DatabaseUnavailableError` (503) until the database is connected. */
@@ -173,10 +196,12 @@ export class SqlExecutor {
     values: unknown[],
     metadata?: EntityMetadata,
     rowMode?: RowMode,
+    parsers?: ColumnParsers,
   ): Promise<QueryResult<R>> {
+    const types = this.typesOf(parsers);
     const config: ReadConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values, types: this.types, rowMode }
-      : { text: statement.text, values, types: this.types, rowMode };
+      ? { name: statement.name, text: statement.text, values, types, rowMode }
+      : { text: statement.text, values, types, rowMode };
     return this.routedRead<R>(config, metadata, statement.name);
   }
 
@@ -186,8 +211,9 @@ export class SqlExecutor {
     values: unknown[],
     metadata?: EntityMetadata,
     rowMode?: RowMode,
+    parsers?: ColumnParsers,
   ): Promise<QueryResult<R>> {
-    return this.routedRead<R>({ text, values, types: this.types, rowMode }, metadata);
+    return this.routedRead<R>({ text, values, types: this.typesOf(parsers), rowMode }, metadata);
   }
 
   /** Runs a read where it belongs: the open transaction or the pool, or, with replicas, where the router says. */
