@@ -167,8 +167,13 @@ export class SqlExecutor {
     return this.execute<R>({ text, values, types: this.types }, metadata, on);
   }
 
-  /** A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`). */
-  async read<R extends QueryResultRow>(
+  /**
+   * A read: like {@link run}, but outside a transaction a healthy replica may serve it (see `ReadRouter`).
+   * Not `async`, like the rest of the read path: each `async` layer that returns a promise costs
+   * three more promises and two microtask turns per read (more with a request context open, whose
+   * async hooks see every promise); failures still come back as a rejected promise, never a throw.
+   */
+  read<R extends QueryResultRow>(
     statement: Statement,
     values: unknown[],
     metadata?: EntityMetadata,
@@ -181,7 +186,7 @@ export class SqlExecutor {
   }
 
   /** A read of ad-hoc SQL: like {@link runText}, but outside a transaction a healthy replica may serve it. */
-  async readText<R extends QueryResultRow>(
+  readText<R extends QueryResultRow>(
     text: string,
     values: unknown[],
     metadata?: EntityMetadata,
@@ -196,12 +201,16 @@ export class SqlExecutor {
     metadata: EntityMetadata | undefined,
     name?: string,
   ): Promise<QueryResult<R>> {
-    if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), name);
-    this.connection?.assertReady();
-    return this.router.read(
-      (on) => this.execute<R>(config, metadata, on, name),
-      () => this.target(),
-    );
+    try {
+      if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), name);
+      this.connection?.assertReady();
+      return this.router.read(
+        (on) => this.execute<R>(config, metadata, on, name),
+        () => this.target(),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** TypeORM reads (`find`, `count`, …): one more try on the primary when a replica's connection was lost. */
@@ -255,7 +264,8 @@ export class SqlExecutor {
     return this.instrumented({ text }, metadata, undefined, run, () => aborted);
   }
 
-  private async execute<R extends QueryResultRow>(
+  /** Runs `config` on `on` (as the tenant in context, if any); never throws: failures are rejections. */
+  private execute<R extends QueryResultRow>(
     config: QueryConfig,
     metadata: EntityMetadata | undefined,
     on: Queryable,
@@ -263,11 +273,19 @@ export class SqlExecutor {
   ): Promise<QueryResult<R>> {
     const tenant = currentTenant();
     if (tenant === undefined) {
-      if (metadata && isTenantScoped(metadata)) throw TenantContextError.missing(metadata.name);
-    } else if (this.needsTenantSetting(on, tenant)) {
-      return this.instrumented(config, metadata, name, () =>
-        runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
-      );
+      if (metadata && isTenantScoped(metadata)) return Promise.reject(TenantContextError.missing(metadata.name));
+    } else {
+      let ownSetting: boolean;
+      try {
+        ownSetting = this.needsTenantSetting(on, tenant);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (ownSetting) {
+        return this.instrumented(config, metadata, name, () =>
+          runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
+        );
+      }
     }
     return this.instrumented(config, metadata, name, () =>
       (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
