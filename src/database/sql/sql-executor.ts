@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
-import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import { Pool } from 'pg';
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
@@ -73,6 +74,16 @@ export function logsQueries(logging: DataSourceOptions['logging']): boolean {
   return logging === true || logging === 'all' || (Array.isArray(logging) && logging.includes('query'));
 }
 
+/**
+ * `config` with its inherited properties (a read's template, see `SqlExecutor.read`) as its own:
+ * for code that copies a config with a spread, which copies own properties only.
+ */
+function ownProperties(config: QueryConfig): QueryConfig {
+  const own: Record<string, unknown> = {};
+  for (const key in config) own[key] = (config as unknown as Record<string, unknown>)[key];
+  return own as unknown as QueryConfig;
+}
+
 /** Something that runs pg queries: the pool, or one checked-out client. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
@@ -100,6 +111,8 @@ export class SqlExecutor {
    * when the pool has its own `types` (TypeORM's `extra.types`), which a query's would replace.
    */
   private readonly types: QueryConfig['types'];
+  /** Per compiled statement, its read configs' shared part by row mode ({@link read}); never mutated. */
+  private readonly readTemplates = new WeakMap<Statement, { array?: ReadConfig; objects?: ReadConfig }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -179,10 +192,27 @@ export class SqlExecutor {
     metadata?: EntityMetadata,
     rowMode?: RowMode,
   ): Promise<QueryResult<R>> {
-    const config: ReadConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values, types: this.types, rowMode }
-      : { text: statement.text, values, types: this.types, rowMode };
+    // The values are the config's only own property; the rest is inherited from the statement's
+    // template. pg copies a query's config by its own property descriptors on every query (1.4 µs
+    // for 3 properties, 2.3 µs for 5; 0.7 µs for this one), keeping its prototype.
+    const config = Object.create(this.readTemplate(statement, rowMode)) as ReadConfig;
+    config.values = values;
     return this.routedRead<R>(config, metadata, statement.name);
+  }
+
+  /** The part of `statement`'s read configs that never changes (name, text, types, row mode), made once. */
+  private readTemplate(statement: Statement, rowMode: RowMode): ReadConfig {
+    let templates = this.readTemplates.get(statement);
+    if (!templates) this.readTemplates.set(statement, (templates = {}));
+    const key = rowMode === 'array' ? 'array' : 'objects';
+    let template = templates[key];
+    if (!template) {
+      const { name, text } = statement;
+      template = templates[key] = this.options.preparedStatements
+        ? { name, text, types: this.types, rowMode }
+        : { text, types: this.types, rowMode };
+    }
+    return template;
   }
 
   /** A read of ad-hoc SQL: like {@link runText}, but outside a transaction a healthy replica may serve it. */
@@ -282,13 +312,18 @@ export class SqlExecutor {
         return Promise.reject(error);
       }
       if (ownSetting) {
-        return this.instrumented(config, metadata, name, () =>
-          runAsTenantStatement<R>(on, config, tenant, this.options.preparedStatements),
+        const own = ownProperties(config);
+        return this.instrumented(own, metadata, name, () =>
+          runAsTenantStatement<R>(on, own, tenant, this.options.preparedStatements),
         );
       }
     }
-    return this.instrumented(config, metadata, name, () =>
-      (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(config),
+    // A read's config inherits from its template: pg's pool hands it to pg's Query, which keeps the
+    // prototype; anything else (a transaction's connection) gets every property as its own.
+    const sent =
+      on instanceof Pool || Object.getPrototypeOf(config) === Object.prototype ? config : ownProperties(config);
+    return this.instrumented(sent, metadata, name, () =>
+      (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(sent),
     );
   }
 
