@@ -3,8 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
-import { Pool } from 'pg';
-import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import { Pool as PgPool } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
@@ -321,7 +321,7 @@ export class SqlExecutor {
     // A read's config inherits from its template: pg's pool hands it to pg's Query, which keeps the
     // prototype; anything else (a transaction's connection) gets every property as its own.
     const sent =
-      on instanceof Pool || Object.getPrototypeOf(config) === Object.prototype ? config : ownProperties(config);
+      on instanceof PgPool || Object.getPrototypeOf(config) === Object.prototype ? config : ownProperties(config);
     return this.instrumented(sent, metadata, name, () =>
       (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(sent),
     );
