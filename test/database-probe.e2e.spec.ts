@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
+import { HEALTH_APPLICATION_NAME_SUFFIX } from '../src/database/database.constants';
 import { DatabaseProbe } from '../src/database/health/database.probe';
 import { pollUntil } from './support/health-client';
 import { APP_MIGRATION_NAMES } from './support/app-migrations';
@@ -121,6 +122,51 @@ describe('DatabaseProbe (the health connection)', () => {
     }
   });
 
+  it('prepares its one statement once per session: each later check only executes it, table renames included', async () => {
+    const dataSource = await openDataSource(db);
+    const probe = DatabaseProbe.forDataSource(dataSource);
+    const sessions = new Set<Client>();
+    const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
+      const name: string | undefined = (this as any).connectionParameters?.application_name;
+      if (name?.endsWith(HEALTH_APPLICATION_NAME_SUFFIX)) sessions.add(this);
+      return query.apply(this, args) as never;
+    });
+    // What the server holds for the probe's own session: its prepared statements and how often each ran.
+    const prepared = async () => {
+      const sql = `SELECT name, statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements`;
+      expect(sessions.size).toBe(1);
+      const { rows } = (await query.call([...sessions][0], sql)) as { rows: Array<Record<string, string>> };
+      return new Map(rows.map((r) => [r.statement, { name: r.name, runs: Number(r.runs) }]));
+    };
+    const steady = (statements: Map<string, { name: string; runs: number }>) =>
+      [...statements].find(([text]) => text.includes('AS read_only, id, name'))?.[1];
+    try {
+      for (let i = 0; i < 4; i++) {
+        expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length });
+      }
+      const statements = await prepared();
+      for (const { name } of statements.values()) expect(name).toMatch(/^nest_pg_health_\d+$/);
+      // The first check read the table apart; the three after it executed the one statement it was parsed into.
+      expect(steady(statements)).toMatchObject({ runs: 3 });
+      // The server re-plans it when the table changes under it: gone (up, migrations unknown), then back.
+      await dataSource.query('ALTER TABLE migrations RENAME TO migrations_away');
+      try {
+        expect(await probe.check(1_000)).toMatchObject({ up: true, migrations: { applied: 0 } });
+      } finally {
+        await dataSource.query('ALTER TABLE migrations_away RENAME TO migrations');
+      }
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length });
+      const before = steady(await prepared())!;
+      expect((await probe.check(1_000)).migrations).toMatchObject({ applied: APP_MIGRATION_NAMES.length, pending: 0 });
+      expect(steady(await prepared())).toEqual({ name: before.name, runs: before.runs + 1 });
+    } finally {
+      spy.mockRestore();
+      await probe.close();
+      await dataSource.destroy();
+    }
+  });
+
   it('without migrations to count, pings with one statement and reports the version the server started the session with', async () => {
     const probe = new DatabaseProbe({ connectionString: db.url });
     const sent: string[] = [];
@@ -148,10 +194,13 @@ describe('DatabaseProbe (the health connection)', () => {
     const probe = new DatabaseProbe({ connectionString: db.url });
     const seen: string[] = [];
     const query = Client.prototype.query as (...args: unknown[]) => Promise<unknown>;
-    // The ping asks the probe's session for its own settings instead.
+    // The ping (a prepared statement, named) asks the probe's session for its own settings instead.
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: any[]) {
-      if (typeof args[0] === 'string' && args[0].startsWith('SELECT pg_is_in_recovery()')) {
-        args[0] = `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`;
+      if (args[0]?.name && args[0].text.startsWith('SELECT pg_is_in_recovery()')) {
+        args[0] = {
+          name: args[0].name,
+          text: `SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l`,
+        };
         const answer = query.apply(this, args) as Promise<{ rows: Array<{ s: string; l: string }> }>;
         void answer.then((r) => seen.push(`${r.rows[0].s} ${r.rows[0].l}`));
         return answer as never;

@@ -16,6 +16,8 @@ export interface ContenderResult {
   /** Latency scenarios (health): percentiles in ms, requests measured, and responses by HTTP status. */
   p50Ms?: number;
   p99Ms?: number;
+  /** Latency scenarios: 95% confidence interval of the p99 in ms (order statistics). */
+  p99RangeMs?: [number, number];
   requests?: number;
   statuses?: Record<string, number>;
 }

@@ -35,7 +35,8 @@ function latency(r: ContenderResult | undefined): string {
     .map(([status, n]) => `, ${n.toLocaleString('en')}× ${status}`)
     .join('');
   const st = r.statementsPerCall === undefined ? '' : ` · ${fmt(r.statementsPerCall)} st`;
-  return `${r.p50Ms.toFixed(2)} / **${r.p99Ms.toFixed(2)}** ms · ${(r.requests ?? 0).toLocaleString('en')} req${other}${st}`;
+  const range = r.p99RangeMs ? ` (${r.p99RangeMs.map((ms) => ms.toFixed(2)).join('–')})` : '';
+  return `${r.p50Ms.toFixed(2)} / **${r.p99Ms.toFixed(2)}**${range} ms · ${(r.requests ?? 0).toLocaleString('en')} req${other}${st}`;
 }
 
 /** The latency scenarios (health) as a Markdown table: p50 / p99 per check, or nothing when none ran. */

@@ -1,4 +1,5 @@
 import { ChildProcess, fork } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
@@ -6,26 +7,29 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import type { LatencyReply, LatencyRequest } from '../health/latency-client';
+import { RoundTripHealthModule } from '../health/round-trip-health.module';
 import { TerminusHealthModule } from '../health/terminus-health.module';
 import type { ContenderResult, ScenarioResult } from '../report/results';
-import { percentile } from '../support/measure';
+import { percentile, percentileRange } from '../support/measure';
 import { statementsSent } from '../support/statements';
 
 /**
- * The two checks compared, ours (`GET /health`) and Terminus' `TypeOrmHealthIndicator`, and the
- * app's liveness route, which touches no database: the floor of any route of this app on this machine.
+ * The two checks compared, ours (`GET /health`) and Terminus' `TypeOrmHealthIndicator`; the app's
+ * liveness route, which touches no database: the floor of any route of this app on this machine;
+ * and the same route plus one `SELECT 1` round trip on a connection of its own, no check logic: the
+ * floor of any check that asks the server.
  */
 const CHECKS = [
   { name: 'ours', path: '/health' },
   { name: 'Terminus TypeOrmHealthIndicator', path: '/terminus-health' },
   { name: 'floor: GET /health/live (no database)', path: '/health/live' },
+  { name: 'one round trip: SELECT 1 on its own connection', path: '/round-trip' },
 ] as const;
 
 /** Sizes of the health scenario. */
 export interface HealthSizes {
-  /** Measured time per check per round, in ms. */
-  windowMs: number;
-  rounds: number;
+  /** Measured time per check and state, in ms: the checks take turns request by request. */
+  msPerCheck: number;
   /** Requests per check before measuring. */
   warmUp: number;
 }
@@ -40,7 +44,7 @@ class HealthBenchApp {}
 
 async function startApp(env: NodeJS.ProcessEnv): Promise<{ app: INestApplication; url: string }> {
   const app = await NestFactory.create(
-    { module: HealthBenchApp, imports: [AppModule.register(env), TerminusHealthModule] },
+    { module: HealthBenchApp, imports: [AppModule.register(env), TerminusHealthModule, RoundTripHealthModule] },
     { logger: false },
   );
   await app.listen(0, '127.0.0.1');
@@ -78,10 +82,30 @@ function saturate(dataSource: DataSource, poolSize: number): () => Promise<void>
 }
 
 /**
+ * Statements each path's requests sent, counted in the app while the request was in flight (the
+ * client sends one request at a time, so a statement sent meanwhile is that request's, unless a
+ * background load is running).
+ */
+function countStatementsByPath(app: INestApplication): Map<string, { statements: number; requests: number }> {
+  const counts = new Map(CHECKS.map((c) => [c.path as string, { statements: 0, requests: 0 }]));
+  app.getHttpServer().prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const before = statementsSent();
+    res.once('finish', () => {
+      const count = counts.get(req.url ?? '');
+      if (!count) return;
+      count.statements += statementsSent() - before;
+      count.requests++;
+    });
+  });
+  return counts;
+}
+
+/**
  * `GET /health` of the example app (our `DatabaseHealthIndicator`, on its own connection) against
- * Terminus' `TypeOrmHealthIndicator.pingCheck` (`SELECT 1` through the main pool), one request at a
- * time over a keep-alive connection: idle, then with every main-pool connection held by
- * `SELECT pg_sleep` and callers waiting. p50 and p99 latency of each, per pool size.
+ * Terminus' `TypeOrmHealthIndicator.pingCheck` (`SELECT 1` through the main pool) and the app's
+ * liveness route, one request at a time over a keep-alive connection per route, the routes taking
+ * turns request by request (see the latency client): idle, then with every main-pool connection held
+ * by `SELECT pg_sleep` and callers waiting. p50 and p99 latency of each, per pool size.
  */
 export async function healthScenarios(
   env: NodeJS.ProcessEnv,
@@ -90,47 +114,32 @@ export async function healthScenarios(
 ): Promise<ScenarioResult[]> {
   const { app, url } = await startApp({ ...env, DB_POOL_MAX: String(poolSize) });
   const client = startClient();
+  const statements = countStatementsByPath(app);
   const results: ScenarioResult[] = [];
   try {
     for (const state of ['idle', 'saturated'] as const) {
       const stop = state === 'saturated' ? saturate(app.get(DataSource), poolSize) : undefined;
       if (stop) await new Promise((r) => setTimeout(r, 200)); // every connection busy, callers queued
       try {
-        const measured = new Map(
-          CHECKS.map((c) => [
-            c.name,
-            { latencies: [] as number[], statuses: {} as Record<string, number>, statements: 0, requests: 0 },
-          ]),
-        );
-        for (let round = 0; round < sizes.rounds; round++) {
-          for (const check of round % 2 ? [...CHECKS].reverse() : CHECKS) {
-            const warmUp = round === 0 ? sizes.warmUp : 0;
-            const before = statementsSent();
-            const reply = await askClient(client, {
-              url,
-              paths: [check.path],
-              windowMs: sizes.windowMs,
-              rounds: 1,
-              warmUp,
-            });
-            const m = measured.get(check.name)!;
-            const { latencies, statuses } = reply[check.path];
-            m.latencies.push(...latencies);
-            for (const [status, n] of Object.entries(statuses)) m.statuses[status] = (m.statuses[status] ?? 0) + n;
-            m.statements += statementsSent() - before;
-            m.requests += latencies.length + warmUp;
-          }
-        }
-        const summary = ({ name }: (typeof CHECKS)[number]): ContenderResult => {
-          const { latencies, statuses, statements, requests } = measured.get(name)!;
+        for (const count of statements.values()) Object.assign(count, { statements: 0, requests: 0 });
+        const reply = await askClient(client, {
+          url,
+          paths: CHECKS.map((c) => c.path),
+          msPerPath: sizes.msPerCheck,
+          warmUp: sizes.warmUp,
+        });
+        const summary = ({ name, path }: (typeof CHECKS)[number]): ContenderResult => {
+          const { latencies, statuses } = reply[path];
+          const counted = statements.get(path)!;
           return {
             contender: name,
             median: percentile(latencies, 50),
             samples: [],
-            // Idle, every statement is the check's own; saturated, the saturating callers' count too.
-            ...(stop ? {} : { statementsPerCall: statements / requests }),
+            // Idle, every statement is the check's own (warm-up included); saturated, the saturating callers' count too.
+            ...(stop ? {} : { statementsPerCall: counted.statements / counted.requests }),
             p50Ms: percentile(latencies, 50),
             p99Ms: percentile(latencies, 99),
+            p99RangeMs: percentileRange(latencies, 99),
             requests: latencies.length,
             statuses,
           };

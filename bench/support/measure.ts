@@ -47,3 +47,18 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
 }
+
+/**
+ * A distribution-free 95% confidence interval of the `p`th percentile (order statistics, normal
+ * approximation of the binomial): the values at ranks n·p ∓ 1.96·√(n·p·(1−p)). With few samples
+ * the p99 is one of the last few values, and this range says how far it could move.
+ */
+export function percentileRange(values: number[], p: number): [number, number] {
+  if (!values.length) return [Number.NaN, Number.NaN];
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const q = p / 100;
+  const spread = 1.96 * Math.sqrt(n * q * (1 - q));
+  const at = (rank: number) => sorted[Math.min(n, Math.max(1, rank)) - 1];
+  return [at(Math.floor(n * q - spread)), at(Math.ceil(n * q + spread))];
+}
