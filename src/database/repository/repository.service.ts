@@ -198,28 +198,35 @@ export class RepositoryService<T extends ObjectLiteral> {
    * The live row with that id, or `null` (soft-deleted rows too with `withDeleted`); with `include`,
    * its relations too, in the same statement.
    */
-  async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
-    const include = this.include.parse(options.include);
-    if (!this.isKey(id)) return null;
-    const withDeleted = options.withDeleted === true;
-    const statement = include
-      ? this.include.findById(include, withDeleted)
-      : withDeleted
-        ? this.sql.findByIdWithDeleted
-        : this.sql.findById;
-    const executor = this.context.executor;
-    // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
-    const rowMode = include ? undefined : 'array';
-    const parsers = include && this.include.parsers(include);
-    const read = () =>
-      statement.name
-        ? executor.read(statement, [id], this.metadata, rowMode, parsers)
-        : executor.readText(statement.text, [id], this.metadata, rowMode, parsers);
-    const { rows } = await (options.primary ? readFromPrimary(read) : read());
-    if (!rows.length) return null;
-    return include
-      ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
-      : this.hydrateValues(rows[0] as unknown as unknown[]);
+  findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
+    // Not `async`: `then` makes one promise where `async` and `await` make two (each seen by the
+    // async hooks of a request context); a throw before the read still comes back as a rejection.
+    try {
+      const include = this.include.parse(options.include);
+      if (!this.isKey(id)) return Promise.resolve(null);
+      const withDeleted = options.withDeleted === true;
+      const statement = include
+        ? this.include.findById(include, withDeleted)
+        : withDeleted
+          ? this.sql.findByIdWithDeleted
+          : this.sql.findById;
+      const executor = this.context.executor;
+      // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
+      const rowMode = include ? undefined : 'array';
+      const parsers = include && this.include.parsers(include);
+      const read = () =>
+        statement.name
+          ? executor.read(statement, [id], this.metadata, rowMode, parsers)
+          : executor.readText(statement.text, [id], this.metadata, rowMode, parsers);
+      return (options.primary ? readFromPrimary(read) : read()).then(({ rows }) => {
+        if (!rows.length) return null;
+        return include
+          ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
+          : this.hydrateValues(rows[0] as unknown as unknown[]);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
