@@ -10,6 +10,7 @@ import { MikroOrmContender } from './contenders/mikro-orm.contender';
 import { OursAppContender } from './contenders/ours-app.contender';
 import { OursContender } from './contenders/ours.contender';
 import { RawPgContender } from './contenders/raw-pg.contender';
+import { RawPgAuditedContender } from './contenders/raw-pg-audited.contender';
 import { TypeOrmContender } from './contenders/typeorm.contender';
 import { BenchResults, ScenarioResult, withRatios } from './report/results';
 import { ratioChart } from './report/svg';
@@ -105,6 +106,7 @@ async function main(): Promise<number> {
     const settings = poolSettings(env);
     contenders.push(
       new RawPgContender(settings),
+      new RawPgAuditedContender(settings),
       await OursContender.create(env, false),
       await OursContender.create(env, true),
       await OursAppContender.create(env),

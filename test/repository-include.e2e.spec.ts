@@ -12,6 +12,7 @@ import {
 import { buildDatabaseModuleOptions } from '../src/database/database.options';
 import { RepositoryContext } from '../src/database/repository/repository.context';
 import { Invoice } from './fixtures/user-entities/invoice.entity';
+import { InvoiceLine } from './fixtures/user-entities/invoice-line.entity';
 import { USER_ENTITIES, USER_ENTITIES_SCHEMA } from './fixtures/user-entities/schema';
 import { Tag } from './fixtures/user-entities/tag.entity';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -311,6 +312,43 @@ describe("include on a user's own entities (bigint, numeric, date, timestamp, ma
     expect(ours[0].lines![0].shipOn).toBe('2026-03-01');
     expect(ours[0].tags!.map((t) => t.label).sort()).toEqual(['blue', 'red']);
     expect(ours[2].tags).toEqual([]);
+  });
+
+  it('paginate with two relations after the sort keys (keyset) reads each into its own property', async () => {
+    const expected = await invoices.find({ where: { id: In(ids) }, order: { id: 'ASC' }, include: ['lines', 'tags'] });
+    const page = await invoices.paginate({ cursor: '', sortBy: 'id:ASC', include: 'tags,lines', limit: 10 });
+    const mine = page.data.filter((invoice) => ids.includes(invoice.id));
+    expect(mine).toEqual(expected);
+    expect(mine[0].lines![0]).toBeInstanceOf(InvoiceLine);
+    expect(mine[0].tags![0]).toBeInstanceOf(Tag);
+    expect((await invoices.findById(ids[0], { include: ['lines', 'tags'] }))!).toEqual(expected[0]);
+  });
+
+  it("relies on pg asking a query's types for each column's parser once, in column order", async () => {
+    // Included relations are read by position (`includeParsers`): this is the pg behaviour it needs.
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const asked: number[] = [];
+      const types = {
+        getTypeParser: (oid: number) => {
+          const column = asked.push(oid);
+          return (text: string) => `${column}:${text}`;
+        },
+      };
+      const { rows } = await client.query({
+        text: `SELECT 1::int AS a, '[1]'::json AS b, 'x'::text AS c, '[2]'::json AS d FROM generate_series(1, 2)`,
+        types,
+        rowMode: 'array',
+      } as never);
+      expect(asked).toEqual([23, 114, 25, 114]);
+      expect(rows).toEqual([
+        ['1:1', '2:[1]', '3:x', '4:[2]'],
+        ['1:1', '2:[1]', '3:x', '4:[2]'],
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('reads a many-to-many from its inverse side, and a many-to-one without a column property', async () => {

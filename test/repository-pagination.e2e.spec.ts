@@ -41,6 +41,36 @@ describe('RepositoryService.paginate', () => {
   const sqlIds = async (where: string, order: string) =>
     (await f.sql(`SELECT id FROM tasks WHERE ${where} ORDER BY ${order}`)).map((r: { id: string }) => r.id);
 
+  it('keeps a compiled list input for the next call: same rows as the database, other values apart, meta its own', async () => {
+    const input = { limit: 10, filter: { priority: '2' }, sortBy: 'createdAt:DESC' };
+    const filter: Record<string, string | string[]> = { priority: ['$gte:2'] };
+    const kept = await f.tasks.paginate({ ...input, filter });
+    (filter.priority as string[]).push('$lte:3');
+    expect((await f.tasks.paginate({ ...input, filter: { priority: ['$gte:2'] } })).meta.filter).toEqual(
+      kept.meta.filter,
+    );
+    expect(kept.meta.filter).toEqual({ priority: ['$gte:2'] });
+    const first = await f.tasks.paginate({ ...input, filter: { ...input.filter } });
+    first.meta.filter!.priority = '3';
+    first.meta.sortBy!.length = 0;
+    const again = await f.tasks.paginate({ ...input, filter: { ...input.filter } });
+    const expected = (await sqlIds('priority = 2 AND deleted_at IS NULL', 'created_at DESC, id DESC')).slice(0, 10);
+    expect(again.data.map((t) => t.id)).toEqual(expected);
+    expect(again.meta.filter).toEqual({ priority: '2' });
+    expect(again.meta.sortBy).toEqual([['createdAt', 'DESC']]);
+    // The same text as a number (which the parser refuses), and another value: each its own query.
+    const numeric = { ...input, filter: { priority: 2 as unknown as string } };
+    await expect(f.tasks.paginate(numeric)).rejects.toThrow('filter.priority: must be plain text');
+    const other = await f.tasks.paginate({ ...input, filter: { priority: '3' } });
+    expect(other.data.map((t) => t.id)).toEqual(
+      (await sqlIds('priority = 3 AND deleted_at IS NULL', 'created_at DESC, id DESC')).slice(0, 10),
+    );
+    // A value the parser refuses is refused on every call, never answered from a kept query.
+    const dated = { ...input, filter: { createdAt: new Date() as unknown as string } };
+    await expect(f.tasks.paginate(dated)).rejects.toThrow(InvalidQueryError);
+    await expect(f.tasks.paginate(dated)).rejects.toThrow(InvalidQueryError);
+  });
+
   it('hydrates page rows (read as arrays) and findById exactly as TypeORM reads them', async () => {
     const typeorm = f.tasks.repository;
     for (const query of [

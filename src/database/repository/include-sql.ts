@@ -1,4 +1,5 @@
 import type { QueryResultRow } from 'pg';
+import type { ColumnParsers } from '../sql/sql-executor';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import type { ColumnInfo } from './entity-columns';
 import type { IncludedEntity } from './include-plan';
@@ -67,13 +68,46 @@ function relationValue(node: IncludeNode, value: unknown): unknown {
   return value === null ? null : entityOf(target, node.children, value as unknown[]);
 }
 
-/** Sets the included relations of `row` on its hydrated `entity`. */
+/** pg's type OID of `json`, what the relations' subqueries return. */
+const JSON_OID = 114;
+
+/** Each node's reader of its column's text (JSON) into entities, compiled once per node. */
+const readers = new WeakMap<IncludeNode, (text: string) => unknown>();
+
+function readerOf(node: IncludeNode): (text: string) => unknown {
+  let reader = readers.get(node);
+  if (!reader) readers.set(node, (reader = (text) => relationValue(node, JSON.parse(text))));
+  return reader;
+}
+
+/**
+ * @internal The parsers of a statement's included relations (the columns from index `first` on, in
+ * `nodes` order): each column's JSON becomes the related entities as pg reads each row (see
+ * `ColumnParsers`), so the work overlaps with the server producing the next rows instead of
+ * waiting for the last one. A column of another type there means the select list is not the one
+ * compiled: the read fails rather than mislabel values.
+ */
+export function includeParsers(nodes: IncludeNode[], first: number): ColumnParsers {
+  const parsers = nodes.map(readerOf);
+  return () => {
+    let column = 0;
+    return (oid) => {
+      const i = column++ - first;
+      if (i < 0 || i >= parsers.length) return undefined;
+      if (oid !== JSON_OID) {
+        return () => {
+          throw new Error(`include: column ${first + i} is of type ${oid}, not json`);
+        };
+      }
+      return parsers[i];
+    };
+  };
+}
+
+/** Sets the included relations of `row` (read with {@link includeParsers}) on its hydrated `entity`. */
 export function attachIncludes<T>(entity: T, row: QueryResultRow, nodes: IncludeNode[]): T {
   for (let i = 0; i < nodes.length; i++) {
-    (entity as Record<string, unknown>)[nodes[i].relation.property] = relationValue(
-      nodes[i],
-      row[`${INCLUDE_ALIAS}${i}`],
-    );
+    (entity as Record<string, unknown>)[nodes[i].relation.property] = row[`${INCLUDE_ALIAS}${i}`];
   }
   return entity;
 }
@@ -84,7 +118,7 @@ export function attachIncludes<T>(entity: T, row: QueryResultRow, nodes: Include
  */
 export function attachIncludeValues<T>(entity: T, values: unknown[], first: number, nodes: IncludeNode[]): T {
   for (let i = 0; i < nodes.length; i++) {
-    (entity as Record<string, unknown>)[nodes[i].relation.property] = relationValue(nodes[i], values[first + i]);
+    (entity as Record<string, unknown>)[nodes[i].relation.property] = values[first + i];
   }
   return entity;
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityMetadata, FindManyOptions, ObjectLiteral, Repository } from 'typeorm';
 import { InvalidQueryError } from '../errors/invalid-query.error';
-import type { Statement } from '../sql/sql-executor';
+import type { ColumnParsers, Statement } from '../sql/sql-executor';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import type { ColumnInfo } from './entity-columns';
 import { IncludedEntity, IncludePlanner } from './include-plan';
-import { includeColumns, qualifiedSelect } from './include-sql';
+import { includeColumns, includeParsers, qualifiedSelect } from './include-sql';
 import { IncludeNode, ParsedInclude, parseInclude } from './include.parser';
 import type { ParsedListQuery } from './list-query';
 import { KEY_ALIAS } from './list-sql';
@@ -36,6 +36,8 @@ export function includePlanner(dataSource: DataSource): IncludePlanner {
 export class RepositoryInclude {
   readonly entity: IncludedEntity;
   private readonly select: string;
+  /** How many of the entity's own columns its rows start with (then sort keys, then relations). */
+  private readonly selected: number;
   private readonly byId = new Map<string, Statement | undefined>();
   private readonly texts = new Map<string, string>();
   private readonly parsed = new Map<string, ParsedInclude>();
@@ -48,6 +50,15 @@ export class RepositoryInclude {
   ) {
     this.entity = includePlanner(dataSource).entity(metadata);
     this.select = qualifiedSelect(columns, 'p');
+    this.selected = [...columns.values()].filter((c) => c.select && !c.relationOnly).length;
+  }
+
+  /**
+   * The parsers reading the relations of rows of `findById` and `find` (their columns follow the
+   * entity's own), or of a page's rows when `first` says where they start (after its sort keys).
+   */
+  parsers(include: ParsedInclude, first = this.selected): ColumnParsers {
+    return includeParsers(include.nodes, first);
   }
 
   /** An `@Includable` relation of the entity (for `filter.<relation>.<field>`). */

@@ -1,42 +1,42 @@
 import type { QueryResultRow } from 'pg';
-import type { RowMode, Statement } from '../sql/sql-executor';
+import type { ColumnParsers, RowMode, Statement } from '../sql/sql-executor';
+import { CompiledPage, echoOf } from './compiled-page';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
-import { KEY_ALIAS, ListSql } from './list-sql';
+import { KEY_ALIAS } from './list-sql';
 import { pageLinks } from './page-links';
 import type { RepositoryContext } from './repository.context';
 
 /**
  * @internal Runs a compiled list query and shapes the page: one statement for the rows (one more
  * for the total in offset mode when counting), `limit + 1` rows fetched to know if a next page exists;
- * prepared when the entity still prepares new list statements (`EntitySql.listStatement`). With
- * `firstKey`, rows come as arrays (pg's `rowMode: 'array'`, no object per row before the entity)
- * whose sort keys start at that index; without, as objects.
+ * prepared when the entity still prepares new list statements (`EntitySql.listStatement`). Rows come
+ * as arrays (pg's `rowMode: 'array'`, no object per row before the entity) whose sort keys start at
+ * `firstKey`; the page's `parsers` read some columns (included relations) as each row arrives.
  */
 export async function runPage<T>(
   context: RepositoryContext,
   metadata: EntityMetadata,
-  query: ParsedListQuery,
-  sql: ListSql,
+  page: CompiledPage<T>,
   currentCursor: string,
   path: string,
-  hydrate: (row: QueryResultRow) => T,
-  firstKey?: number,
 ): Promise<Page<T>> {
+  const { query, sql, hydrate, firstKey, parsers } = page;
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
-  const rowMode = firstKey === undefined ? undefined : 'array';
+  const rowMode = 'array';
   const run = <R extends QueryResultRow>(
     statement: Statement | undefined,
     text: string,
     values: unknown[],
     mode: RowMode,
+    columns?: ColumnParsers,
   ) =>
     statement
-      ? executor.read<R>(statement, values, metadata, mode)
-      : executor.readText<R>(text, values, metadata, mode);
+      ? executor.read<R>(statement, values, metadata, mode, columns)
+      : executor.readText<R>(text, values, metadata, mode, columns);
   const [result, counted] = await Promise.all([
-    run(sql.statement, sql.text, sql.values, rowMode),
+    run(sql.statement, sql.text, sql.values, rowMode, parsers),
     wantsCount ? run<{ total: number }>(sql.countStatement, sql.countText, sql.countValues, undefined) : undefined,
   ]);
   const rows = result.rows;
@@ -46,6 +46,7 @@ export async function runPage<T>(
   const total = counted?.rows[0].total;
   const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
   const pageLink = pageLinks(path, query);
+  const echo = echoOf(query);
   return {
     data: rows.map(hydrate),
     meta: {
@@ -53,8 +54,8 @@ export async function runPage<T>(
       totalItems: total,
       currentPage: query.page,
       totalPages,
-      sortBy: query.echo.sortBy,
-      filter: query.echo.filter,
+      sortBy: echo.sortBy,
+      filter: echo.filter,
     },
     links: {
       first: pageLink({ page: 1 }),
@@ -84,9 +85,10 @@ function cursorPage<T>(
   // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
   const data = rows.map(hydrate);
   const pageLink = pageLinks(path, query);
+  const echo = echoOf(query);
   return {
     data,
-    meta: { itemsPerPage: query.limit, sortBy: query.echo.sortBy, filter: query.echo.filter, cursor: current },
+    meta: { itemsPerPage: query.limit, sortBy: echo.sortBy, filter: echo.filter, cursor: current },
     links: {
       first: pageLink({ cursor: '' }),
       current: pageLink({ cursor: current }),

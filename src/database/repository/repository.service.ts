@@ -25,6 +25,7 @@ import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
 import { parseListQuery } from './list-query.parser';
 import { buildListSql } from './list-sql';
 import { runPage } from './repository-pagination';
+import { CompiledPage, compiledPageKey, echoOf, MAX_COMPILED_PAGES } from './compiled-page';
 import { queryableProperties } from './queryable.decorator';
 import type { RepositoryContext } from './repository.context';
 import { streamRows } from './row-stream';
@@ -115,6 +116,8 @@ export class RepositoryService<T extends ObjectLiteral> {
   private readonly tenantScoped: boolean;
   /** Relations read with rows (`include`), against the entity's `@Includable` allow-list. */
   private readonly include: RepositoryInclude;
+  /** List inputs compiled so far (see `compiled-page.ts`), by their plain values. */
+  private readonly pages = new Map<string, CompiledPage<T>>();
 
   constructor(
     entity: Function,
@@ -196,27 +199,35 @@ export class RepositoryService<T extends ObjectLiteral> {
    * The live row with that id, or `null` (soft-deleted rows too with `withDeleted`); with `include`,
    * its relations too, in the same statement.
    */
-  async findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
-    const include = this.include.parse(options.include);
-    if (!this.isKey(id)) return null;
-    const withDeleted = options.withDeleted === true;
-    const statement = include
-      ? this.include.findById(include, withDeleted)
-      : withDeleted
-        ? this.sql.findByIdWithDeleted
-        : this.sql.findById;
-    const executor = this.context.executor;
-    // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
-    const rowMode = include ? undefined : 'array';
-    const read = () =>
-      statement.name
-        ? executor.read(statement, [id], this.metadata, rowMode)
-        : executor.readText(statement.text, [id], this.metadata, rowMode);
-    const { rows } = await (options.primary ? readFromPrimary(read) : read());
-    if (!rows.length) return null;
-    return include
-      ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
-      : this.hydrateValues(rows[0] as unknown as unknown[]);
+  findById(id: unknown, options: FindByIdOptions = {}): Promise<T | null> {
+    // Not `async`: `then` makes one promise where `async` and `await` make two (each seen by the
+    // async hooks of a request context); a throw before the read still comes back as a rejection.
+    try {
+      const include = this.include.parse(options.include);
+      if (!this.isKey(id)) return Promise.resolve(null);
+      const withDeleted = options.withDeleted === true;
+      const statement = include
+        ? this.include.findById(include, withDeleted)
+        : withDeleted
+          ? this.sql.findByIdWithDeleted
+          : this.sql.findById;
+      const executor = this.context.executor;
+      // Without `include`, the row comes as an array in select-list order (see `hydrateValues`).
+      const rowMode = include ? undefined : 'array';
+      const parsers = include && this.include.parsers(include);
+      const read = () =>
+        statement.name
+          ? executor.read(statement, [id], this.metadata, rowMode, parsers)
+          : executor.readText(statement.text, [id], this.metadata, rowMode, parsers);
+      return (options.primary ? readFromPrimary(read) : read()).then(({ rows }) => {
+        if (!rows.length) return null;
+        return include
+          ? attachIncludes(this.hydrate(rows[0]), rows[0], include.nodes)
+          : this.hydrateValues(rows[0] as unknown as unknown[]);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
@@ -245,7 +256,8 @@ export class RepositoryService<T extends ObjectLiteral> {
     const include = this.include.parse(paths);
     if (!include) return this.typeorm(() => this.repository.find(rest), { primary });
     const { text, values } = this.include.find(this.repository, rest, include);
-    const read = () => this.context.executor.readText(text, values, this.metadata);
+    const parsers = this.include.parsers(include);
+    const read = () => this.context.executor.readText(text, values, this.metadata, undefined, parsers);
     const { rows } = await (primary ? readFromPrimary(read) : read());
     return rows.map((row) => attachIncludes(this.hydrate(row), row, include.nodes));
   }
@@ -302,23 +314,37 @@ export class RepositoryService<T extends ObjectLiteral> {
    * Keyset pages never count the table; offset pages count unless `count: false`.
    */
   async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
-    const query = this.parse(input);
+    const compiled = this.compiledPage(input);
+    const cursor = input.cursor ?? '';
+    const path = options.path ?? '';
+    const page = () => runPage(this.context, this.metadata, compiled, cursor, path);
+    return options.primary ? readFromPrimary(page) : page();
+  }
+
+  /** `input` parsed, its SQL built and its rows' readers chosen: kept for the next call with the same input. */
+  private compiledPage(input: ListQueryInput): CompiledPage<T> {
+    const key = compiledPageKey(input);
+    const kept = key === undefined ? undefined : this.pages.get(key);
+    if (kept) return kept;
+    const parsed = this.parse(input);
+    // Its echo of `filter` and `sortBy` may hold the caller's own arrays: the kept query gets copies.
+    const query = key === undefined ? parsed : { ...parsed, echo: echoOf(parsed) };
     const include = query.include as ParsedInclude | undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
       ...(include && this.include.page(query, include)),
       relation: this.include.relation,
     });
-    const cursor = input.cursor ?? '';
-    const path = options.path ?? '';
     // Rows come as arrays in select-list order: the columns, the sort keys, then any included relations.
-    const first = this.sql.hydrated.length;
-    const relations = first + (query.mode === 'cursor' ? query.sort.length : 0);
+    const firstKey = this.sql.hydrated.length;
+    const relations = firstKey + (query.mode === 'cursor' ? query.sort.length : 0);
     const hydrate = include
       ? (row: unknown) =>
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
       : (row: unknown) => this.hydrateValues(row as unknown[]);
-    const page = () => runPage(this.context, this.metadata, query, sql, cursor, path, hydrate, first);
-    return options.primary ? readFromPrimary(page) : page();
+    const parsers = include && this.include.parsers(include, relations);
+    const compiled: CompiledPage<T> = { query, sql, hydrate, firstKey, parsers };
+    if (key !== undefined && this.pages.size < MAX_COMPILED_PAGES) this.pages.set(key, compiled);
+    return compiled;
   }
 
   /**

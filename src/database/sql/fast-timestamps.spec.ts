@@ -43,6 +43,20 @@ describe('fastTimestampTypes', () => {
   });
 
   it.each([
+    '2024-02-29 23:59:59.999999+00',
+    '2000-02-29 00:00:00+00',
+    '1900-02-28 12:00:00-05',
+    '1900-03-01 00:00:00.5+05:30',
+    '1000-01-01 00:00:00+14',
+    '9999-12-31 23:59:59.999999-12',
+    '1970-01-01 00:00:00+00',
+    '1969-12-31 23:59:59.999-00:30',
+  ])('reads %s as the same instant as the stock parser (calendar edges)', (t) => {
+    expect(fastTimestampParsers.timestamptz(t)).toEqual(stock(t));
+    expect(same(fastTimestampParsers.timestamptz(t), stock(t))).toBe(true);
+  });
+
+  it.each([
     'infinity',
     '-infinity',
     '2026-12-02 05:16:45+05:30:15',

@@ -4,7 +4,8 @@ import type { ProbeResult } from '../../database/health/database.probe';
 import type { SqlObserver } from '../../database/sql/sql-executor';
 import type { ReplicaState } from '../../database/replicas/replica-node';
 import type { ReadRoutingStats } from '../../database/replicas/read-router';
-import { StatementLabels, statementLabels } from './statement-labels';
+import { StatementHistogram, StatementSeries } from './statement-histogram';
+import { statementLabels } from './statement-labels';
 
 /** Where {@link DatabaseMetrics} reads its figures at scrape time. */
 export interface DatabaseMetricsSources {
@@ -25,6 +26,13 @@ const RETRY_REASONS = ['40001', '40P01', 'connection'];
 
 type Outcome = 'ok' | 'error';
 
+/** A statement's labels and, once observed, its series by outcome. */
+interface StatementSeriesPair {
+  labels: ReturnType<typeof statementLabels>;
+  ok?: StatementSeries;
+  error?: StatementSeries;
+}
+
 /**
  * The database's Prometheus metrics on a registry the application owns: pool gauges, statement
  * durations by operation, failures by SQLSTATE class, transactions and their retries, migrations
@@ -36,10 +44,10 @@ type Outcome = 'ok' | 'error';
  * db.observeQueries(metrics);
  */
 export class DatabaseMetrics implements SqlObserver {
-  private readonly queryDuration: Histogram<'operation' | 'entity' | 'outcome'>;
+  private readonly queryDuration: StatementHistogram;
   private readonly healthDuration: Histogram<'check' | 'status'>;
-  /** Labels of compiled statements by name (a bounded set), so the hot path does not parse names. */
-  private readonly compiled = new Map<string, StatementLabels>();
+  /** The two series (ok, error) of each compiled statement by name (a bounded set): the hot path neither parses names nor hashes labels. */
+  private readonly compiled = new Map<string, StatementSeriesPair>();
 
   constructor(registry: Registry, sources: DatabaseMetricsSources) {
     const registers = [registry];
@@ -63,13 +71,12 @@ export class DatabaseMetrics implements SqlObserver {
       collect: gaugeFrom(() => sources.stats().connection.attempts),
     });
 
-    this.queryDuration = new Histogram({
-      name: 'db_query_duration_seconds',
-      help: 'Duration of statements run by RepositoryService and DatabaseService.query/execute',
-      labelNames: ['operation', 'entity', 'outcome'],
-      buckets: QUERY_BUCKETS,
+    this.queryDuration = new StatementHistogram(
+      'db_query_duration_seconds',
+      'Duration of statements run by RepositoryService and DatabaseService.query/execute',
+      QUERY_BUCKETS,
       registers,
-    });
+    );
     counterFrom(registers, 'db_query_errors_total', 'Failed statements by SQLSTATE class', 'sqlstate_class', () => {
       return sources.stats().queries.failedBySqlStateClass;
     });
@@ -114,13 +121,14 @@ export class DatabaseMetrics implements SqlObserver {
     durationMs: number,
     sqlState: string | undefined,
   ): void {
-    let labels = name ? this.compiled.get(name) : undefined;
-    if (!labels) {
-      labels = statementLabels(name, text, entity);
-      if (name) this.compiled.set(name, labels);
+    let pair = name ? this.compiled.get(name) : undefined;
+    if (!pair) {
+      pair = { labels: statementLabels(name, text, entity) };
+      if (name) this.compiled.set(name, pair);
     }
     const outcome: Outcome = sqlState === undefined ? 'ok' : 'error';
-    this.queryDuration.observe({ operation: labels.operation, entity: labels.entity, outcome }, durationMs / 1000);
+    const series = (pair[outcome] ??= this.queryDuration.seriesOf({ ...pair.labels, outcome }));
+    this.queryDuration.observe(series, durationMs / 1000);
   }
 
   /** Per-replica lag, state and reads, read from the router at scrape time. */
