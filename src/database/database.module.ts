@@ -117,12 +117,13 @@ function withOptions(optionsModule: DynamicModule): DynamicModule {
     providers: [
       {
         provide: REPOSITORY_CONTEXT,
-        inject: [getDataSourceToken(), DATABASE_MODULE_OPTIONS],
-        useFactory: (dataSource: DataSource, options: DatabaseModuleOptions) =>
+        inject: [getDataSourceToken(), DATABASE_MODULE_OPTIONS, TransactionManager],
+        useFactory: (dataSource: DataSource, options: DatabaseModuleOptions, transactions: TransactionManager) =>
           new RepositoryContext(dataSource, {
             preparedStatements: options.preparedStatements ?? poolerModeOf(options) !== 'transaction',
             cursorSecret: options.cursorSecret,
             audit: options.audit,
+            transactions,
           }),
       },
       {

@@ -32,7 +32,8 @@ import { streamRows } from './row-stream';
 import { UnsupportedEntityError } from './unsupported-entity.error';
 import { readFromPrimary } from '../replicas/read-context';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
-import { inTenantTransaction } from '../tenancy/tenant-transaction';
+import { currentTenant } from '../tenancy/tenant-context';
+import { TenantContextError } from '../tenancy/tenant.errors';
 import { attachIncludes, attachIncludeValues } from './include-sql';
 import type { ParsedInclude } from './include.parser';
 import { IncludeInput, RepositoryInclude } from './repository-include';
@@ -275,12 +276,23 @@ export class RepositoryService<T extends ObjectLiteral> {
   private async typeorm<R>(fn: () => Promise<R>, options: ReadOptions): Promise<R> {
     const read = () => this.context.executor.readThrough(fn);
     try {
-      // A tenant-scoped TypeORM read runs in a short transaction carrying the tenant: on the primary.
-      if (this.tenantScoped) return await inTenantTransaction(this.dataSource, this.metadata.name, fn);
+      if (this.tenantScoped) return await this.inTenantTransaction(fn);
       return await (options.primary ? readFromPrimary(read) : read());
     } catch (error) {
       throw translateDatabaseError(error, this.metadata);
     }
+  }
+
+  /**
+   * A tenant-scoped TypeORM read: TypeORM runs its own statements, which the one-round-trip tenant
+   * setting cannot precede, so it runs in the open transaction (whose tenant was set at its start)
+   * or in a short one of the transaction manager's, which sets the tenant with its BEGIN: on the
+   * primary. Without a tenant in context, refused ({@link TenantContextError}).
+   */
+  private inTenantTransaction<R>(fn: () => Promise<R>): Promise<R> {
+    if (currentTenant() === undefined) throw TenantContextError.missing(this.metadata.name);
+    const transactions = this.context.transactions;
+    return transactions.inTransaction ? fn() : transactions.run(fn);
   }
 
   /** @internal Parses a list query against this entity's allow-list. */

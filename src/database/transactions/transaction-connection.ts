@@ -1,10 +1,15 @@
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import { PipelinedQuery, PrecedingStatement } from '../sql/pipelined-query';
 import { isConnectionLoss } from './transaction-retry';
 import type { IsolationLevel } from './transaction.options';
 
 type Release = (error?: unknown) => void;
+
+type QueryCallback = (error: Error | undefined, result: unknown) => void;
+/** pg's `Client.query`, as called: `(text | config | submittable, values?, callback?)`. */
+type ClientQuery = (config: unknown, values?: unknown, callback?: unknown) => unknown;
 
 /** Isolation levels as SQL text: the option is typed, but a plain-JavaScript caller could pass anything. */
 const ISOLATION_LEVELS: ReadonlySet<string> = new Set<IsolationLevel>([
@@ -30,17 +35,71 @@ function hasTransactionSubscribers(dataSource: DataSource): boolean {
 }
 
 /**
+ * Whether pg would send `config` in the extended protocol anyway (a name, bound values): then the
+ * owed statements can go in the same pipeline. Text without values goes in the simple protocol,
+ * which may hold several statements; a pipeline would refuse those.
+ */
+function extendedProtocol(config: unknown, values: unknown): config is QueryConfig | string {
+  if (config === null || config === undefined) return false;
+  if (typeof config === 'string') return Array.isArray(values) && values.length > 0;
+  const c = config as QueryConfig & { submit?: unknown; rows?: unknown; queryMode?: string };
+  if (typeof c.submit === 'function' || c.rows !== undefined || typeof c.text !== 'string') return false;
+  const bound = Array.isArray(values) ? values : c.values;
+  return c.name !== undefined || c.queryMode === 'extended' || (Array.isArray(bound) && bound.length > 0);
+}
+
+/** The transaction owing statements (`BEGIN` …) on a client, while it owes them. */
+const owing = new WeakMap<PoolClient, TransactionConnection>();
+/** The `query` {@link carryOwed} gave each client. */
+const carriers = new WeakMap<PoolClient, ClientQuery>();
+
+/**
+ * Makes `client.query` (an own property, put once per pooled client and kept: adding and removing
+ * one per transaction would cost V8's fast property access on the client) hand the statement to the
+ * transaction owing statements on it, if any; otherwise it is the client's own `query`, untouched.
+ * Every path into a transaction calls it: repository statements, raw SQL, TypeORM's runner (its
+ * `databaseConnection` is the client), cursors, `COPY`.
+ */
+function carryOwed(client: PoolClient): void {
+  const current = (client as unknown as { query: ClientQuery }).query;
+  if (carriers.get(client) === current) return;
+  // Whatever `query` the client had (pg's, or an instrumentation's own property) runs underneath.
+  const own = Object.getOwnPropertyDescriptor(client, 'query')?.value as ClientQuery | undefined;
+  const underneath: ClientQuery = own ?? (Object.getPrototypeOf(client) as { query: ClientQuery }).query;
+  const carrier: ClientQuery = (config, values, callback) => {
+    const owner = owing.get(client);
+    if (owner !== undefined) return owner.first(config, values, callback);
+    return underneath.call(client, config, values, callback);
+  };
+  carriers.set(client, carrier);
+  Object.defineProperty(client, 'query', { value: carrier, configurable: true, writable: true });
+}
+
+/**
  * @internal The pool connection of one module transaction. BEGIN, COMMIT and ROLLBACK go to the pg
  * client itself (TypeORM's query runner costs an EntityManager, a broadcaster and several awaits
  * per statement); the query runner TypeORM code (injected repositories, `DataSource.manager`,
  * savepoints) needs is made on first use, bound to this connection and its open transaction. With
  * TypeORM subscribers of transaction events, the transaction runs through that runner, so they fire.
+ *
+ * `BEGIN` (and the statements owed after it: `SET LOCAL statement_timeout`, the tenant's
+ * `set_config`) is not sent on its own: it is written ahead of the transaction's first statement,
+ * in the same pipeline with one Sync ({@link PipelinedQuery}), so a transaction of n statements
+ * takes n + 1 round trips, and one that runs none sends nothing (no BEGIN, no COMMIT). Whatever
+ * reaches the connection first carries it: every path into the transaction (repository statements,
+ * raw SQL, TypeORM's runner, cursors and `COPY`) calls the client's `query` ({@link carryOwed}). A first
+ * statement that cannot share the pipeline (a cursor, a `COPY`, text without bound values, which may
+ * hold several statements) is queued behind the owed ones sent alone, as before.
  */
 export class TransactionConnection {
   /** Why the connection must leave the pool instead of going back (its socket died, or a TypeORM statement on it condemned it). */
   failure: unknown;
   private runner: QueryRunner | undefined;
   private readonly eventful: boolean;
+  /** Statements owed before the first one (`BEGIN …` first); undefined once sent, or before `begin`. */
+  private owed: PrecedingStatement[] | undefined;
+  /** Whether `BEGIN` was written to the server (the transaction then needs its COMMIT or ROLLBACK). */
+  private begun = false;
   private readonly onError = (error: unknown): void => {
     this.failure ??= error;
   };
@@ -82,30 +141,81 @@ export class TransactionConnection {
     return runner;
   }
 
-  /** `BEGIN` with the isolation level and access mode in the same statement. */
-  async begin(isolationLevel: IsolationLevel | undefined, readOnly: boolean): Promise<void> {
+  /**
+   * `BEGIN` with the isolation level and access mode in the same statement, then `then` (settings of
+   * the transaction): owed, written ahead of the transaction's first statement (see the class).
+   */
+  async begin(
+    isolationLevel: IsolationLevel | undefined,
+    readOnly: boolean,
+    then: PrecedingStatement[] = [],
+  ): Promise<void> {
     if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
       throw new TypeError(`unknown isolation level: ${String(isolationLevel)}`);
     }
     if (this.eventful) {
+      this.begun = true;
       await this.queryRunner.startTransaction(isolationLevel);
       if (readOnly) await this.queryRunner.query('SET TRANSACTION READ ONLY');
+      for (const statement of then) await this.query(statement.text, statement.values);
       return;
     }
     let text = 'BEGIN';
     if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
     if (readOnly) text += ' READ ONLY';
-    await this.query(text);
+    this.owed = [{ text }, ...then];
+    owing.set(this.client, this);
+    carryOwed(this.client);
   }
 
+  /** @internal The transaction's first statement (from the client's `query`), with the owed ones written ahead of it. */
+  first(config: unknown, values: unknown, callback: unknown): unknown {
+    const owed = this.owed!;
+    this.settle();
+    this.begun = true;
+    const logger = this.dataSource.logger;
+    for (const statement of owed) logger.logQuery(statement.text, statement.values);
+    const query = this.client.query.bind(this.client) as ClientQuery;
+    if (!extendedProtocol(config, values)) {
+      // Alone first, queued ahead of it: a failure there (the connection lost) fails it too.
+      const last = owed[owed.length - 1];
+      const alone = new PipelinedQuery({ text: last.text, values: last.values, name: last.name }, owed.slice(0, -1));
+      query(alone, (error: Error | undefined) => {
+        if (error) this.failure ??= error;
+      });
+      return query(config, values, callback);
+    }
+    if (typeof values === 'function') [values, callback] = [undefined, values];
+    const base: QueryConfig = typeof config === 'string' ? { text: config } : config;
+    const pipelined = new PipelinedQuery(Array.isArray(values) ? { ...base, values } : base, owed);
+    if (typeof callback === 'function') {
+      query(pipelined, callback);
+      return undefined;
+    }
+    return new Promise((resolve, reject) => {
+      query(pipelined, ((error, result) => (error ? reject(error) : resolve(result))) as QueryCallback);
+    });
+  }
+
+  /** Nothing is owed any more: the client's `query` is plain again. */
+  private settle(): void {
+    if (this.owed === undefined) return;
+    this.owed = undefined;
+    if (owing.get(this.client) === this) owing.delete(this.client);
+  }
+
+  /** COMMIT; nothing when no statement ran (BEGIN was never sent). */
   async commit(): Promise<void> {
     if (this.eventful) await this.queryRunner.commitTransaction();
-    else await this.query('COMMIT');
+    else if (this.begun) await this.query('COMMIT');
+    else this.settle();
   }
 
+  /** ROLLBACK; nothing when no statement ran (BEGIN was never sent). */
   async rollback(): Promise<void> {
     if (this.eventful) await this.queryRunner.rollbackTransaction();
-    else await this.query('ROLLBACK');
+    else if (this.begun) await this.query('ROLLBACK');
+    else this.settle();
   }
 
   /** Runs `text` as TypeORM's runner would: logged, a failure logged and wrapped in `QueryFailedError`. */
@@ -126,6 +236,7 @@ export class TransactionConnection {
 
   /** Gives the connection back to the pool or, after `error` or a failure seen on it, has the pool destroy it. */
   release(error?: unknown): void {
+    this.settle();
     this.client.removeListener('error', this.onError);
     if (this.runner) {
       Object.assign(this.runner, { isTransactionActive: false, transactionDepth: 0 });

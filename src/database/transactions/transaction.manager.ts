@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
@@ -15,7 +15,8 @@ import { isConnectionLoss, isRetryable, retryDelay } from './transaction-retry';
 import { DEFAULT_TRANSACTION_RETRIES, Propagation, TransactionOptions } from './transaction.options';
 import { currentTenant } from '../tenancy/tenant-context';
 import { TransactionConnection } from './transaction-connection';
-import { SET_TENANT_SQL } from '../tenancy/tenant-query';
+import { tenantSetting } from '../tenancy/tenant-query';
+import type { PrecedingStatement } from '../sql/pipelined-query';
 
 /** Counters of one DataSource's transactions. */
 export interface TransactionStats {
@@ -38,7 +39,8 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly connection: DatabaseConnection,
+    /** The module's connection supervisor; absent for a DataSource opened elsewhere. */
+    @Optional() private readonly connection?: DatabaseConnection,
   ) {}
 
   /** @internal The manager `@Transactional()` methods of objects Nest did not build use: the running application's. */
@@ -115,7 +117,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
 
   private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
     const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
-    this.connection.assertReady(); // not connected yet: 503 at once, no retries
+    this.connection?.assertReady(); // not connected yet: 503 at once, no retries
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(fn, options);
@@ -144,13 +146,15 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
     try {
       connection = await TransactionConnection.open(this.dataSource);
       const held = connection;
-      await held.begin(options.isolationLevel, options.readOnly === true);
-      open = true;
+      // Settings of the transaction, written (with BEGIN) ahead of its first statement.
+      const settings: PrecedingStatement[] = [];
       if (options.timeoutMs !== undefined) {
-        await held.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}`);
+        settings.push({ text: `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(Number(options.timeoutMs)))}` });
       }
       const tenant = currentTenant();
-      if (tenant !== undefined) await held.query(SET_TENANT_SQL, [tenant]);
+      if (tenant !== undefined) settings.push(tenantSetting(tenant, false));
+      await held.begin(options.isolationLevel, options.readOnly === true, settings);
+      open = true;
       const frame: TransactionFrame = {
         get queryRunner() {
           return held.queryRunner;
