@@ -1,4 +1,5 @@
 import {
+  DatabaseService,
   EntityNotDeletedError,
   EntityNotFoundError,
   EntityValidationError,
@@ -74,10 +75,16 @@ describe('RepositoryService: reads and writes', () => {
   describe('createMany', () => {
     it('inserts a large batch in one statement per 5,000 rows, never row by row', async () => {
       const rows = Array.from({ length: 12_000 }, (_, i) => ({ title: `bulk ${i}`, priority: i % 11 }));
-      let created: any[] = [];
-      const statements = await countStatements(f.dataSource, async () => {
+      let created: any[];
+      // Every statement the module runs (the batch's run on a transaction's connection, not the pool).
+      const statements: string[] = [];
+      const db = f.moduleRef.get(DatabaseService);
+      db.observeQueries({ onStatement: (_name, text) => statements.push(text) });
+      try {
         created = await f.tasks.createMany(rows);
-      });
+      } finally {
+        db.observeQueries(undefined);
+      }
       expect(statements).toHaveLength(3);
       expect(statements.every((s) => /unnest\(/.test(s))).toBe(true);
       expect(created).toHaveLength(12_000);
@@ -110,6 +117,18 @@ describe('RepositoryService: reads and writes', () => {
       expect(error).toBeInstanceOf(EntityValidationError);
       expect(Object.keys(error.errors)).toEqual(['1.email']);
       expect(await f.users.exists({ email: 'ok1@example.com' })).toBe(false);
+    });
+
+    it('a statement failing after others writes nothing: a batch of several statements is one transaction', async () => {
+      await user('late-taken@example.com');
+      const rows = Array.from({ length: 12_000 }, (_, i) => ({ email: `late${i}@example.com`, displayName: 'x' }));
+      rows[11_000] = { email: 'late-taken@example.com', displayName: 'again' };
+      const error = await f.users.createMany(rows).catch((e) => e);
+      expect(error).toBeInstanceOf(UniqueViolationError);
+      // The first two statements' 10,000 rows went with the third's failure (they were committed before).
+      const [{ n }] = await f.sql(`SELECT count(*)::int AS n FROM users WHERE email LIKE 'late%@example.com'`);
+      expect(n).toBe(1);
+      await expect(f.users.createMany(rows.slice(0, 10))).resolves.toHaveLength(10);
     });
   });
 

@@ -291,6 +291,11 @@ export class RepositoryService<T extends ObjectLiteral> {
    */
   private inTenantTransaction<R>(fn: () => Promise<R>): Promise<R> {
     if (currentTenant() === undefined) throw TenantContextError.missing(this.metadata.name);
+    return this.atomically(fn);
+  }
+
+  /** `fn` in the open transaction, or in one of the transaction manager's (retried under its rules). */
+  private atomically<R>(fn: () => Promise<R>): Promise<R> {
     const transactions = this.context.transactions;
     return transactions.inTransaction ? fn() : transactions.run(fn);
   }
@@ -380,7 +385,8 @@ export class RepositoryService<T extends ObjectLiteral> {
    * Validates every row, then inserts them: one statement per chunk of {@link CREATE_MANY_CHUNK},
    * never row by row, returning the rows as stored; or, with `returning: false`, without reading
    * them back (see {@link CreateManyOptions}), resolving to how many were inserted. A batch with an
-   * invalid row writes nothing.
+   * invalid row writes nothing; so does one a statement fails: several statements run in the open
+   * transaction or in one of their own.
    */
   createMany(data: Array<Partial<T>>, options?: { returning?: true }): Promise<T[]>;
   createMany(data: Array<Partial<T>>, options: { returning: false }): Promise<number>;
@@ -389,20 +395,24 @@ export class RepositoryService<T extends ObjectLiteral> {
     // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
     if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const groups = this.input.groupBatch(data);
-    const created: T[] = [];
-    let count = 0;
-    for (const { properties, rows } of groups) {
-      for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
-        const chunk = rows.slice(start, start + CREATE_MANY_CHUNK);
-        const arrays = properties.map((p) =>
-          chunk.map((row) => this.input.value(p, (row as Record<string, unknown>)[p])),
-        );
-        const result = await this.write(this.sql.insertMany(properties, options.returning !== false), arrays);
-        if (options.returning === false) count += result.rows[0].count as number;
-        else for (const row of result.rows) created.push(this.hydrate(row));
+    const insertAll = async (): Promise<T[] | number> => {
+      const created: T[] = [];
+      let count = 0;
+      for (const { properties, rows } of groups) {
+        for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
+          const chunk = rows.slice(start, start + CREATE_MANY_CHUNK);
+          const arrays = properties.map((p) =>
+            chunk.map((row) => this.input.value(p, (row as Record<string, unknown>)[p])),
+          );
+          const result = await this.write(this.sql.insertMany(properties, options.returning !== false), arrays);
+          if (options.returning === false) count += result.rows[0].count as number;
+          else for (const row of result.rows) created.push(this.hydrate(row));
+        }
       }
-    }
-    return options.returning === false ? count : created;
+      return options.returning === false ? count : created;
+    };
+    const statements = groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0);
+    return statements > 1 ? this.atomically(insertAll) : insertAll();
   }
 
   /**
