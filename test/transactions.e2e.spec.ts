@@ -361,10 +361,16 @@ describe('transactions', () => {
           await tx.query('SELECT 1');
           client = (dataSource.manager as any).queryRunner.databaseConnection;
           const original = client.query.bind(client);
-          client.query = async (...args: any[]) => {
+          client.query = (...args: any[]) => {
             if (args[0] !== 'COMMIT') return original(...args);
             client.query = original;
-            throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+            const lost = Object.assign(new Error('terminating connection due to administrator command'), {
+              code: '57P01',
+            });
+            // pg's two forms: a callback (the module's COMMIT uses it), else a promise.
+            const callback = args.find((a) => typeof a === 'function');
+            if (!callback) return Promise.reject(lost);
+            process.nextTick(callback, lost);
           };
         })
         .catch((e) => e);

@@ -86,6 +86,8 @@ export class EntityValidator {
   private accepts(rules: PropertyRules[], object: Record<string, unknown>, skipMissing: boolean): boolean {
     for (const { property, conditions, defined, custom } of rules) {
       const value = object[property];
+      // Missing and skipped, with no `@IsDefined()`: no rule of it could fail, whatever its conditions say.
+      if (skipMissing && (value === null || value === undefined) && defined.length === 0) continue;
       let applies = true;
       for (const c of conditions) applies = (c.constraints[0](object, value) as boolean) && applies;
       if (!applies) continue;

@@ -185,12 +185,17 @@ export class RepositoryService<T extends ObjectLiteral> {
     return entity as T;
   }
 
-  private async run(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
+  private run(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
     return this.context.executor.run(statement, values, this.metadata);
   }
 
-  /** Runs a write; when audited, its statement also takes the entity type, actor and request id. */
-  private async write(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
+  /**
+   * Runs a write; when audited, its statement also takes the entity type, actor and request id.
+   * Not `async`, like the executor's `run` (each `async` layer returning a promise costs more
+   * promises and microtask turns, each seen by a request context's async hooks); callers call it
+   * inside their own `try` or `async` body, where a throw becomes their rejection.
+   */
+  private write(statement: Parameters<RepositoryContext['executor']['run']>[0], values: unknown[]) {
     if (this.sql.audit) values.push(this.metadata.name, currentActor(), currentRequestId());
     return this.context.executor.run(statement, values, this.metadata);
   }
@@ -231,10 +236,11 @@ export class RepositoryService<T extends ObjectLiteral> {
   }
 
   /** Like {@link findById}, but throws {@link EntityNotFoundError} when absent. */
-  async findByIdOrFail(id: unknown, options: FindByIdOptions = {}): Promise<T> {
-    const found = await this.findById(id, options);
-    if (!found) throw EntityNotFoundError.byId(this.metadata.name, id);
-    return found;
+  findByIdOrFail(id: unknown, options: FindByIdOptions = {}): Promise<T> {
+    return this.findById(id, options).then((found) => {
+      if (!found) throw EntityNotFoundError.byId(this.metadata.name, id);
+      return found;
+    });
   }
 
   /** The first live row matching `where`, or `null`; with `include`, its relations too (one statement). */
@@ -375,10 +381,16 @@ export class RepositoryService<T extends ObjectLiteral> {
   }
 
   /** Validates and inserts one row; returns it as stored (one statement). */
-  async create(data: Partial<T>): Promise<T> {
-    const properties = this.input.check(data, false);
-    const { rows } = await this.write(this.sql.insert(properties), this.input.values(properties, data));
-    return this.hydrate(rows[0]);
+  create(data: Partial<T>): Promise<T> {
+    // Not `async` (see `write`): a throw before the statement still comes back as a rejection.
+    try {
+      const properties = this.input.check(data, false);
+      return this.write(this.sql.insert(properties), this.input.values(properties, data)).then(({ rows }) =>
+        this.hydrate(rows[0]),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -464,22 +476,31 @@ export class RepositoryService<T extends ObjectLiteral> {
    * Validates and applies `patch` to the live row (one statement). With `expectedVersion`, the
    * write happens only at that version, else {@link OptimisticLockError} and nothing changes.
    */
-  async update(id: unknown, patch: Partial<T>, options: { expectedVersion?: number } = {}): Promise<T> {
-    const properties = this.input.check(patch, true);
-    const checkVersion = options.expectedVersion !== undefined;
-    if (checkVersion && !this.shape.version) throw UnsupportedEntityError.noVersion(this.metadata.name);
-    if (checkVersion && !Number.isInteger(options.expectedVersion)) {
-      throw EntityValidationError.field(this.metadata.name, this.shape.version!.property, 'must be an integer');
+  update(id: unknown, patch: Partial<T>, options: { expectedVersion?: number } = {}): Promise<T> {
+    // Not `async` (see `write`): a throw before the statement still comes back as a rejection.
+    try {
+      const properties = this.input.check(patch, true);
+      const checkVersion = options.expectedVersion !== undefined;
+      if (checkVersion && !this.shape.version) throw UnsupportedEntityError.noVersion(this.metadata.name);
+      if (checkVersion && !Number.isInteger(options.expectedVersion)) {
+        throw EntityValidationError.field(this.metadata.name, this.shape.version!.property, 'must be an integer');
+      }
+      if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
+      const values = [id, ...this.input.values(properties, patch), ...(checkVersion ? [options.expectedVersion] : [])];
+      return this.write(this.sql.update(properties, checkVersion), values).then(({ rows }) =>
+        rows.length ? this.hydrate(rows[0]) : this.notUpdated(id, options.expectedVersion),
+      );
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!this.isKey(id)) throw EntityNotFoundError.byId(this.metadata.name, id);
-    const values = [id, ...this.input.values(properties, patch), ...(checkVersion ? [options.expectedVersion] : [])];
-    const { rows } = await this.write(this.sql.update(properties, checkVersion), values);
-    if (rows.length) return this.hydrate(rows[0]);
-    // Error path only: tell a missing row from a stale version.
+  }
+
+  /** Why an update changed no row: a missing (or soft-deleted) row, or a stale version. */
+  private async notUpdated(id: unknown, expectedVersion: number | undefined): Promise<never> {
     const current = await this.run(this.sql.versionOf, [id]);
     const row = current.rows[0];
     if (!row || row.deleted) throw EntityNotFoundError.byId(this.metadata.name, id);
-    throw OptimisticLockError.versionMismatch(this.metadata.name, id, options.expectedVersion!, row.version);
+    throw OptimisticLockError.versionMismatch(this.metadata.name, id, expectedVersion!, row.version);
   }
 
   /**

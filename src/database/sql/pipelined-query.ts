@@ -65,7 +65,9 @@ export class PipelinedQuery extends PgQuery {
     config: QueryConfig,
     private readonly preceding: readonly PrecedingStatement[],
   ) {
-    super({ ...config, queryMode: 'extended' } as QueryConfig);
+    // Inheriting from `config` (itself maybe inheriting from a statement's template): pg reads its
+    // properties through the prototype chain, and a copy would cost a walk over all of them.
+    super(Object.assign(Object.create(config) as QueryConfig, { queryMode: 'extended' }));
   }
 
   submit(connection: WireConnection): Error | null {

@@ -3,7 +3,6 @@ import { pipeline } from 'node:stream/promises';
 import { DatabaseUnavailableError } from '../errors/database-unavailable.error';
 import { DatabaseConnection, databaseConnectionOf } from '../startup/database-connection';
 import { from as copyFromStdin, CopyStreamQuery } from 'pg-copy-streams';
-import { Pool as PgPool } from 'pg';
 import type { CustomTypesConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
@@ -95,6 +94,20 @@ function ownProperties(config: QueryConfig): QueryConfig {
 /** Something that runs pg queries: the pool, or one checked-out client. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
+type QueryCallback<R extends QueryResultRow> = (error: Error | undefined, result: QueryResult<R>) => void;
+
+/**
+ * `on.query(config)` through pg's callback form: one promise, where pg's promise form makes two
+ * on a client (its own and a `catch` that rewrites the stack) and pg-pool's two more.
+ */
+function send<R extends QueryResultRow>(on: Queryable, config: QueryConfig): Promise<QueryResult<R>> {
+  return new Promise((resolve, reject) => {
+    (on.query as (c: QueryConfig, callback: QueryCallback<R>) => void)(config, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
 /**
  * Runs the repository's compiled SQL on the DataSource's own pg pool, one round trip per
  * statement, as named prepared statements when enabled; failures come back as typed errors.
@@ -167,17 +180,23 @@ export class SqlExecutor {
   }
 
   /** Runs a compiled statement with bound values, in the open transaction if there is one. */
-  async run<R extends QueryResultRow>(
+  run<R extends QueryResultRow>(
     statement: Statement,
     values: unknown[],
     metadata?: EntityMetadata,
-    on: Queryable = this.target(),
+    on?: Queryable,
   ): Promise<QueryResult<R>> {
-    if (this.router !== undefined) this.router.noteWrite(on);
-    const config: QueryConfig = this.options.preparedStatements
-      ? { name: statement.name, text: statement.text, values, types: this.types }
-      : { text: statement.text, values, types: this.types };
-    return this.execute<R>(config, metadata, on, statement.name);
+    // Not `async` (see `read`); failures still come back as a rejection.
+    try {
+      on ??= this.target();
+      if (this.router !== undefined) this.router.noteWrite(on);
+      const config: QueryConfig = this.options.preparedStatements
+        ? { name: statement.name, text: statement.text, values, types: this.types }
+        : { text: statement.text, values, types: this.types };
+      return this.execute<R>(config, metadata, on, statement.name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -345,13 +364,9 @@ export class SqlExecutor {
         );
       }
     }
-    // A read's config inherits from its template: pg's pool hands it to pg's Query, which keeps the
-    // prototype; anything else (a transaction's connection) gets every property as its own.
-    const sent =
-      on instanceof PgPool || Object.getPrototypeOf(config) === Object.prototype ? config : ownProperties(config);
-    return this.instrumented(sent, metadata, name, () =>
-      (on.query as (c: QueryConfig) => Promise<QueryResult<R>>)(sent),
-    );
+    // A read's config inherits from its template: pg's Query keeps the prototype (pg copies a
+    // config by its own property descriptors), and so does a transaction's pipelined first statement.
+    return this.instrumented(config, metadata, name, () => send<R>(on, config));
   }
 
   /**

@@ -9,9 +9,15 @@ export const TENANT_SETTING = 'app.tenant_id';
 /** @internal Longest tenant id accepted (a setting value, bound as a parameter). */
 export const MAX_TENANT_ID_LENGTH = 200;
 const TENANT = Symbol('tenancy.tenant');
+/**
+ * Whether any tenant was ever set in this process: until then no context holds one, and
+ * {@link currentTenant} (asked on every statement) answers without looking up the context.
+ */
+let tenantsSet = false;
 
 /** The tenant of this async context (from `runAsTenant` or a request's middleware), if any. */
 export function currentTenant(): string | undefined {
+  if (!tenantsSet) return undefined;
   const cls = ClsServiceManager.getClsService();
   return cls.isActive() ? cls.get<string | undefined>(TENANT) : undefined;
 }
@@ -32,6 +38,7 @@ export function setTenant(id: string): void {
   const cls = ClsServiceManager.getClsService();
   if (!cls.isActive()) throw TenantContextError.noContext();
   cls.set(TENANT, checkTenantId(id));
+  tenantsSet = true;
 }
 
 /**
@@ -48,6 +55,7 @@ export function setTenant(id: string): void {
 export function runAsTenant<R>(id: string, fn: () => Promise<R>): Promise<R> {
   const tenant = checkTenantId(id);
   const cls = ClsServiceManager.getClsService();
+  tenantsSet = true;
   return cls.run({ ifNested: 'inherit' }, () => {
     cls.set(TENANT, tenant);
     return fn();

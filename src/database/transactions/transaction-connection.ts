@@ -1,11 +1,17 @@
 import type { PoolClient, QueryConfig } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, TypeORMError } from 'typeorm';
 import type { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { PipelinedQuery, PrecedingStatement } from '../sql/pipelined-query';
 import { isConnectionLoss } from './transaction-retry';
 import type { IsolationLevel } from './transaction.options';
 
 type Release = (error?: unknown) => void;
+/** pg-pool's `connect` in its callback form. */
+interface PoolWithCallbacks {
+  connect(
+    callback: (error: Error | undefined, client: PoolClient | undefined, release: Release | undefined) => void,
+  ): void;
+}
 
 type QueryCallback = (error: Error | undefined, result: unknown) => void;
 /** pg's `Client.query`, as called: `(text | config | submittable, values?, callback?)`. */
@@ -27,11 +33,22 @@ const TRANSACTION_EVENTS = [
   'afterTransactionRollback',
 ] as const;
 
-/** Whether a TypeORM subscriber of `dataSource` listens to transaction events (then they go through TypeORM's query runner). */
+/** Per DataSource: its subscribers array and whether one listens to transaction events. */
+const eventfulness = new WeakMap<DataSource, { subscribers: readonly unknown[]; length: number; eventful: boolean }>();
+
+/**
+ * Whether a TypeORM subscriber of `dataSource` listens to transaction events (then they go through
+ * TypeORM's query runner); worked out again only when its subscribers change.
+ */
 function hasTransactionSubscribers(dataSource: DataSource): boolean {
-  return dataSource.subscribers.some((subscriber: EntitySubscriberInterface) =>
+  const subscribers = dataSource.subscribers;
+  const known = eventfulness.get(dataSource);
+  if (known && known.subscribers === subscribers && known.length === subscribers.length) return known.eventful;
+  const eventful = subscribers.some((subscriber: EntitySubscriberInterface) =>
     TRANSACTION_EVENTS.some((event) => typeof subscriber[event] === 'function'),
   );
+  eventfulness.set(dataSource, { subscribers, length: subscribers.length, eventful });
+  return eventful;
 }
 
 /**
@@ -114,11 +131,23 @@ export class TransactionConnection {
     this.eventful = hasTransactionSubscribers(dataSource);
   }
 
-  /** Takes a connection from the DataSource's primary pool. */
-  static async open(dataSource: DataSource): Promise<TransactionConnection> {
-    const driver = dataSource.driver as unknown as { obtainMasterConnection(): Promise<[PoolClient, Release]> };
-    const [client, release] = await driver.obtainMasterConnection();
-    return new TransactionConnection(dataSource, client, release);
+  /**
+   * Takes a connection from the DataSource's primary pool: what TypeORM's `obtainMasterConnection`
+   * does, in one promise instead of its four (an `async` wrapper around pg-pool's callback).
+   */
+  static open(dataSource: DataSource): Promise<TransactionConnection> {
+    const pool = (dataSource.driver as unknown as { master?: PoolWithCallbacks }).master;
+    if (!pool) return Promise.reject(new TypeORMError('Driver not Connected'));
+    return new Promise((resolve, reject) => {
+      pool.connect((error, client, release) =>
+        error ? reject(error) : resolve(new TransactionConnection(dataSource, client!, release!)),
+      );
+    });
+  }
+
+  /** Whether the transaction goes through TypeORM's query runner (subscribers of its transaction events). */
+  get throughRunner(): boolean {
+    return this.eventful;
   }
 
   /** TypeORM's query runner on this connection, made on first use; it is inside the open transaction. */
@@ -145,7 +174,21 @@ export class TransactionConnection {
    * `BEGIN` with the isolation level and access mode in the same statement, then `then` (settings of
    * the transaction): owed, written ahead of the transaction's first statement (see the class).
    */
-  async begin(
+  begin(isolationLevel: IsolationLevel | undefined, readOnly: boolean, then: PrecedingStatement[] = []): void {
+    if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
+      throw new TypeError(`unknown isolation level: ${String(isolationLevel)}`);
+    }
+    if (this.eventful) throw new Error("a transaction through TypeORM's runner begins with `beginThroughRunner`");
+    let text = 'BEGIN';
+    if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
+    if (readOnly) text += ' READ ONLY';
+    this.owed = [{ text }, ...then];
+    owing.set(this.client, this);
+    carryOwed(this.client);
+  }
+
+  /** `begin` for a transaction through TypeORM's query runner: its BEGIN and settings sent at once, each a round trip. */
+  async beginThroughRunner(
     isolationLevel: IsolationLevel | undefined,
     readOnly: boolean,
     then: PrecedingStatement[] = [],
@@ -153,19 +196,10 @@ export class TransactionConnection {
     if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
       throw new TypeError(`unknown isolation level: ${String(isolationLevel)}`);
     }
-    if (this.eventful) {
-      this.begun = true;
-      await this.queryRunner.startTransaction(isolationLevel);
-      if (readOnly) await this.queryRunner.query('SET TRANSACTION READ ONLY');
-      for (const statement of then) await this.query(statement.text, statement.values);
-      return;
-    }
-    let text = 'BEGIN';
-    if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
-    if (readOnly) text += ' READ ONLY';
-    this.owed = [{ text }, ...then];
-    owing.set(this.client, this);
-    carryOwed(this.client);
+    this.begun = true;
+    await this.queryRunner.startTransaction(isolationLevel);
+    if (readOnly) await this.queryRunner.query('SET TRANSACTION READ ONLY');
+    for (const statement of then) await this.query(statement.text, statement.values);
   }
 
   /** @internal The transaction's first statement (from the client's `query`), with the owed ones written ahead of it. */
@@ -205,33 +239,36 @@ export class TransactionConnection {
   }
 
   /** COMMIT; nothing when no statement ran (BEGIN was never sent). */
-  async commit(): Promise<void> {
-    if (this.eventful) await this.queryRunner.commitTransaction();
-    else if (this.begun) await this.query('COMMIT');
-    else this.settle();
+  commit(): Promise<void> | undefined {
+    if (this.eventful) return this.queryRunner.commitTransaction();
+    if (this.begun) return this.query('COMMIT');
+    this.settle();
+    return undefined;
   }
 
   /** ROLLBACK; nothing when no statement ran (BEGIN was never sent). */
-  async rollback(): Promise<void> {
-    if (this.eventful) await this.queryRunner.rollbackTransaction();
-    else if (this.begun) await this.query('ROLLBACK');
-    else this.settle();
+  rollback(): Promise<void> {
+    if (this.eventful) return this.queryRunner.rollbackTransaction();
+    if (this.begun) return this.query('ROLLBACK');
+    this.settle();
+    return Promise.resolve();
   }
 
-  /** Runs `text` as TypeORM's runner would: logged, a failure logged and wrapped in `QueryFailedError`. */
-  async query(text: string, values?: unknown[]): Promise<void> {
-    if (this.eventful) {
-      await this.queryRunner.query(text, values);
-      return;
-    }
+  /**
+   * Runs `text` as TypeORM's runner would: logged, a failure logged and wrapped in `QueryFailedError`.
+   * One promise, by pg's callback form (its promise form makes two, `async`/`await` two more).
+   */
+  query(text: string, values?: unknown[]): Promise<void> {
+    if (this.eventful) return this.queryRunner.query(text, values).then(() => undefined);
     const logger = this.dataSource.logger;
     logger.logQuery(text, values);
-    try {
-      await this.client.query(text, values);
-    } catch (error) {
-      logger.logQueryError(error as Error, text, values);
-      throw new QueryFailedError(text, values, error as Error);
-    }
+    return new Promise((resolve, reject) => {
+      (this.client.query as ClientQuery)(text, values, (error: Error | undefined) => {
+        if (!error) return resolve();
+        logger.logQueryError(error, text, values);
+        reject(new QueryFailedError(text, values, error));
+      });
+    });
   }
 
   /** Gives the connection back to the pool or, after `error` or a failure seen on it, has the pool destroy it. */

@@ -6,7 +6,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 export interface TransactionFrame {
   readonly queryRunner: QueryRunner;
   readonly manager: EntityManager;
-  client: PoolClient;
+  readonly client: PoolClient;
   /** Set when an inner joined scope failed: the outermost scope must roll back. */
   rollbackOnly: boolean;
   savepoints: number;

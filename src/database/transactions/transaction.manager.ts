@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { PoolClient } from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { currentScope, runInScope, TransactionFrame, TransactionScope } from './transaction-context';
 import {
   ReadOnlyTransactionError,
@@ -17,6 +18,28 @@ import { currentTenant } from '../tenancy/tenant-context';
 import { TransactionConnection } from './transaction-connection';
 import { tenantSetting } from '../tenancy/tenant-query';
 import type { PrecedingStatement } from '../sql/pipelined-query';
+
+/** The frame of a transaction on a {@link TransactionConnection} (a class: its getters are made once, not per transaction). */
+class ConnectionFrame implements TransactionFrame {
+  readonly client: PoolClient;
+  rollbackOnly = false;
+  savepoints = 0;
+
+  constructor(
+    private readonly connection: TransactionConnection,
+    readonly tenant: string | undefined,
+  ) {
+    this.client = connection.client;
+  }
+
+  get queryRunner(): QueryRunner {
+    return this.connection.queryRunner;
+  }
+
+  get manager(): EntityManager {
+    return this.connection.queryRunner.manager;
+  }
+}
 
 /** Counters of one DataSource's transactions. */
 export interface TransactionStats {
@@ -115,26 +138,39 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
-    const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
-    this.connection?.assertReady(); // not connected yet: 503 at once, no retries
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(fn, options);
-      } catch (error) {
-        if (error instanceof TransactionOutcomeUnknownError || error instanceof ReadOnlyTransactionError) throw error;
-        if (attempt > retries || !isRetryable(error)) throw error;
-        const code = sqlStateOf(error);
-        const reason =
-          code === READ_ONLY_SQL_TRANSACTION ? code : isConnectionLoss(error) ? 'connection' : (code ?? 'unknown');
-        this.stats.retries++;
-        this.stats.retriesBySqlState[reason] = (this.stats.retriesBySqlState[reason] ?? 0) + 1;
-        this.logger.warn(
-          `transaction attempt ${attempt} failed (SQLSTATE ${reason}); retrying, ${retries - attempt} retries left after this one`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
-      }
+  private outermost<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
+    try {
+      this.connection?.assertReady(); // not connected yet: 503 at once, no retries
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this.attempt(fn, options, 1);
+  }
+
+  /** One attempt; a retryable failure tries again. `then`, not `async`/`await`: one promise, not two. */
+  private attempt<R>(fn: () => Promise<R>, options: TransactionOptions, attempt: number): Promise<R> {
+    return this.once(fn, options).then(undefined, (error: unknown) => this.retryAfter(error, fn, options, attempt));
+  }
+
+  private async retryAfter<R>(
+    error: unknown,
+    fn: () => Promise<R>,
+    options: TransactionOptions,
+    attempt: number,
+  ): Promise<R> {
+    const retries = options.retries ?? DEFAULT_TRANSACTION_RETRIES;
+    if (error instanceof TransactionOutcomeUnknownError || error instanceof ReadOnlyTransactionError) throw error;
+    if (attempt > retries || !isRetryable(error)) throw error;
+    const code = sqlStateOf(error);
+    const reason =
+      code === READ_ONLY_SQL_TRANSACTION ? code : isConnectionLoss(error) ? 'connection' : (code ?? 'unknown');
+    this.stats.retries++;
+    this.stats.retriesBySqlState[reason] = (this.stats.retriesBySqlState[reason] ?? 0) + 1;
+    this.logger.warn(
+      `transaction attempt ${attempt} failed (SQLSTATE ${reason}); retrying, ${retries - attempt} retries left after this one`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
+    return this.attempt(fn, options, attempt + 1);
   }
 
   private async once<R>(fn: () => Promise<R>, options: TransactionOptions): Promise<R> {
@@ -153,20 +189,11 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       }
       const tenant = currentTenant();
       if (tenant !== undefined) settings.push(tenantSetting(tenant, false));
-      await held.begin(options.isolationLevel, options.readOnly === true, settings);
+      if (held.throughRunner)
+        await held.beginThroughRunner(options.isolationLevel, options.readOnly === true, settings);
+      else held.begin(options.isolationLevel, options.readOnly === true, settings);
       open = true;
-      const frame: TransactionFrame = {
-        get queryRunner() {
-          return held.queryRunner;
-        },
-        get manager() {
-          return held.queryRunner.manager;
-        },
-        client: held.client,
-        rollbackOnly: false,
-        savepoints: 0,
-        tenant,
-      };
+      const frame = new ConnectionFrame(held, tenant);
       const scope: TransactionScope = { frame, hooks: [] };
       const result = await runInScope(this.dataSource, scope, fn);
       if (frame.rollbackOnly) throw TransactionRolledBackError.innerFailure(undefined);
@@ -174,7 +201,7 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       await held.commit();
       open = false;
       this.stats.committed++;
-      await this.runHooks(scope.hooks);
+      if (scope.hooks.length) await this.runHooks(scope.hooks);
       return result;
     } catch (error) {
       // 25006 in a transaction the caller opened read-only is the caller's write, not a failover.
