@@ -26,6 +26,7 @@ interface PgQueryInternals {
   name?: string;
   text: string;
   values?: unknown[];
+  queryMode?: string;
   handleDataRow(msg: unknown): void;
   handleCommandComplete(msg: unknown, connection: unknown): void;
   handleError(error: unknown, connection: unknown): void;
@@ -65,9 +66,11 @@ export class PipelinedQuery extends PgQuery {
     config: QueryConfig,
     private readonly preceding: readonly PrecedingStatement[],
   ) {
-    // Inheriting from `config` (itself maybe inheriting from a statement's template): pg reads its
-    // properties through the prototype chain, and a copy would cost a walk over all of them.
-    super(Object.assign(Object.create(config) as QueryConfig, { queryMode: 'extended' }));
+    // `config` as it is (it may inherit from a statement's template: pg reads through the prototype
+    // chain); a copy would walk every property, and inheriting from it would make a fresh object a
+    // prototype (which V8 reshapes). pg keeps `queryMode` on the query: set it there.
+    super(config);
+    this.queryMode = 'extended';
   }
 
   submit(connection: WireConnection): Error | null {
