@@ -37,7 +37,11 @@ describe('RepositoryService: reads and writes', () => {
 
     it('validates inside the service with per-field messages, and writes nothing', async () => {
       const before = await f.users.count();
-      const error = await f.users.create({ email: 'not-an-email', displayName: '' }).catch((e) => e);
+      // A rejection, never a synchronous throw (create, update and findByIdOrFail are not `async`).
+      let pending: Promise<unknown> | undefined;
+      expect(() => (pending = f.users.create({ email: 'not-an-email', displayName: '' }))).not.toThrow();
+      expect(() => f.users.update(MISSING, null as never).catch(() => undefined)).not.toThrow();
+      const error = await pending!.catch((e) => e);
       expect(error).toBeInstanceOf(EntityValidationError);
       expect(Object.keys(error.errors).sort()).toEqual(['displayName', 'email']);
       expect(await f.users.count()).toBe(before);
