@@ -4,7 +4,7 @@ import { Task } from '../src/entities';
 import { countStatements, RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
 /** Enough tasks that a filtered list (a fifth of them) reaches past the deferred-join threshold. */
-const ROWS = 12_000;
+const ROWS = 16_000;
 const LIMIT = 100;
 
 /** Where the deferred join starts, as a page of `LIMIT` rows. */
@@ -43,9 +43,9 @@ const CASES: Array<[string, ListQueryInput, string, string]> = [
   ],
   [
     'a filter on a relation',
-    { filter: { 'executions.status': 'failed' }, sortBy: 'priority:DESC' },
+    { filter: { 'executions.status': 'queued' }, sortBy: 'priority:DESC' },
     `deleted_at IS NULL AND EXISTS (SELECT 1 FROM task_executions e
-       WHERE e.task_id = tasks.id AND e.deleted_at IS NULL AND e.status = 'failed')`,
+       WHERE e.task_id = tasks.id AND e.deleted_at IS NULL AND e.status = 'queued')`,
     'priority DESC, id DESC',
   ],
 ];
@@ -76,7 +76,7 @@ describe('RepositoryService.paginate: deep offset pages (deferred join)', () => 
          FROM generate_series(1, $1::int) AS i`,
       [ROWS],
     );
-    await f.sql(`UPDATE tasks SET deleted_at = now() WHERE priority = 3 AND title IN ('task 3', 'task 4')`);
+    await f.sql(`UPDATE tasks SET deleted_at = now() WHERE priority = 3`);
     // Every third task has executions: one failed, one live queued, one failed and soft-deleted.
     await f.sql(
       `INSERT INTO task_executions (task_id, agent_type, status, deleted_at)
@@ -113,19 +113,29 @@ describe('RepositoryService.paginate: deep offset pages (deferred join)', () => 
     },
   );
 
-  it('finds a deep page keys first, below the threshold reads rows as before; meta and links are the same', async () => {
-    const input: ListQueryInput = { filter: { status: 'pending' }, limit: LIMIT, count: false };
-    let deep!: Page<Task>;
-    const [deepSql] = await countStatements(f.dataSource, async () => {
-      deep = await f.tasks.paginate({ ...input, page: FIRST_DEFERRED }, { path: '/tasks' });
+  /** The statement a page sends, and the page. */
+  const sent = async (input: ListQueryInput): Promise<[string, Page<Task>]> => {
+    let page!: Page<Task>;
+    const [text] = await countStatements(f.dataSource, async () => {
+      page = await f.tasks.paginate(input, { path: '/tasks' });
     });
-    const [shallowSql] = await countStatements(f.dataSource, () =>
-      f.tasks.paginate({ ...input, page: FIRST_DEFERRED - 1 }),
-    );
+    return [text, page];
+  };
+  const planOf = async (text: string, values: unknown[]) =>
+    scans((await f.sql(`EXPLAIN (FORMAT JSON) ${text}`, values))[0]['QUERY PLAN'][0].Plan);
+
+  it('finds where a deep page starts first, then reads it as a keyset page; below the threshold, as before', async () => {
+    const input: ListQueryInput = { filter: { status: 'pending' }, limit: LIMIT, count: false };
+    const [deepSql, deep] = await sent({ ...input, page: FIRST_DEFERRED });
+    const [shallowSql] = await sent({ ...input, page: FIRST_DEFERRED - 1 });
     expect(deepSql).toMatch(
-      /^SELECT .* FROM "tasks" WHERE "id" = ANY\(ARRAY\(SELECT "id" FROM "tasks" WHERE .* OFFSET \$2\)\) ORDER BY "created_at" DESC, "id" DESC$/,
+      new RegExp(
+        '^SELECT .* FROM "tasks" WHERE "deleted_at" IS NULL AND "status" = \\$1 AND \\("created_at", "id"\\) <= ' +
+          '\\(SELECT "created_at", "id" FROM "tasks" WHERE "deleted_at" IS NULL AND "status" = \\$1 ' +
+          'ORDER BY "created_at" DESC, "id" DESC LIMIT 1 OFFSET \\$2\\) ORDER BY "created_at" DESC, "id" DESC LIMIT 101$',
+      ),
     );
-    expect(shallowSql).not.toContain('ANY(ARRAY(');
+    expect(shallowSql).not.toContain('SELECT "created_at", "id"');
     expect(deep.meta).toEqual({
       itemsPerPage: LIMIT,
       totalItems: undefined,
@@ -134,37 +144,49 @@ describe('RepositoryService.paginate: deep offset pages (deferred join)', () => 
       sortBy: [['createdAt', 'DESC']],
       filter: { status: 'pending' },
     });
-    expect(deep.links.previous).toBe(
-      `/tasks?limit=${LIMIT}&sortBy=createdAt%3ADESC&filter.status=pending&count=false&page=${FIRST_DEFERRED - 1}`,
-    );
-    expect(deep.links.next).toBe(
-      `/tasks?limit=${LIMIT}&sortBy=createdAt%3ADESC&filter.status=pending&count=false&page=${FIRST_DEFERRED + 1}`,
-    );
+    const link = (page: number) =>
+      `/tasks?limit=${LIMIT}&sortBy=createdAt%3ADESC&filter.status=pending&count=false&page=${page}`;
+    expect(deep.links).toEqual({
+      first: link(1),
+      previous: link(FIRST_DEFERRED - 1),
+      current: link(FIRST_DEFERRED),
+      next: link(FIRST_DEFERRED + 1),
+      last: undefined,
+    });
 
-    // On the example's schema the keys come from the partial index alone, no table row read per row skipped.
-    const [
-      {
-        'QUERY PLAN': [plan],
-      },
-    ] = await f.sql(`EXPLAIN (FORMAT JSON) ${deepSql}`, ['pending', DEFERRED_JOIN_OFFSET]);
+    // On the example's schema the rows skipped are read from the partial index alone (no table row
+    // read for each), then the page's rows in order from where it starts: by that index (the bench's
+    // `random_page_cost` of 1.1), or by (created_at, id) with the status as a filter (the default 4),
+    // as a keyset page is read. No sort, no scan of the table.
+    expect(await planOf(deepSql, ['pending', DEFERRED_JOIN_OFFSET])).toEqual([
+      'Index Only Scan ix_tasks_live_status_created_at',
+      expect.stringMatching(/^Index Scan ix_tasks_(live_status_)?created_at$/),
+    ]);
+  });
+
+  it('with sort keys in mixed directions, finds the page keys first and reads its rows by primary key', async () => {
+    const [text] = await sent({ sortBy: ['status:ASC', 'createdAt:DESC'], limit: LIMIT, page: FIRST_DEFERRED });
+    expect(text).toMatch(
+      /^SELECT .* FROM "tasks" WHERE "id" = ANY\(ARRAY\(SELECT "id" FROM "tasks" WHERE "deleted_at" IS NULL ORDER BY "status" ASC, "created_at" DESC, "id" DESC LIMIT 101 OFFSET \$1\)\) ORDER BY "status" ASC, "created_at" DESC, "id" DESC$/,
+    );
     const [{ conname: pk }] = await f.sql(
       `SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'p'`,
     );
-    // The keys, then the page's rows by primary key (an index scan, or a bitmap one on a table this small).
-    const [keys, ...rows] = scans(plan.Plan);
-    expect(keys).toBe('Index Only Scan ix_tasks_live_status_created_at');
-    expect(rows.filter((scan) => !scan.startsWith('Bitmap Heap Scan'))).toEqual([
+    // The page's rows by primary key: an index scan, or a bitmap one on a table this small; never the whole table.
+    const [, ...rows] = await planOf(text, [DEFERRED_JOIN_OFFSET]);
+    expect(rows.filter((scan) => scan !== 'Bitmap Heap Scan')).toEqual([
       expect.stringMatching(new RegExp(`^(Bitmap )?Index Scan ${pk}$`)),
     ]);
   });
 
-  it('reads included relations of the deep page rows only, as on a shallow page', async () => {
-    const input: ListQueryInput = { include: 'executions', sortBy: 'title:ASC', limit: LIMIT };
+  it.each([
+    ['title:ASC', 'title ASC, id ASC'],
+    [['priority:ASC', 'title:DESC'], 'priority ASC, title DESC, id DESC'],
+  ])('sorted by %j, reads included relations of the deep page rows, as on a shallow page', async (sortBy, order) => {
+    const input: ListQueryInput = { include: 'executions', sortBy, limit: LIMIT };
     for (const page of [FIRST_DEFERRED - 1, FIRST_DEFERRED, FIRST_DEFERRED + 5]) {
       const got = await f.tasks.paginate({ ...input, page });
-      expect(got.data.map((t) => t.id)).toEqual(
-        await expectedIds('deleted_at IS NULL', 'title ASC, id ASC', (page - 1) * LIMIT),
-      );
+      expect(got.data.map((t) => t.id)).toEqual(await expectedIds('deleted_at IS NULL', order, (page - 1) * LIMIT));
       const executions = await f.sql(
         `SELECT task_id, id FROM task_executions WHERE deleted_at IS NULL AND task_id = ANY($1)
           ORDER BY created_at DESC, id DESC`,
