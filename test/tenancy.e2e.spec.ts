@@ -140,6 +140,29 @@ describe.each([
     expect(await asB(() => notes.count())).toBe(2);
   });
 
+  it('a deep offset page (read by keys first) holds the tenant’s rows only, as the plain query gives them', async () => {
+    // 2,400 notes each, created in the same seconds (ties), so a page past 2,000 rows is a deferred join.
+    await admin(
+      `INSERT INTO notes (tenant_id, title, created_at)
+       SELECT t, 'n' || (i % 7), timestamp '2026-01-01' - (i / 4) * interval '1 second'
+         FROM generate_series(1, 2400) AS i, unnest($1::uuid[]) AS t`,
+      [[A, B]],
+    );
+    await admin('VACUUM ANALYZE notes');
+    for (const sortBy of ['createdAt:DESC', ['title:ASC', 'createdAt:DESC']]) {
+      const order = sortBy === 'createdAt:DESC' ? 'created_at DESC, id DESC' : 'title ASC, created_at DESC, id DESC';
+      for (const page of [21, 24, 25]) {
+        const got = await asA(() => notes.paginate({ limit: 100, page, sortBy }));
+        const expected = await admin<{ id: string }>(
+          `SELECT id FROM notes WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY ${order} OFFSET $2 LIMIT 100`,
+          [A, (page - 1) * 100],
+        );
+        expect(got.data.map((n) => n.id)).toEqual(expected.map((r) => r.id));
+        expect(got.meta.totalItems).toBe(2403);
+      }
+    }
+  });
+
   it('RepositoryService: A cannot update, soft delete, restore or delete B’s rows', async () => {
     await asA(async () => {
       await expect(notes.update(bIds[0], { title: 'taken' })).rejects.toBeInstanceOf(EntityNotFoundError);
