@@ -16,6 +16,7 @@ import {
   TenantViolationError,
 } from '../src/database';
 import { Note } from '../src/entities';
+import { countStatements } from './support/repository-fixture';
 import { createTenantRole, TenantRole, tenants } from './support/tenant-role';
 import { createTestDatabase, TestDatabase, withAdminClient } from './support/test-database';
 
@@ -149,10 +150,15 @@ describe.each([
       [[A, B]],
     );
     await admin('VACUUM ANALYZE notes');
-    for (const sortBy of ['createdAt:DESC', ['title:ASC', 'createdAt:DESC']]) {
-      const order = sortBy === 'createdAt:DESC' ? 'created_at DESC, id DESC' : 'title ASC, created_at DESC, id DESC';
+    // By the (tenant_id, created_at, id) index from the page's first row (tenant filtered), or by ids.
+    const queries: Array<[Record<string, string>, string | string[], string]> = [
+      [{ tenantId: A }, 'createdAt:DESC', 'created_at DESC, id DESC'],
+      [{}, 'createdAt:DESC', 'created_at DESC, id DESC'],
+      [{}, ['title:ASC', 'createdAt:DESC'], 'title ASC, created_at DESC, id DESC'],
+    ];
+    for (const [filter, sortBy, order] of queries) {
       for (const page of [21, 24, 25]) {
-        const got = await asA(() => notes.paginate({ limit: 100, page, sortBy }));
+        const got = await asA(() => notes.paginate({ limit: 100, page, sortBy, filter }));
         const expected = await admin<{ id: string }>(
           `SELECT id FROM notes WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY ${order} OFFSET $2 LIMIT 100`,
           [A, (page - 1) * 100],
@@ -161,6 +167,12 @@ describe.each([
         expect(got.meta.totalItems).toBe(2403);
       }
     }
+    const other = await asA(() => notes.paginate({ limit: 100, page: 21, filter: { tenantId: B } }));
+    expect(other.data).toEqual([]);
+    const [keyset] = await countStatements(moduleRef.get(DataSource), () =>
+      asA(() => notes.paginate({ limit: 100, page: 21, filter: { tenantId: A }, count: false })),
+    );
+    expect(keyset).toContain('AND ("created_at", "id") <= (SELECT "created_at", "id" FROM "notes" WHERE');
   });
 
   it('RepositoryService: A cannot update, soft delete, restore or delete B’s rows', async () => {

@@ -1,5 +1,6 @@
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo } from './entity-columns';
+import { deferredPage } from './deep-offset-sql';
 import type { EntitySql } from './entity-sql';
 import type { IncludedRelation } from './include-plan';
 import type { FilterCondition, ParsedListQuery } from './list-query';
@@ -22,7 +23,7 @@ export const KEY_ALIAS = '__key';
 const PAGE_ALIAS = '"__page"';
 
 /**
- * @internal Offsets from which a page is a deferred join ("late row lookup", see `deferredPage`):
+ * @internal Offsets from which a page is a deferred join ("late row lookup", `deep-offset-sql.ts`):
  * its keys are found first, by a subquery reading only the filters and the sort keys (an index-only
  * scan when one index holds them all), and only the page's rows are then read. Measured on the
  * example's tasks (1M rows, a partial index of live tasks by status): even at 2,000 rows skipped,
@@ -97,35 +98,6 @@ function keyset(sort: Array<[ColumnInfo, 'ASC' | 'DESC']>, after: string[], bind
   return `(${branches.join(' OR ')})`;
 }
 
-/**
- * A deep offset page, its rows found by keys first (see {@link DEFERRED_JOIN_OFFSET}); one statement,
- * so both reads see the same snapshot. When every sort key is `NOT NULL` and they share one
- * direction, the key query finds the page's first row only, and the page is read from there as a
- * keyset page, `(keys) <= (SELECT keys … LIMIT 1 OFFSET $n)` (an index condition: 51 rows read in
- * index order, none of them looked up on its own). Otherwise it finds the page's primary keys and its
- * rows are read by them, `id = ANY(ARRAY(SELECT id … OFFSET $n))`: an array, not a join, so one
- * scan of the primary key whatever the table's size (a join of 51 keys to a table of 12,000 rows was
- * planned as a hash join over a sequential scan of it).
- */
-function deferredPage(
-  sql: EntitySql,
-  select: string,
-  where: string[],
-  sort: Array<[ColumnInfo, 'ASC' | 'DESC']>,
-  order: string,
-  limit: string,
-  offset: string,
-): string {
-  const matching = `${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`;
-  if (sort.every(([c, d]) => d === sort[0][1] && !c.nullable)) {
-    const keys = sort.map(([c]) => c.sql).join(', ');
-    const boundary = `(${keys}) ${sort[0][1] === 'ASC' ? '>=' : '<='} (SELECT ${keys} FROM ${matching} LIMIT 1 OFFSET ${offset})`;
-    return `SELECT ${select} FROM ${sql.table} WHERE ${[...where, boundary].join(' AND ')} ORDER BY ${order}${limit}`;
-  }
-  const ids = `SELECT ${sql.id} FROM ${matching}${limit} OFFSET ${offset}`;
-  return `SELECT ${select} FROM ${sql.table} WHERE ${sql.id} = ANY(ARRAY(${ids})) ORDER BY ${order}`;
-}
-
 /** @internal Compiles a parsed list query for one entity. Identifiers come from metadata only. */
 export function buildListSql(
   query: ParsedListQuery,
@@ -174,7 +146,8 @@ export function buildListSql(
     // A wrapped page (`include`) selects `table.*` and is projected by its wrapper already.
     if (offset === 0) page += limit;
     else if (offset >= DEFERRED_JOIN_OFFSET) {
-      page = deferredPage(sql, options.select ?? sql.selectList, where, sort, order, limit, bind(offset));
+      const select = options.select ?? sql.selectList;
+      page = deferredPage(query, sql, columns, { select, where, sort, order, limit, offset: bind(offset) });
     } else if (options.wrap) page += `${limit} OFFSET ${bind(offset)}`;
     else {
       // The rows OFFSET skips leave the scan as the table's own tuples (`*`): only the page's rows
