@@ -73,6 +73,7 @@ describe('the migrations on an empty database', () => {
   });
 
   it('numbers existing audit rows in the order they were written, and keeps them on the way down', async () => {
+    await ds.undoLastMigration(); // LiveTaskStatusIndex
     await ds.undoLastMigration(); // TenantNotes
     await ds.undoLastMigration(); // AuditLogSequentialIds
     await ds.query(`INSERT INTO audit_logs (entity_type, entity_id, action, actor, created_at)
@@ -96,6 +97,7 @@ describe('the migrations on an empty database', () => {
     );
     expect(next.id).toBe('4');
 
+    await ds.undoLastMigration(); // LiveTaskStatusIndex
     await ds.undoLastMigration(); // TenantNotes
     await ds.undoLastMigration();
     const down = await ds.query(`SELECT id, entity_id FROM audit_logs ORDER BY created_at`);

@@ -16,6 +16,7 @@ import {
   TenantViolationError,
 } from '../src/database';
 import { Note } from '../src/entities';
+import { countStatements } from './support/repository-fixture';
 import { createTenantRole, TenantRole, tenants } from './support/tenant-role';
 import { createTestDatabase, TestDatabase, withAdminClient } from './support/test-database';
 
@@ -138,6 +139,40 @@ describe.each([
       expect(streamed.sort()).toEqual(['a1', 'a2', 'a3']);
     });
     expect(await asB(() => notes.count())).toBe(2);
+  });
+
+  it('a deep offset page (read by keys first) holds the tenant’s rows only, as the plain query gives them', async () => {
+    // 2,400 notes each, created in the same seconds (ties), so a page past 2,000 rows is a deferred join.
+    await admin(
+      `INSERT INTO notes (tenant_id, title, created_at)
+       SELECT t, 'n' || (i % 7), timestamp '2026-01-01' - (i / 4) * interval '1 second'
+         FROM generate_series(1, 2400) AS i, unnest($1::uuid[]) AS t`,
+      [[A, B]],
+    );
+    await admin('VACUUM ANALYZE notes');
+    // By the (tenant_id, created_at, id) index from the page's first row (tenant filtered), or by ids.
+    const queries: Array<[Record<string, string>, string | string[], string]> = [
+      [{ tenantId: A }, 'createdAt:DESC', 'created_at DESC, id DESC'],
+      [{}, 'createdAt:DESC', 'created_at DESC, id DESC'],
+      [{}, ['title:ASC', 'createdAt:DESC'], 'title ASC, created_at DESC, id DESC'],
+    ];
+    for (const [filter, sortBy, order] of queries) {
+      for (const page of [21, 24, 25]) {
+        const got = await asA(() => notes.paginate({ limit: 100, page, sortBy, filter }));
+        const expected = await admin<{ id: string }>(
+          `SELECT id FROM notes WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY ${order} OFFSET $2 LIMIT 100`,
+          [A, (page - 1) * 100],
+        );
+        expect(got.data.map((n) => n.id)).toEqual(expected.map((r) => r.id));
+        expect(got.meta.totalItems).toBe(2403);
+      }
+    }
+    const other = await asA(() => notes.paginate({ limit: 100, page: 21, filter: { tenantId: B } }));
+    expect(other.data).toEqual([]);
+    const [keyset] = await countStatements(moduleRef.get(DataSource), () =>
+      asA(() => notes.paginate({ limit: 100, page: 21, filter: { tenantId: A }, count: false })),
+    );
+    expect(keyset).toContain('AND ("created_at", "id") <= (SELECT "created_at", "id" FROM "notes" WHERE');
   });
 
   it('RepositoryService: A cannot update, soft delete, restore or delete B’s rows', async () => {

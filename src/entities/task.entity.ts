@@ -16,7 +16,10 @@ import { User } from './user.entity';
 /** A unit of work, optionally assigned to a user and nested under a parent task. */
 @Entity({ name: 'tasks' })
 @Check('ck_tasks_priority', '"priority" BETWEEN 0 AND 10')
-@Index('ix_tasks_status_created_at', ['status', 'createdAt', 'id'])
+// Lists of live tasks by status (`filter.status`, newest first) read this index alone: partial, it
+// holds no soft-deleted task, so a deep offset page's keys come from an index-only scan (README,
+// "Deep offset pages"). `ix_tasks_created_at` serves every other list (deleted tasks too).
+@Index('ix_tasks_live_status_created_at', ['status', 'createdAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('ix_tasks_created_at', ['createdAt', 'id'])
 export class Task extends SoftDeletableEntity {
   /** Short summary. */

@@ -2,6 +2,7 @@ import { MigrationInterface } from 'typeorm';
 import { InitialSchema1795320000000 } from '../../src/migrations/1795320000000-InitialSchema';
 import { AuditLogSequentialIds1795400000000 } from '../../src/migrations/1795400000000-AuditLogSequentialIds';
 import { TenantNotes1795500000000 } from '../../src/migrations/1795500000000-TenantNotes';
+import { LiveTaskStatusIndex1795600000000 } from '../../src/migrations/1795600000000-LiveTaskStatusIndex';
 import { appliedCounts, queryDb } from './migration-process';
 
 /** The app's migrations, oldest first (`migrations.e2e` checks this against `src/migrations`). */
@@ -9,6 +10,7 @@ export const APP_MIGRATIONS: MigrationInterface[] = [
   new InitialSchema1795320000000(),
   new AuditLogSequentialIds1795400000000(),
   new TenantNotes1795500000000(),
+  new LiveTaskStatusIndex1795600000000(),
 ];
 
 /** Their names, oldest first. */

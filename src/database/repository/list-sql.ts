@@ -1,5 +1,6 @@
 import type { Statement } from '../sql/sql-executor';
 import { ColumnInfo } from './entity-columns';
+import { deferredPage } from './deep-offset-sql';
 import type { EntitySql } from './entity-sql';
 import type { IncludedRelation } from './include-plan';
 import type { FilterCondition, ParsedListQuery } from './list-query';
@@ -20,6 +21,16 @@ export const KEY_ALIAS = '__key';
 
 /** Alias of a deep offset page's inner query. */
 const PAGE_ALIAS = '"__page"';
+
+/**
+ * @internal Offsets from which a page is a deferred join ("late row lookup", `deep-offset-sql.ts`):
+ * its keys are found first, by a subquery reading only the filters and the sort keys (an index-only
+ * scan when one index holds them all), and only the page's rows are then read. Measured on the
+ * example's tasks (1M rows, a partial index of live tasks by status): even at 2,000 rows skipped,
+ * ahead from 5,000, 2.5x faster at 100,000; below 2,000 the noise of the machine was larger than
+ * either way's gain.
+ */
+export const DEFERRED_JOIN_OFFSET = 2_000;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -134,7 +145,10 @@ export function buildListSql(
     const offset = query.mode === 'offset' ? (query.page - 1) * query.limit : 0;
     // A wrapped page (`include`) selects `table.*` and is projected by its wrapper already.
     if (offset === 0) page += limit;
-    else if (options.wrap) page += `${limit} OFFSET ${bind(offset)}`;
+    else if (offset >= DEFERRED_JOIN_OFFSET) {
+      const select = options.select ?? sql.selectList;
+      page = deferredPage(query, sql, columns, { select, where, sort, order, limit, offset: bind(offset) });
+    } else if (options.wrap) page += `${limit} OFFSET ${bind(offset)}`;
     else {
       // The rows OFFSET skips leave the scan as the table's own tuples (`*`): only the page's rows
       // are projected to the select list (per row skipped, that projection cost the server ~70 ns).
