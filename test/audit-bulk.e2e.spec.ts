@@ -4,6 +4,7 @@ import { appDatabaseModuleOptions } from '../src/app.data-source';
 import {
   DatabaseModule,
   DatabaseService,
+  EntityValidationError,
   ForeignKeyViolationError,
   getRepositoryServiceToken,
   RepositoryService,
@@ -157,5 +158,23 @@ describe('audited createMany of several statements', () => {
     expect(await written('unsendable')).toEqual([0, 0]);
     expect(await tasks.createMany(batch('after-unsendable'), { returning: false })).toBe(ROWS);
     expect(await written('after-unsendable')).toEqual([ROWS, ROWS]);
+  });
+
+  it('writes nothing for an invalid row in a later statement; in a transaction, which stays usable, before any', async () => {
+    const rows = batch('late-invalid');
+    const late = 2 * CREATE_MANY_CHUNK + 11;
+    rows[late] = { ...rows[late], title: 42 as unknown as string };
+    // Outside a transaction the third chunk is checked while the server inserts the second: rolled back.
+    const outside = await tasks.createMany(rows, { returning: false }).catch((e: unknown) => e);
+    expect(outside).toBeInstanceOf(EntityValidationError);
+    expect(Object.keys((outside as EntityValidationError).errors)).toEqual([`${late}.title`]);
+    expect(await written('late-invalid')).toEqual([0, 0]);
+    // In a transaction every row is checked first: the error leaves the transaction usable.
+    await database.transaction(async () => {
+      const inside = await tasks.createMany(rows).catch((e: unknown) => e);
+      expect(Object.keys((inside as EntityValidationError).errors)).toEqual([`${late}.title`]);
+      await tasks.create({ title: 'late-invalid kept' });
+    });
+    expect(await written('late-invalid')).toEqual([1, 1]);
   });
 });

@@ -151,6 +151,11 @@ export class EntityInput {
     return [...groups.values()];
   }
 
+  /** {@link check} of the rows `start` to `end` (excluded) of a group made by {@link groupByShape}. */
+  checkRows(group: BatchGroup<object>, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.checkRow(group.rows[r], group.indexes[r]);
+  }
+
   /** {@link check} of row `index` of a batch, its errors named `<index>.<field>`. */
   private checkRow(row: object, index: number): string[] {
     try {

@@ -397,10 +397,16 @@ export class RepositoryService<T extends ObjectLiteral> {
     // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
     if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
     const returning = options.returning !== false;
-    const groups = this.input.groupBatch(data);
+    const pipelined = !this.tenantScoped && currentTenant() === undefined;
+    // Outside a transaction, a batch of several statements validates each chunk as it is made, while
+    // the server inserts the one before (an invalid row rolls the pipeline back). In an open one,
+    // every row is checked first, so an invalid row leaves that transaction usable.
+    const late =
+      pipelined && Array.isArray(data) && data.length > CREATE_MANY_CHUNK && !this.context.transactions.inTransaction;
+    const groups = late ? this.input.groupByShape(data) : this.input.groupBatch(data);
     // The audit values are read here, in the caller's context (the statements may be made later).
     const audit = this.sql.audit ? [this.metadata.name, currentActor(), currentRequestId()] : [];
-    const statements = this.insertStatements(groups, returning, audit);
+    const statements = this.insertStatements(groups, returning, audit, late);
     const statementCount = groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0);
     const finish = (rows: QueryResultRow[]): T[] | number => {
       if (returning) return rows.map((row) => this.hydrate(row));
@@ -408,7 +414,7 @@ export class RepositoryService<T extends ObjectLiteral> {
       for (const row of rows) count += row.count as number;
       return count;
     };
-    if (statementCount > 1 && !this.tenantScoped && currentTenant() === undefined) {
+    if (statementCount > 1 && pipelined) {
       // One pipeline, one transaction: each chunk is built while the server inserts the one before.
       const next = () => statements.next().value as BatchStatement | undefined;
       const { rows } = await this.context.executor.runBatch(next()!, next, this.metadata);
@@ -428,17 +434,20 @@ export class RepositoryService<T extends ObjectLiteral> {
   /**
    * The INSERTs of a validated batch, made one at a time: per group of rows writing the same
    * fields, one per chunk of {@link CREATE_MANY_CHUNK}, each column one array (`audit`: the
-   * audited statement's last values).
+   * audited statement's last values); with `validate`, each chunk's rows are checked first.
    */
   private *insertStatements(
     groups: Array<BatchGroup<Partial<T>>>,
     returning: boolean,
     audit: unknown[],
+    validate: boolean,
   ): Generator<BatchStatement> {
-    for (const { properties, rows } of groups) {
+    for (const group of groups) {
+      const { properties, rows } = group;
       const { name, text } = this.sql.insertMany(properties, returning);
       for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
         const end = Math.min(rows.length, start + CREATE_MANY_CHUNK);
+        if (validate) this.input.checkRows(group, start, end);
         const values: unknown[] = properties.map((p) => {
           const column = new Array<unknown>(end - start);
           for (let i = start; i < end; i++)
