@@ -177,4 +177,28 @@ describe('audited createMany of several statements', () => {
     });
     expect(await written('late-invalid')).toEqual([1, 1]);
   });
+
+  it('groups a batch by the fields each row writes as it goes: mixed rows all stored and audited once', async () => {
+    const rows = batch('mixed').map((r, i) => (i % 3 ? r : { title: r.title, description: 'short' }));
+    expect(await tasks.createMany(rows, { returning: false })).toBe(ROWS);
+    const stored = await ds.query(
+      `SELECT title, description, priority, status FROM tasks WHERE title LIKE 'mixed %' ORDER BY title`,
+    );
+    const expected = rows
+      .map((r) => ({
+        title: r.title,
+        description: r.description,
+        priority: r.priority ?? 0,
+        status: r.status ?? 'pending',
+      }))
+      .sort((a, b) => (a.title! < b.title! ? -1 : 1));
+    expect(stored).toEqual(expected);
+    expect(await written('mixed')).toEqual([ROWS, ROWS]);
+    // A row that is not an object, past the first statement's rows: named by its place in the whole batch.
+    const broken = batch('broken') as unknown[];
+    broken[CREATE_MANY_CHUNK + 3] = 'not a row';
+    const error = await tasks.createMany(broken as Array<Partial<Task>>, { returning: false }).catch((e: unknown) => e);
+    expect(Object.keys((error as EntityValidationError).errors)).toEqual([`${CREATE_MANY_CHUNK + 3}.body`]);
+    expect(await written('broken')).toEqual([0, 0]);
+  });
 });

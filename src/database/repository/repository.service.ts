@@ -19,7 +19,8 @@ import type { BatchStatement } from '../sql/pipelined-batch';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import { returningOldSupport } from '../sql/server-version';
 import { arrayType, ColumnInfo, entityColumns } from './entity-columns';
-import { BatchGroup, EntityInput } from './entity-input';
+import { EntityInput } from './entity-input';
+import { groupedInserts, streamedInserts } from './insert-chunks';
 import { EntityShape, entityShape } from './entity-shape';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
@@ -403,11 +404,15 @@ export class RepositoryService<T extends ObjectLiteral> {
     // every row is checked first, so an invalid row leaves that transaction usable.
     const late =
       pipelined && Array.isArray(data) && data.length > CREATE_MANY_CHUNK && !this.context.transactions.inTransaction;
-    const groups = late ? this.input.groupByShape(data) : this.input.groupBatch(data);
+    const groups = late ? undefined : this.input.groupBatch(data);
     // The audit values are read here, in the caller's context (the statements may be made later).
     const audit = this.sql.audit ? [this.metadata.name, currentActor(), currentRequestId()] : [];
-    const statements = this.insertStatements(groups, returning, audit, late);
-    const statementCount = groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0);
+    const chunks = { input: this.input, sql: this.sql, chunk: CREATE_MANY_CHUNK, returning, audit };
+    const statements = groups ? groupedInserts(groups, chunks) : streamedInserts(data, chunks);
+    // Streamed, the batch has more rows than a statement takes: several statements.
+    const statementCount = groups
+      ? groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0)
+      : Infinity;
     const finish = (rows: QueryResultRow[]): T[] | number => {
       if (returning) return rows.map((row) => this.hydrate(row));
       let count = 0;
@@ -429,35 +434,6 @@ export class RepositoryService<T extends ObjectLiteral> {
       return finish(rows);
     };
     return statementCount > 1 ? this.atomically(insertAll) : insertAll();
-  }
-
-  /**
-   * The INSERTs of a validated batch, made one at a time: per group of rows writing the same
-   * fields, one per chunk of {@link CREATE_MANY_CHUNK}, each column one array (`audit`: the
-   * audited statement's last values); with `validate`, each chunk's rows are checked first.
-   */
-  private *insertStatements(
-    groups: Array<BatchGroup<Partial<T>>>,
-    returning: boolean,
-    audit: unknown[],
-    validate: boolean,
-  ): Generator<BatchStatement> {
-    for (const group of groups) {
-      const { properties, rows } = group;
-      const { name, text } = this.sql.insertMany(properties, returning);
-      for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
-        const end = Math.min(rows.length, start + CREATE_MANY_CHUNK);
-        if (validate) this.input.checkRows(group, start, end);
-        const values: unknown[] = properties.map((p) => {
-          const column = new Array<unknown>(end - start);
-          for (let i = start; i < end; i++)
-            column[i - start] = this.input.value(p, (rows[i] as Record<string, unknown>)[p]);
-          return column;
-        });
-        for (const value of audit) values.push(value);
-        yield { name, text, values };
-      }
-    }
   }
 
   /**
