@@ -39,13 +39,17 @@ export function* groupedInserts(groups: Array<BatchGroup<object>>, o: InsertChun
 /**
  * @internal The INSERTs of a batch not grouped yet, made one at a time as a pipeline takes them:
  * rows are grouped by the fields they write a chunk's worth at a time, and a group's rows are
- * checked and sent once they fill a chunk (the rest of each group at the end). So grouping and
- * validation happen while the server inserts the statements before, not all before the first.
+ * checked and sent once they fill a chunk (the first: a fifth of one; the rest of each group at
+ * the end). So grouping and validation happen while the server inserts the statements before, not
+ * all before the first.
  */
 export function* streamedInserts(data: object[], o: InsertChunks): Generator<BatchStatement> {
   const pending = new Map<string, BatchGroup<object>>();
-  for (let offset = 0; offset < data.length; offset += o.chunk) {
-    for (const group of o.input.groupByShape(data.slice(offset, offset + o.chunk), offset)) {
+  // The first statement is a fifth of a chunk: the server starts on it sooner, and the client makes
+  // the next while it runs (4,000 rows fewer made before anything is sent: ~15 ms of 100,000 rows).
+  let size = Math.max(1, Math.floor(o.chunk / 5));
+  for (let offset = 0, window = size; offset < data.length; offset += window, window = size) {
+    for (const group of o.input.groupByShape(data.slice(offset, offset + window), offset)) {
       const key = group.properties.join(',');
       const held = pending.get(key);
       if (held) {
@@ -53,10 +57,11 @@ export function* streamedInserts(data: object[], o: InsertChunks): Generator<Bat
         for (const index of group.indexes) held.indexes.push(index);
       } else pending.set(key, group);
       const filling = held ?? group;
-      while (filling.rows.length >= o.chunk) {
-        yield insertOf(filling, 0, o.chunk, o, true);
-        filling.rows.splice(0, o.chunk);
-        filling.indexes.splice(0, o.chunk);
+      while (filling.rows.length >= size) {
+        yield insertOf(filling, 0, size, o, true);
+        filling.rows.splice(0, size);
+        filling.indexes.splice(0, size);
+        size = o.chunk;
       }
     }
   }
