@@ -122,33 +122,65 @@ export class EntityInput {
    * set of properties they write, so each group is one multi-row INSERT.
    */
   groupBatch<R extends object>(data: R[]): Array<BatchGroup<R>> {
-    return this.group(data, (row, index) => this.checkRow(row, index));
+    return this.group(data, 0, (row, index) => this.checkRow(row, index));
   }
 
   /**
    * Groups the rows of a batch by the set of properties they write, without validating them yet
-   * (see {@link copyChunks}); rows that are not objects fail here, named by index.
+   * (see {@link copyChunks}); rows that are not objects fail here, named by index (the first row's
+   * is `offset`: `data` may be a slice of the batch). A row with the
+   * same keys, in the same order and equally undefined, as the row before has its shape, found
+   * without sorting (0.1 s of 100,000 rows otherwise, before the first statement could be sent).
    */
-  groupByShape<R extends object>(data: R[]): Array<BatchGroup<R>> {
-    return this.group(data, (row, index) => {
+  groupByShape<R extends object>(data: R[], offset = 0): Array<BatchGroup<R>> {
+    let keys: string[] = [];
+    let given: boolean[] = [];
+    let shape: string[] | undefined;
+    return this.group(data, offset, (row, index) => {
       if (!row || typeof row !== 'object' || Array.isArray(row)) return this.checkRow(row, index);
-      const keys = Object.keys(row).filter((k) => (row as Record<string, unknown>)[k] !== undefined);
-      return keys.sort();
+      const values = row as Record<string, unknown>;
+      const own = Object.keys(values);
+      if (shape !== undefined && own.length === keys.length) {
+        let same = true;
+        for (let i = 0; same && i < own.length; i++)
+          same = own[i] === keys[i] && (values[own[i]] !== undefined) === given[i];
+        if (same) return shape;
+      }
+      keys = own;
+      given = own.map((k) => values[k] !== undefined);
+      shape = own.filter((_, i) => given[i]).sort();
+      return shape;
     });
   }
 
-  private group<R extends object>(data: R[], shape: (row: R, index: number) => string[]): Array<BatchGroup<R>> {
+  /** Rows by the properties `shape` tells they write (the same array as the row before's: the same group). */
+  private group<R extends object>(
+    data: R[],
+    offset: number,
+    shape: (row: R, index: number) => string[],
+  ): Array<BatchGroup<R>> {
     if (!Array.isArray(data)) throw EntityValidationError.field(this.metadata.name, 'body', 'must be an array');
     const groups = new Map<string, BatchGroup<R>>();
-    data.forEach((row, index) => {
+    let last: { properties: string[]; group: BatchGroup<R> } | undefined;
+    data.forEach((row, at) => {
+      const index = at + offset;
       const properties = shape(row, index);
-      const key = properties.join(',');
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { properties, rows: [], indexes: [] }));
+      let group = last?.properties === properties ? last.group : undefined;
+      if (!group) {
+        const key = properties.join(',');
+        group = groups.get(key);
+        if (!group) groups.set(key, (group = { properties, rows: [], indexes: [] }));
+        last = { properties, group };
+      }
       group.rows.push(row);
       group.indexes.push(index);
     });
     return [...groups.values()];
+  }
+
+  /** {@link check} of the rows `start` to `end` (excluded) of a group made by {@link groupByShape}. */
+  checkRows(group: BatchGroup<object>, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.checkRow(group.rows[r], group.indexes[r]);
   }
 
   /** {@link check} of row `index` of a batch, its errors named `<index>.<field>`. */

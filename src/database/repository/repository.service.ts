@@ -15,10 +15,12 @@ import { OptimisticLockError } from '../errors/optimistic-lock.error';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentActor, currentRequestId } from '../audit/audit-context';
 import { isAudited, redactedFields } from '../audit/audit.decorators';
+import type { BatchStatement } from '../sql/pipelined-batch';
 import { quoteIdentifier } from '../sql/quote-identifier';
 import { returningOldSupport } from '../sql/server-version';
 import { arrayType, ColumnInfo, entityColumns } from './entity-columns';
 import { EntityInput } from './entity-input';
+import { groupedInserts, streamedInserts } from './insert-chunks';
 import { EntityShape, entityShape } from './entity-shape';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
@@ -397,8 +399,9 @@ export class RepositoryService<T extends ObjectLiteral> {
    * Validates every row, then inserts them: one statement per chunk of {@link CREATE_MANY_CHUNK},
    * never row by row, returning the rows as stored; or, with `returning: false`, without reading
    * them back (see {@link CreateManyOptions}), resolving to how many were inserted. A batch with an
-   * invalid row writes nothing; so does one a statement fails: several statements run in the open
-   * transaction or in one of their own.
+   * invalid row writes nothing; so does one a statement fails: several statements are one pipeline
+   * (one round trip, each chunk built and sent while the server inserts the one before) in the open
+   * transaction or in the pipeline's own; with a tenant in context, one by one in a transaction.
    */
   createMany(data: Array<Partial<T>>, options?: { returning?: true }): Promise<T[]>;
   createMany(data: Array<Partial<T>>, options: { returning: false }): Promise<number>;
@@ -406,25 +409,43 @@ export class RepositoryService<T extends ObjectLiteral> {
   async createMany(data: Array<Partial<T>>, options: CreateManyOptions = {}): Promise<T[] | number> {
     // PostgreSQL refuses COPY FROM into a table with row-level security: tenant-scoped rows are INSERTed.
     if (options.returning === false && !this.sql.audit && !this.tenantScoped) return this.copyMany(data);
-    const groups = this.input.groupBatch(data);
-    const insertAll = async (): Promise<T[] | number> => {
-      const created: T[] = [];
+    const returning = options.returning !== false;
+    const pipelined = !this.tenantScoped && currentTenant() === undefined;
+    // Outside a transaction, a batch of several statements validates each chunk as it is made, while
+    // the server inserts the one before (an invalid row rolls the pipeline back). In an open one,
+    // every row is checked first, so an invalid row leaves that transaction usable.
+    const late =
+      pipelined && Array.isArray(data) && data.length > CREATE_MANY_CHUNK && !this.context.transactions.inTransaction;
+    const groups = late ? undefined : this.input.groupBatch(data);
+    // The audit values are read here, in the caller's context (the statements may be made later).
+    const audit = this.sql.audit ? [this.metadata.name, currentActor(), currentRequestId()] : [];
+    const chunks = { input: this.input, sql: this.sql, chunk: CREATE_MANY_CHUNK, returning, audit };
+    const statements = groups ? groupedInserts(groups, chunks) : streamedInserts(data, chunks);
+    // Streamed, the batch has more rows than a statement takes: several statements.
+    const statementCount = groups
+      ? groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0)
+      : Infinity;
+    const finish = (rows: QueryResultRow[]): T[] | number => {
+      if (returning) return rows.map((row) => this.hydrate(row));
       let count = 0;
-      for (const { properties, rows } of groups) {
-        for (let start = 0; start < rows.length; start += CREATE_MANY_CHUNK) {
-          const chunk = rows.slice(start, start + CREATE_MANY_CHUNK);
-          const arrays = properties.map((p) =>
-            chunk.map((row) => this.input.value(p, (row as Record<string, unknown>)[p])),
-          );
-          const result = await this.write(this.sql.insertMany(properties, options.returning !== false), arrays);
-          if (options.returning === false) count += result.rows[0].count as number;
-          else for (const row of result.rows) created.push(this.hydrate(row));
-        }
-      }
-      return options.returning === false ? count : created;
+      for (const row of rows) count += row.count as number;
+      return count;
     };
-    const statements = groups.reduce((n, group) => n + Math.ceil(group.rows.length / CREATE_MANY_CHUNK), 0);
-    return statements > 1 ? this.atomically(insertAll) : insertAll();
+    if (statementCount > 1 && pipelined) {
+      // One pipeline, one transaction: each chunk is built while the server inserts the one before.
+      const next = () => statements.next().value as BatchStatement | undefined;
+      const { rows } = await this.context.executor.runBatch(next()!, next, this.metadata);
+      return finish(rows);
+    }
+    const insertAll = async (): Promise<T[] | number> => {
+      const rows: QueryResultRow[] = [];
+      for (const { name, text, values } of statements) {
+        const result = await this.context.executor.run({ name: name!, text }, values, this.metadata);
+        for (const row of result.rows) rows.push(row);
+      }
+      return finish(rows);
+    };
+    return statementCount > 1 ? this.atomically(insertAll) : insertAll();
   }
 
   /**

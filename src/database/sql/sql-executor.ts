@@ -14,6 +14,7 @@ import { TenantContextError } from '../tenancy/tenant.errors';
 import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 import { fastTimestampTypes } from './fast-timestamps';
+import { BatchEvents, BatchStatement, PipelinedBatch } from './pipelined-batch';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -340,6 +341,49 @@ export class SqlExecutor {
     return this.instrumented({ text }, metadata, undefined, run, () => aborted);
   }
 
+  /**
+   * Runs `first`, then each statement `next` makes until it returns undefined, as ONE pipeline on
+   * `on` ({@link PipelinedBatch}): one round trip, each statement written while the server runs the
+   * one before, all in one transaction (the open one, or the pipeline's own implicit one), so a
+   * failing statement writes nothing. An error thrown by `next` rolls the batch back and is rethrown
+   * as it is. Not for a tenant in context (its setting would have to precede the batch): callers
+   * run those statement by statement.
+   */
+  runBatch<R extends QueryResultRow>(
+    first: BatchStatement,
+    next: () => BatchStatement | undefined,
+    metadata?: EntityMetadata,
+    on: Queryable = this.target(),
+  ): Promise<QueryResult<R>> {
+    if (currentTenant() !== undefined) return Promise.reject(new Error('runBatch: not with a tenant in context'));
+    if (this.router !== undefined) this.router.noteWrite(on);
+    const named = this.options.preparedStatements;
+    const unnamed = (s: BatchStatement | undefined) => s && { text: s.text, values: s.values };
+    // Each statement is logged and counted as it is written, timed from the previous one's answer to its own.
+    let last = performance.now();
+    const events: BatchEvents = {
+      written: (s) => {
+        if (this.logsQueries) this.dataSource.logger.logQuery(s.text, s.values);
+        this.stats.statements++;
+      },
+      completed: (s) => {
+        const now = performance.now();
+        this.succeeded(s.name, { text: s.text }, metadata, now - last);
+        last = now;
+      },
+    };
+    const batch = named
+      ? new PipelinedBatch(first, next, this.types, events)
+      : new PipelinedBatch(unnamed(first)!, () => unnamed(next()), this.types, events);
+    return new Promise<QueryResult<R>>((resolve, reject) => {
+      const query = on.query as (q: unknown, callback: (e: Error | undefined, r: QueryResult<R>) => void) => void;
+      query.call(on, batch, (e, r) => (e ? reject(e) : resolve(r)));
+    }).catch((failure: unknown) => {
+      const { name, text } = batch.failing();
+      throw this.failed(failure, batch.aborted, name, { text }, metadata, performance.now() - last);
+    });
+  }
+
   /** Runs `config` on `on` (as the tenant in context, if any); never throws: failures are rejections. */
   private execute<R extends QueryResultRow>(
     config: QueryConfig,
@@ -410,26 +454,47 @@ export class SqlExecutor {
     // `then` rather than `async`/`await`: one promise per statement instead of two.
     return running.then(
       (result) => {
-        const elapsed = performance.now() - started;
-        const slow = this.dataSource.options.maxQueryExecutionTime;
-        if (slow && elapsed > slow)
-          this.dataSource.logger.logQuerySlow(Math.round(elapsed), config.text, config.values);
-        this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, undefined);
+        this.succeeded(name, config, metadata, performance.now() - started);
         return result;
       },
       (failure: unknown) => {
-        const aborted = abortedBy?.();
-        const error = aborted ? undefined : failure;
-        const sqlState = serverSqlState(error);
-        const failedClass = sqlStateClass(sqlState);
-        this.stats.failed++;
-        this.stats.failedBySqlStateClass[failedClass] = (this.stats.failedBySqlStateClass[failedClass] ?? 0) + 1;
-        const elapsed = performance.now() - started;
-        this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, sqlState ?? CLIENT_ERROR_CLASS);
-        if (aborted) throw aborted.error;
-        this.dataSource.logger.logQueryError(error as Error, config.text, config.values);
-        throw translateDatabaseError(error, metadata);
+        throw this.failed(failure, abortedBy?.(), name, config, metadata, performance.now() - started);
       },
     );
+  }
+
+  /** A statement that succeeded after `elapsed` ms: logged when slow, told to the observer. */
+  private succeeded(
+    name: string | undefined,
+    config: QueryConfig,
+    metadata: EntityMetadata | undefined,
+    elapsed: number,
+  ): void {
+    const slow = this.dataSource.options.maxQueryExecutionTime;
+    if (slow && elapsed > slow) this.dataSource.logger.logQuerySlow(Math.round(elapsed), config.text, config.values);
+    this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, undefined);
+  }
+
+  /**
+   * A statement that failed after `elapsed` ms: counted, told to the observer, and the error to
+   * throw: the caller's own when it `aborted` it (unlogged, untranslated), else the typed one.
+   */
+  private failed(
+    failure: unknown,
+    aborted: { error: unknown } | undefined,
+    name: string | undefined,
+    config: QueryConfig,
+    metadata: EntityMetadata | undefined,
+    elapsed: number,
+  ): unknown {
+    const error = aborted ? undefined : failure;
+    const sqlState = serverSqlState(error);
+    const failedClass = sqlStateClass(sqlState);
+    this.stats.failed++;
+    this.stats.failedBySqlStateClass[failedClass] = (this.stats.failedBySqlStateClass[failedClass] ?? 0) + 1;
+    this.observer?.onStatement(name, config.text, metadata?.tableName, elapsed, sqlState ?? CLIENT_ERROR_CLASS);
+    if (aborted) return aborted.error;
+    this.dataSource.logger.logQueryError(error as Error, config.text, config.values);
+    return translateDatabaseError(error, metadata);
   }
 }
