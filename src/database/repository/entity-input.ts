@@ -7,6 +7,8 @@ import { EntityValidator } from './entity-validator';
 
 /** Unpaired UTF-16 surrogates: PostgreSQL cannot store them, and Node would replace them silently. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Any UTF-16 surrogate: most text has none, and then {@link LONE_SURROGATE} (lookarounds, slower) need not run. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** @internal Validates and prepares writes of one entity: allow-list of writable fields, class-validator, pg values. */
 export class EntityInput {
@@ -56,16 +58,23 @@ export class EntityInput {
     if (!data || typeof data !== 'object' || Array.isArray(data)) {
       throw EntityValidationError.field(this.metadata.name, 'body', 'must be an object');
     }
-    const errors: Record<string, string[]> = {};
+    let errors: Record<string, string[]> | undefined;
     const keys = Object.keys(data).filter((k) => (data as Record<string, unknown>)[k] !== undefined);
     const writable = partial ? this.updatable : this.writable;
     for (const key of keys) {
       const value = (data as Record<string, unknown>)[key];
-      if (!writable.has(key)) errors[key] = ['is not a writable field'];
-      else if (typeof value === 'string' && value.includes('\u0000')) errors[key] = ['must not contain NUL characters'];
-      else if (typeof value === 'string' && LONE_SURROGATE.test(value)) errors[key] = ['must be valid Unicode text'];
+      const problem = !writable.has(key)
+        ? 'is not a writable field'
+        : typeof value !== 'string'
+          ? undefined
+          : value.includes('\u0000')
+            ? 'must not contain NUL characters'
+            : SURROGATE.test(value) && LONE_SURROGATE.test(value)
+              ? 'must be valid Unicode text'
+              : undefined;
+      if (problem) (errors ??= {})[key] = [problem];
     }
-    if (Object.keys(errors).length) throw new EntityValidationError(this.metadata.name, errors);
+    if (errors) throw new EntityValidationError(this.metadata.name, errors);
     const candidate = Object.assign(Object.create(this.prototype), data);
     const failures: ValidationError[] = this.validator.validate(candidate, partial);
     if (failures.length) throw EntityValidationError.fromValidation(this.metadata.name, failures);

@@ -112,18 +112,19 @@ export class EntityValidator {
         };
         const instance = constraint.instance();
         const each = metadata.each && (Array.isArray(value) || value instanceof Set || value instanceof Map);
-        const values = each
-          ? value instanceof Map
-            ? [...value.values()]
-            : [...(value as Iterable<unknown>)]
-          : [value];
-        for (const v of values) {
-          const result = instance.validate(v, args);
-          // A promise is never awaited by validateSync, so it never fails the object there either.
-          if (!result && !isPromise(result)) return false;
+        if (!each) {
+          if (!this.holds(instance.validate(value, args))) return false;
+          continue;
         }
+        const values = value instanceof Map ? [...value.values()] : [...(value as Iterable<unknown>)];
+        for (const v of values) if (!this.holds(instance.validate(v, args))) return false;
       }
     }
     return true;
+  }
+
+  /** A constraint's answer as `validateSync` takes it: a promise is never awaited there, so it never fails the object. */
+  private holds(result: unknown): boolean {
+    return Boolean(result) || isPromise(result);
   }
 }
