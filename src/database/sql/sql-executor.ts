@@ -98,12 +98,13 @@ export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 type QueryCallback<R extends QueryResultRow> = (error: Error | undefined, result: QueryResult<R>) => void;
 
 /**
- * `on.query(config)` through pg's callback form: one promise, where pg's promise form makes two
- * on a client (its own and a `catch` that rewrites the stack) and pg-pool's two more.
+ * `on.query(query)` (a config, or a query object such as a {@link PipelinedBatch}) through pg's
+ * callback form: one promise, where pg's promise form makes two on a client (its own and a `catch`
+ * that rewrites the stack) and pg-pool's two more.
  */
-function send<R extends QueryResultRow>(on: Queryable, config: QueryConfig): Promise<QueryResult<R>> {
+function send<R extends QueryResultRow>(on: Queryable, query: QueryConfig | PipelinedBatch): Promise<QueryResult<R>> {
   return new Promise((resolve, reject) => {
-    (on.query as (c: QueryConfig, callback: QueryCallback<R>) => void)(config, (error, result) =>
+    (on.query as (q: QueryConfig | PipelinedBatch, callback: QueryCallback<R>) => void)(query, (error, result) =>
       error ? reject(error) : resolve(result),
     );
   });
@@ -353,9 +354,14 @@ export class SqlExecutor {
     first: BatchStatement,
     next: () => BatchStatement | undefined,
     metadata?: EntityMetadata,
-    on: Queryable = this.target(),
+    on?: Queryable,
   ): Promise<QueryResult<R>> {
     if (currentTenant() !== undefined) return Promise.reject(new Error('runBatch: not with a tenant in context'));
+    try {
+      on ??= this.target();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.router !== undefined) this.router.noteWrite(on);
     const named = this.options.preparedStatements;
     const unnamed = (s: BatchStatement | undefined) => s && { text: s.text, values: s.values };
@@ -375,10 +381,7 @@ export class SqlExecutor {
     const batch = named
       ? new PipelinedBatch(first, next, this.types, events)
       : new PipelinedBatch(unnamed(first)!, () => unnamed(next()), this.types, events);
-    return new Promise<QueryResult<R>>((resolve, reject) => {
-      const query = on.query as (q: unknown, callback: (e: Error | undefined, r: QueryResult<R>) => void) => void;
-      query.call(on, batch, (e, r) => (e ? reject(e) : resolve(r)));
-    }).catch((failure: unknown) => {
+    return send<R>(on, batch).catch((failure: unknown) => {
       const { name, text } = batch.failing();
       throw this.failed(failure, batch.aborted, name, { text }, metadata, performance.now() - last);
     });

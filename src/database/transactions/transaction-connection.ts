@@ -145,11 +145,6 @@ export class TransactionConnection {
     });
   }
 
-  /** Whether the transaction goes through TypeORM's query runner (subscribers of its transaction events). */
-  get throughRunner(): boolean {
-    return this.eventful;
-  }
-
   /** TypeORM's query runner on this connection, made on first use; it is inside the open transaction. */
   get queryRunner(): QueryRunner {
     if (this.runner) return this.runner;
@@ -172,30 +167,33 @@ export class TransactionConnection {
 
   /**
    * `BEGIN` with the isolation level and access mode in the same statement, then `then` (settings of
-   * the transaction): owed, written ahead of the transaction's first statement (see the class).
+   * the transaction): owed, written ahead of the transaction's first statement (see the class), so
+   * nothing to wait for. Through TypeORM's query runner (subscribers of its transaction events), each
+   * is sent at once, a round trip each: the promise of that.
    */
-  begin(isolationLevel: IsolationLevel | undefined, readOnly: boolean, then: PrecedingStatement[] = []): void {
+  begin(
+    isolationLevel: IsolationLevel | undefined,
+    readOnly: boolean,
+    then: PrecedingStatement[] = [],
+  ): Promise<void> | undefined {
     if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
       throw new TypeError(`unknown isolation level: ${String(isolationLevel)}`);
     }
-    if (this.eventful) throw new Error("a transaction through TypeORM's runner begins with `beginThroughRunner`");
+    if (this.eventful) return this.beginThroughRunner(isolationLevel, readOnly, then);
     let text = 'BEGIN';
     if (isolationLevel !== undefined) text += ` ISOLATION LEVEL ${isolationLevel}`;
     if (readOnly) text += ' READ ONLY';
     this.owed = [{ text }, ...then];
     owing.set(this.client, this);
     carryOwed(this.client);
+    return undefined;
   }
 
-  /** `begin` for a transaction through TypeORM's query runner: its BEGIN and settings sent at once, each a round trip. */
-  async beginThroughRunner(
+  private async beginThroughRunner(
     isolationLevel: IsolationLevel | undefined,
     readOnly: boolean,
-    then: PrecedingStatement[] = [],
+    then: PrecedingStatement[],
   ): Promise<void> {
-    if (isolationLevel !== undefined && !ISOLATION_LEVELS.has(isolationLevel)) {
-      throw new TypeError(`unknown isolation level: ${String(isolationLevel)}`);
-    }
     this.begun = true;
     await this.queryRunner.startTransaction(isolationLevel);
     if (readOnly) await this.queryRunner.query('SET TRANSACTION READ ONLY');

@@ -189,9 +189,9 @@ export class TransactionManager implements OnModuleInit, OnApplicationShutdown {
       }
       const tenant = currentTenant();
       if (tenant !== undefined) settings.push(tenantSetting(tenant, false));
-      if (held.throughRunner)
-        await held.beginThroughRunner(options.isolationLevel, options.readOnly === true, settings);
-      else held.begin(options.isolationLevel, options.readOnly === true, settings);
+      // Owed (nothing to wait for) unless the transaction goes through TypeORM's query runner.
+      const beginning = held.begin(options.isolationLevel, options.readOnly === true, settings);
+      if (beginning) await beginning;
       open = true;
       const frame = new ConnectionFrame(held, tenant);
       const scope: TransactionScope = { frame, hooks: [] };
