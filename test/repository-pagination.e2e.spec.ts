@@ -164,6 +164,22 @@ describe('RepositoryService.paginate', () => {
       expect(ids).toEqual(await sqlIds('deleted_at IS NULL', 'priority ASC, title DESC, id DESC'));
     });
 
+    it("takes the cursor's keys from the rows as the server sent them: a timestamp to the microsecond, no second ::text column", async () => {
+      // Twelve live rows within one millisecond, a microsecond apart (a Date would tie them all).
+      await f.sql(
+        `UPDATE tasks SET created_at = timestamptz '2031-01-01 00:00:00.000100+00' + t.n * interval '1 microsecond'
+           FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM tasks WHERE priority = 1 AND deleted_at IS NULL LIMIT 12) t
+          WHERE tasks.id = t.id`,
+      );
+      const query = { limit: 5, filter: { priority: '1' }, sortBy: 'createdAt:DESC' };
+      const statements = await countStatements(f.dataSource, () => walkCursor(f, query));
+      const { ids, pages } = await walkCursor(f, query);
+      expect(ids).toEqual(await sqlIds('priority = 1 AND deleted_at IS NULL', 'created_at DESC, id DESC'));
+      expect(pages.length).toBeGreaterThan(3);
+      expect(statements.length).toBe(pages.length);
+      expect(statements.every((s) => !s.includes('::text'))).toBe(true);
+    });
+
     it('combines with filters, and rejects a cursor reused with another sort or filter', async () => {
       const { ids, pages } = await walkCursor(f, { limit: 10, filter: { status: '$eq:pending' } });
       expect(ids).toEqual(await sqlIds(`deleted_at IS NULL AND status = 'pending'`, 'created_at DESC, id DESC'));

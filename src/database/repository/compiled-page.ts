@@ -12,10 +12,15 @@ export interface CompiledPage<T> {
   query: ParsedListQuery;
   sql: ListSql;
   hydrate: (row: QueryResultRow) => T;
-  /** Rows come as arrays whose sort keys start at this index (see `runPage`). */
+  /** Rows come as arrays whose sort keys (as `::text` columns) start at this index (see `runPage`). */
   firstKey: number;
   /** The included relations' column parsers, when the page includes some. */
   parsers?: ColumnParsers;
+  /**
+   * A cursor page whose sort keys are read from the rows' own columns as the server sent them
+   * (`SortKeyTexts`): their positions, and the select list's width. Otherwise they are `::text` columns.
+   */
+  keys?: { positions: readonly number[]; width: number };
 }
 
 /** Distinct list inputs compiled and kept per entity; later ones are compiled on every call. */

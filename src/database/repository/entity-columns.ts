@@ -44,6 +44,19 @@ export const isUuid = (value: unknown): value is string => typeof value === 'str
 const typeOf = (column: ColumnMetadata) =>
   typeof column.type === 'function' ? column.type.name.toLowerCase() : String(column.type).toLowerCase();
 
+/** Text types whose output is their `::text` (not `char(n)`, whose cast drops the padding). */
+const PLAIN_TEXT = /^(text|varchar|character varying|citext|string)$/;
+
+/**
+ * @internal Whether the text the server sends for the column's values (its type's output function)
+ * is what `column::text` gives: true of uuids, numbers, enums, timestamps, dates and plain text;
+ * not of `boolean` (`t` against `true`), `char(n)`, `inet` and other types with a cast of their own.
+ */
+export function sentAsItsText(column: ColumnInfo): boolean {
+  if (column.kind === 'text') return PLAIN_TEXT.test(typeOf(column.metadata));
+  return column.kind !== 'boolean' && column.kind !== 'json';
+}
+
 function kindOf(column: ColumnMetadata): ValueKind {
   const type = typeOf(column);
   if (type === 'uuid') return 'uuid';

@@ -1,5 +1,5 @@
 import type { Statement } from '../sql/sql-executor';
-import { ColumnInfo } from './entity-columns';
+import { ColumnInfo, sentAsItsText } from './entity-columns';
 import { deferredPage } from './deep-offset-sql';
 import type { EntitySql } from './entity-sql';
 import type { IncludedRelation } from './include-plan';
@@ -16,8 +16,30 @@ export interface ListSql {
   countStatement?: Statement;
 }
 
-/** Prefix of the extra columns carrying sort keys as text, for the next cursor. */
+/** Prefix of the extra columns carrying sort keys as text, for the next cursor (see {@link keyPositions}). */
 export const KEY_ALIAS = '__key';
+
+/**
+ * @internal Where a cursor page's sort keys are read from its own columns (`SortKeyTexts`): each
+ * key's position among `hydrated` (the select list), or undefined when they are selected again as
+ * `column::text` (`KEY_ALIAS` columns): a nullable key (no parser sees a NULL), one not selected, or
+ * one whose type's output is not its `::text`.
+ */
+export function keyPositions(
+  query: ParsedListQuery,
+  hydrated: readonly string[],
+  columns: Map<string, ColumnInfo>,
+): number[] | undefined {
+  if (query.mode !== 'cursor') return undefined;
+  const positions: number[] = [];
+  for (const [property] of query.sort) {
+    const column = columns.get(property)!;
+    const at = hydrated.indexOf(property);
+    if (at < 0 || column.nullable || !sentAsItsText(column)) return undefined;
+    positions.push(at);
+  }
+  return positions;
+}
 
 /** Alias of a deep offset page's inner query. */
 const PAGE_ALIAS = '"__page"';
@@ -111,6 +133,8 @@ export function buildListSql(
     wrap?: (text: string) => string;
     /** The `@Includable` relations, for `filter.<relation>.<field>`. */
     relation?: (property: string) => IncludedRelation | undefined;
+    /** A cursor page's keys are read from its own columns ({@link keyPositions}): no `::text` columns. */
+    keysInRow?: boolean;
   } = {},
 ): ListSql {
   const values: unknown[] = [];
@@ -134,7 +158,10 @@ export function buildListSql(
   const countWhere = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const sort = query.sort.map(([p, d]) => [columns.get(p)!, d] as [ColumnInfo, 'ASC' | 'DESC']);
   if (query.mode === 'cursor' && query.after) where.push(keyset(sort, query.after, bind));
-  const keys = query.mode === 'cursor' ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('') : '';
+  const keys =
+    query.mode === 'cursor' && !options.keysInRow
+      ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('')
+      : '';
   const order = sort.map(([c, d]) => `${c.sql} ${d}`).join(', ');
   const from = `${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   let page = `SELECT ${options.select ?? sql.selectList}${keys} FROM ${from} ORDER BY ${order}`;

@@ -108,8 +108,13 @@ export class RepositoryInclude {
    * `list-sql.ts`: bound, the generic plan was priced for a tenth of the rows with their
    * subqueries and every page was planned again.)
    */
-  page(query: ParsedListQuery, include: ParsedInclude): { select: string; wrap: (text: string) => string } {
-    const keys = query.mode === 'cursor' ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';
+  page(
+    query: ParsedListQuery,
+    include: ParsedInclude,
+    keysInRow = false,
+  ): { select: string; wrap: (text: string) => string } {
+    const keys =
+      query.mode === 'cursor' && !keysInRow ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';
     const order = query.sort.map(([property, direction]) => `p.${this.columns.get(property)!.sql} ${direction}`);
     const relations = this.columnsOf(include, query.withDeleted);
     return {

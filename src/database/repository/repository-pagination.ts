@@ -3,8 +3,8 @@ import type { ColumnParsers, RowMode, Statement } from '../sql/sql-executor';
 import { CompiledPage, echoOf } from './compiled-page';
 import type { EntityMetadata } from 'typeorm';
 import type { Page, ParsedListQuery } from './list-query';
-import { KEY_ALIAS } from './list-sql';
 import { pageLinks } from './page-links';
+import { SortKeyTexts } from './sort-key-texts';
 import type { RepositoryContext } from './repository.context';
 
 /**
@@ -21,7 +21,9 @@ export async function runPage<T>(
   currentCursor: string,
   path: string,
 ): Promise<Page<T>> {
-  const { query, sql, hydrate, firstKey, parsers } = page;
+  const { query, sql, hydrate, firstKey } = page;
+  const texts = page.keys && new SortKeyTexts(page.keys.positions, page.keys.width);
+  const parsers = texts ? texts.parsers(page.parsers) : page.parsers;
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;
   const rowMode = 'array';
@@ -42,7 +44,11 @@ export async function runPage<T>(
   const rows = result.rows;
   const hasNext = rows.length > query.limit;
   if (hasNext) rows.pop();
-  if (query.mode === 'cursor') return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate, firstKey);
+  if (query.mode === 'cursor') {
+    const last = rows.at(-1);
+    const keys = !last ? undefined : texts ? texts.keys(hasNext) : query.sort.map((_, i) => String(last[firstKey + i]));
+    return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate, keys);
+  }
   const total = counted?.rows[0].total;
   const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
   const pageLink = pageLinks(path, query);
@@ -75,12 +81,8 @@ function cursorPage<T>(
   path: string,
   current: string,
   hydrate: (row: QueryResultRow) => T,
-  firstKey: number | undefined,
+  keys: string[] | undefined,
 ): Page<T> {
-  const last = rows.at(-1);
-  const key = (row: QueryResultRow, i: number) =>
-    firstKey === undefined ? row[`${KEY_ALIAS}${i}`] : row[firstKey + i];
-  const keys = last ? query.sort.map((_, i) => String(key(last, i))) : undefined;
   const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
   // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
   const data = rows.map(hydrate);

@@ -25,7 +25,7 @@ import { EntityShape, entityShape } from './entity-shape';
 import { EntitySql } from './entity-sql';
 import type { ListQueryInput, Page, ParsedListQuery } from './list-query';
 import { parseListQuery } from './list-query.parser';
-import { buildListSql } from './list-sql';
+import { buildListSql, keyPositions } from './list-sql';
 import { runPage } from './repository-pagination';
 import { CompiledPage, compiledPageKey, echoOf, MAX_COMPILED_PAGES } from './compiled-page';
 import { queryableProperties } from './queryable.decorator';
@@ -343,19 +343,25 @@ export class RepositoryService<T extends ObjectLiteral> {
     // Its echo of `filter` and `sortBy` may hold the caller's own arrays: the kept query gets copies.
     const query = key === undefined ? parsed : { ...parsed, echo: echoOf(parsed) };
     const include = query.include as ParsedInclude | undefined;
+    const keyColumns = keyPositions(query, this.sql.hydrated, this.columns);
+    const keysInRow = keyColumns !== undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
-      ...(include && this.include.page(query, include)),
+      ...(include && this.include.page(query, include, keysInRow)),
       relation: this.include.relation,
+      keysInRow,
     });
-    // Rows come as arrays in select-list order: the columns, the sort keys, then any included relations.
+    // Rows come as arrays in select-list order: the columns, the sort keys as text (unless read from
+    // the columns themselves), then any included relations.
     const firstKey = this.sql.hydrated.length;
-    const relations = firstKey + (query.mode === 'cursor' ? query.sort.length : 0);
+    const relations = firstKey + (query.mode === 'cursor' && !keysInRow ? query.sort.length : 0);
     const hydrate = include
       ? (row: unknown) =>
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
       : (row: unknown) => this.hydrateValues(row as unknown[]);
     const parsers = include && this.include.parsers(include, relations);
-    const compiled: CompiledPage<T> = { query, sql, hydrate, firstKey, parsers };
+    const width = relations + (include?.nodes.length ?? 0);
+    const keys = keyColumns && { positions: keyColumns, width };
+    const compiled: CompiledPage<T> = { query, sql, hydrate, firstKey, parsers, keys };
     if (key !== undefined && this.pages.size < MAX_COMPILED_PAGES) this.pages.set(key, compiled);
     return compiled;
   }

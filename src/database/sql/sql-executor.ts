@@ -30,11 +30,15 @@ export type RowMode = 'array' | undefined;
 
 /**
  * A read's own parsers for some columns of its result, made afresh for each statement: asked by
- * pg once per column of the result, in column order, with the column's type OID; `undefined`
- * keeps the parser the statement would use anyway. (Included relations are read into entities
- * this way as each row arrives, while the server still produces the next ones.)
+ * pg once per column of the result, in column order, with the column's type OID and the parser the
+ * statement would use anyway (`base`); `undefined` keeps that one. (Included relations are read into
+ * entities this way as each row arrives, while the server still produces the next ones; a cursor
+ * page's sort keys are kept as the text the server sent.)
  */
-export type ColumnParsers = () => (oid: number) => ((text: string) => unknown) | undefined;
+export type ColumnParsers = () => (
+  oid: number,
+  base: (text: string) => unknown,
+) => ((text: string) => unknown) | undefined;
 
 /** A read's pg query config: pg's, with its `rowMode` (typed on `QueryArrayConfig` only). */
 type ReadConfig = QueryConfig & { rowMode?: RowMode };
@@ -157,9 +161,10 @@ export class SqlExecutor {
     const own = parsers();
     const base = this.baseTypes;
     return {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        ((format ?? 'text') === 'text' ? own(oid) : undefined) ??
-        base.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        const parser = base.getTypeParser(oid, format) as (text: string) => unknown;
+        return ((format ?? 'text') === 'text' ? own(oid, parser) : undefined) ?? parser;
+      }) as CustomTypesConfig['getTypeParser'],
     };
   }
 
