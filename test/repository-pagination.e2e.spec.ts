@@ -272,7 +272,10 @@ describe('RepositoryService.paginate', () => {
       [{ filter: { description: '$null:x' } }, 'filter.description'],
       [{ withDeleted: 'yes' }, 'withDeleted'],
     ])('%j is rejected as %s', async (query, parameter) => {
-      const error = await f.tasks.paginate(query as ListQueryInput).catch((e) => e);
+      // A rejection, never a synchronous throw (`paginate` is not `async`).
+      let pending: Promise<unknown> | undefined;
+      expect(() => (pending = f.tasks.paginate(query as ListQueryInput))).not.toThrow();
+      const error = await pending!.catch((e) => e);
       expect(error).toBeInstanceOf(InvalidQueryError);
       expect(error.parameter).toBe(parameter);
     });

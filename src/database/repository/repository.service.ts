@@ -326,12 +326,17 @@ export class RepositoryService<T extends ObjectLiteral> {
    * A page in offset mode (`page`) or keyset mode (`cursor`), shaped as nestjs-paginate's.
    * Keyset pages never count the table; offset pages count unless `count: false`.
    */
-  async paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
-    const compiled = this.compiledPage(input);
-    const cursor = input.cursor ?? '';
-    const path = options.path ?? '';
-    const page = () => runPage(this.context, this.metadata, compiled, cursor, path);
-    return options.primary ? readFromPrimary(page) : page();
+  paginate(input: ListQueryInput = {}, options: PaginateOptions = {}): Promise<Page<T>> {
+    // Not `async` (see `runPage`); a refused input still comes back as a rejection, never a throw.
+    try {
+      const compiled = this.compiledPage(input);
+      const cursor = input.cursor ?? '';
+      const path = options.path ?? '';
+      const page = () => runPage(this.context, this.metadata, compiled, cursor, path);
+      return options.primary ? readFromPrimary(page) : page();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `input` parsed, its SQL built and its rows' readers chosen: kept for the next call with the same input. */
