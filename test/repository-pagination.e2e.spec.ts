@@ -275,7 +275,7 @@ describe('RepositoryService.paginate', () => {
       // A rejection, never a synchronous throw (`paginate` is not `async`).
       let pending: Promise<unknown> | undefined;
       expect(() => (pending = f.tasks.paginate(query as ListQueryInput))).not.toThrow();
-      const error = await pending!.catch((e) => e);
+      const error = (await pending!.catch((e: unknown) => e)) as InvalidQueryError;
       expect(error).toBeInstanceOf(InvalidQueryError);
       expect(error.parameter).toBe(parameter);
     });
