@@ -124,8 +124,11 @@ describe('prepared list pages and their plans', () => {
       `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements
         WHERE name LIKE 'tasks:list#%'`,
     );
-    expect(rows).toHaveLength(2); // the offset page and the keyset page
-    for (const row of rows) expect(row.generic).toBeGreaterThan(0);
+    // Page 1 in offset mode and in keyset mode is one statement: the keyset page reads its next
+    // cursor's keys from the rows' own columns, so it selects nothing more.
+    expect(rows).toHaveLength(1);
+    expect(rows[0].generic + rows[0].custom).toBe(20);
+    expect(rows[0].generic).toBeGreaterThan(0);
   });
 
   it('return a deep offset page with the rows the plain query returns', async () => {
