@@ -205,6 +205,34 @@ describe('RepositoryService.paginate', () => {
         );
       }
     });
+
+    it("checks each call's cursor against a kept page after a cursor: forged, foreign and valid ones alike", async () => {
+      const pending = { limit: 10, filter: { status: '$eq:pending' } };
+      const failed = { limit: 10, filter: { status: '$eq:failed' } };
+      // Both queries walked to the end: their pages after a cursor are compiled and kept.
+      const walked = await walkCursor(f, pending);
+      await walkCursor(f, failed);
+      const cursorOf = (page: Page<Task>) => new URL(`http://x${page.links.next}`).searchParams.get('cursor')!;
+      const [first, second] = walked.pages.map(cursorOf);
+      // One statement serves every cursor: each call's rows follow its own cursor.
+      const expected = await sqlIds(`deleted_at IS NULL AND status = 'pending'`, 'created_at DESC, id DESC');
+      expect((await f.tasks.paginate({ ...pending, cursor: second })).data.map((t) => t.id)).toEqual(
+        expected.slice(20, 30),
+      );
+      expect((await f.tasks.paginate({ ...pending, cursor: first })).data.map((t) => t.id)).toEqual(
+        expected.slice(10, 20),
+      );
+      await expect(f.tasks.paginate({ ...failed, cursor: first })).rejects.toThrow(
+        /cursor: was issued for a different/,
+      );
+      const [body, sig] = first.split('.');
+      const forged = Buffer.from(JSON.stringify([['9999-01-01', 'ffffffff-ffff-4fff-bfff-ffffffffffff'], 'x']));
+      for (const bad of [`${forged.toString('base64url')}.${sig}`, `${body}.${sig.slice(1)}x`, 'garbage']) {
+        await expect(f.tasks.paginate({ ...pending, cursor: bad })).rejects.toThrow(
+          /cursor: is not a cursor this service issued/,
+        );
+      }
+    });
   });
 
   describe('filters', () => {

@@ -20,8 +20,17 @@ describe('compiledPageKey', () => {
     expect(compiledPageKey({ filter })).toBe(compiledPageKey({ filter: { status: 'pending' } }));
   });
 
-  it('keeps nothing for cursor tokens and for values that are not plain data', () => {
-    expect(compiledPageKey({ cursor: 'abc' })).toBeUndefined();
+  it('keys the pages after a cursor by the rest of the input, apart from the first page', () => {
+    const after = compiledPageKey({ limit: 50, cursor: 'abc' });
+    expect(after).toBeDefined();
+    expect(compiledPageKey({ limit: 50, cursor: 'xyz' })).toBe(after);
+    expect(compiledPageKey({ limit: 50, cursor: '' })).not.toBe(after);
+    expect(compiledPageKey({ limit: 50 })).not.toBe(after);
+    expect(compiledPageKey({ limit: 20, cursor: 'abc' })).not.toBe(after);
+    expect(compiledPageKey({ limit: 50, cursor: ['abc'] as unknown as string })).toBeUndefined();
+  });
+
+  it('keeps nothing for values that are not plain data', () => {
     expect(compiledPageKey({ limit: Number.NaN })).toBeUndefined();
     expect(compiledPageKey({ filter: { createdAt: new Date() as unknown as string } })).toBeUndefined();
     expect(compiledPageKey({ filter: null as unknown as Record<string, string> })).toBeUndefined();

@@ -2,6 +2,9 @@ import type { QueryResultRow } from 'pg';
 import type { ColumnParsers } from '../sql/sql-executor';
 import type { ListQueryInput, ParsedListQuery } from './list-query';
 import type { ListSql } from './list-sql';
+import type { CursorCodec } from './cursor.codec';
+import type { LinkPrefix } from './page-links';
+import { cursorKeys } from './list-query.parser';
 
 /**
  * @internal A list input compiled once: parsed against the allow-list, its SQL built and its
@@ -21,6 +24,13 @@ export interface CompiledPage<T> {
    * (`SortKeyTexts`): their positions, and the select list's width. Otherwise they are `::text` columns.
    */
   keys?: { positions: readonly number[]; width: number };
+  /**
+   * A page after a cursor: the statement's values from this index on are the cursor's sort keys,
+   * taken from each call's own token (`pageValues`); the compiled `sql.values` hold the first call's.
+   */
+  afterAt?: number;
+  /** Its links' part before the position, for the last path asked (`pageLinks`). */
+  linkPrefix?: LinkPrefix;
 }
 
 /** Distinct list inputs compiled and kept per entity; later ones are compiled on every call. */
@@ -65,12 +75,23 @@ function keyOf(value: unknown): string | undefined {
 /**
  * @internal The key a compiled list input is kept under: its plain values (text, finite numbers,
  * booleans, arrays and plain objects of them; `3` and `'3'` apart), or undefined, compiled on every
- * call: a cursor token (each is used once or twice, and its checks run on each use), or anything
- * else (a `Date`, a class instance: what the parser refuses or reads its own way).
+ * call (a `Date`, a class instance: what the parser refuses or reads its own way). A cursor token is
+ * not part of it: every page after a cursor of the same query is one statement, the token's keys
+ * its last values, checked on each call (`pageValues`).
  */
 export function compiledPageKey(input: ListQueryInput): string | undefined {
-  if (input.cursor !== undefined && input.cursor !== '') return undefined;
-  return keyOf(input);
+  const { cursor } = input;
+  if (cursor === undefined || cursor === '') return keyOf(input);
+  if (typeof cursor !== 'string') return undefined;
+  const rest = keyOf({ ...input, cursor: undefined });
+  return rest === undefined ? undefined : `after ${rest}`;
+}
+
+/** @internal The statement's values for this call: after a cursor, with this call's token's keys. */
+export function pageValues<T>(page: CompiledPage<T>, cursor: string, cursors: CursorCodec): unknown[] {
+  const { afterAt, sql } = page;
+  if (afterAt === undefined) return sql.values;
+  return [...sql.values.slice(0, afterAt), ...cursorKeys(cursor, page.query, cursors)];
 }
 
 /** @internal A page's `meta.sortBy` and `meta.filter`: copies, so a caller's changes never reach the compiled query. */

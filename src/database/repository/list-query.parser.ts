@@ -163,6 +163,23 @@ function parseCondition(field: string, text: string, ctx: ListQueryContext): Fil
   return { property, relation, operator: operator as FilterCondition['operator'], negate, values };
 }
 
+/**
+ * @internal The sort keys a cursor token carries, once it is checked to be one this service signed
+ * for the same sort, filters and deletion scope; throws {@link InvalidQueryError} naming `cursor`.
+ */
+export function cursorKeys(
+  token: string,
+  query: Pick<ParsedListQuery, 'signature' | 'sort'>,
+  cursors: CursorCodec,
+): string[] {
+  const payload = cursors.decode(token);
+  if (!payload) fail('cursor', 'is not a cursor this service issued (forged or corrupted)');
+  if (payload.query !== query.signature || payload.keys.length !== query.sort.length) {
+    fail('cursor', 'was issued for a different sortBy, filter or deletion scope: start again with cursor=');
+  }
+  return payload.keys;
+}
+
 /** @internal Validates a list query against the entity's allow-list; throws {@link InvalidQueryError}. */
 export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): ParsedListQuery {
   const limit = integer('limit', input.limit, 1, MAX_LIMIT, DEFAULT_LIMIT);
@@ -193,15 +210,7 @@ export function parseListQuery(input: ListQueryInput, ctx: ListQueryContext): Pa
     withDeleted,
     onlyDeleted,
   ]);
-  let after: string[] | undefined;
-  if (cursorText) {
-    const payload = ctx.cursors.decode(cursorText);
-    if (!payload) fail('cursor', 'is not a cursor this service issued (forged or corrupted)');
-    if (payload.query !== signature || payload.keys.length !== sort.length) {
-      fail('cursor', 'was issued for a different sortBy, filter or deletion scope: start again with cursor=');
-    }
-    after = payload.keys;
-  }
+  const after = cursorText ? cursorKeys(cursorText, { signature, sort }, ctx.cursors) : undefined;
   if (cursorText !== undefined) {
     const nullable = sort.find(([f]) => ctx.columns.get(f)?.nullable);
     if (nullable) fail('sortBy', `${nullable[0]} can be empty, so it cannot order cursor pages; use page instead`);

@@ -32,5 +32,16 @@ describe('pageLinks', () => {
     expect(link({ page: 3 })).toBe(expected({ page: '3' }));
     expect(link({ cursor: '' })).toBe(expected({ cursor: '' }));
     expect(link({ cursor: 'a+b/c=d e' })).toBe(expected({ cursor: 'a+b/c=d e' }));
+    expect(link({ cursor: 'aZ09-_.x*' })).toBe(expected({ cursor: 'aZ09-_.x*' }));
+    expect(link({ cursor: "é~!'()" })).toBe(expected({ cursor: "é~!'()" }));
+  });
+
+  it('keeps the shared part for its path only', () => {
+    const kept: { linkPrefix?: { path: string; text: string } } = {};
+    expect(pageLinks('/tasks', query, kept)({ page: 2 })).toBe(expected({ page: '2' }));
+    expect(kept.linkPrefix?.path).toBe('/tasks');
+    expect(pageLinks('/tasks', { ...query, limit: 99 }, kept)({ page: 2 })).toBe(expected({ page: '2' }));
+    expect(pageLinks('/other', query, kept)({ page: 2 })).toBe(expected({ page: '2' }).replace('/tasks', '/other'));
+    expect(kept.linkPrefix?.path).toBe('/other');
   });
 });

@@ -2,7 +2,7 @@ import type { QueryResult, QueryResultRow } from 'pg';
 import type { ColumnParsers, RowMode, Statement } from '../sql/sql-executor';
 import { CompiledPage, echoOf } from './compiled-page';
 import type { EntityMetadata } from 'typeorm';
-import type { Page, ParsedListQuery } from './list-query';
+import type { Page } from './list-query';
 import { pageLinks } from './page-links';
 import { SortKeyTexts } from './sort-key-texts';
 import type { RepositoryContext } from './repository.context';
@@ -18,6 +18,7 @@ export function runPage<T>(
   context: RepositoryContext,
   metadata: EntityMetadata,
   page: CompiledPage<T>,
+  values: unknown[],
   currentCursor: string,
   path: string,
 ): Promise<Page<T>> {
@@ -39,7 +40,7 @@ export function runPage<T>(
       : executor.readText<R>(text, values, metadata, mode, columns);
   // Not `async`, and no `Promise.all` without a count: in a process with a request context open,
   // async hooks see every promise (13 a keyset page before, 6 now; raw pg's `pool.query` makes 5).
-  const read = run(sql.statement, sql.text, sql.values, rowMode, parsers);
+  const read = run(sql.statement, sql.text, values, rowMode, parsers);
   const shape = (result: QueryResult, counted?: QueryResult<{ total: number }>) =>
     shapePage(context, page, texts, result.rows, counted?.rows[0].total, currentCursor, path);
   if (!wantsCount) return read.then((result) => shape(result));
@@ -63,10 +64,10 @@ function shapePage<T>(
   if (query.mode === 'cursor') {
     const last = rows.at(-1);
     const keys = !last ? undefined : texts ? texts.keys(hasNext) : query.sort.map((_, i) => String(last[firstKey + i]));
-    return cursorPage(context, query, rows, hasNext, path, currentCursor, hydrate, keys);
+    return cursorPage(context, page, rows, hasNext, path, currentCursor, keys);
   }
   const totalPages = total === undefined ? undefined : Math.max(1, Math.ceil(total / query.limit));
-  const pageLink = pageLinks(path, query);
+  const pageLink = pageLinks(path, query, page);
   const echo = echoOf(query);
   return {
     data: rows.map(hydrate),
@@ -90,18 +91,18 @@ function shapePage<T>(
 
 function cursorPage<T>(
   context: RepositoryContext,
-  query: ParsedListQuery,
+  page: CompiledPage<T>,
   rows: QueryResultRow[],
   hasNext: boolean,
   path: string,
   current: string,
-  hydrate: (row: QueryResultRow) => T,
   keys: string[] | undefined,
 ): Page<T> {
+  const { query } = page;
   const next = hasNext && keys ? context.cursors.encode({ keys, query: query.signature }) : undefined;
   // `hydrate` keeps the entity's own properties: the sort-key columns stay behind.
-  const data = rows.map(hydrate);
-  const pageLink = pageLinks(path, query);
+  const data = rows.map(page.hydrate);
+  const pageLink = pageLinks(path, query, page);
   const echo = echoOf(query);
   return {
     data,
