@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { CursorCodec, KNOWN_CURSORS } from './cursor.codec';
 
 const payload = (n: number) => ({
@@ -47,5 +48,24 @@ describe('CursorCodec', () => {
     const tokens = Array.from({ length: KNOWN_CURSORS + 10 }, (_, n) => codec.encode(payload(n)));
     expect(codec.decode(tokens[0])).toEqual(payload(0));
     expect(codec.decode(tokens.at(-1)!)).toEqual(payload(KNOWN_CURSORS + 9));
+  });
+
+  it.each([
+    ['a short secret', 'secret'],
+    ['a secret of one block', 'k'.repeat(64)],
+    ['a secret longer than a block (hashed first)', 'long secret '.repeat(20)],
+    ['a secret of non-ASCII text', 'clé secrète ✓'],
+  ])('signs as HMAC-SHA256 does, with %s', (_, secret) => {
+    const token = new CursorCodec(secret).encode(payload(5));
+    const [body, signature] = token.split('.');
+    expect(signature).toBe(createHmac('sha256', secret).update(body).digest('base64url'));
+  });
+
+  it('signs any text of a token as HMAC-SHA256 of its UTF-8 does: a non-ASCII body never signs as a genuine one', () => {
+    const codec = new CursorCodec('secret') as unknown as { sign(body: string): string };
+    // U+0141 is 0x41 ('A') as a Latin-1 byte, and base64url decoding would skip it.
+    for (const body of ['\u0141BC', 'ABC', 'é✓\u{1F600}']) {
+      expect(codec.sign(body)).toBe(createHmac('sha256', 'secret').update(body).digest('base64url'));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What a keyset cursor carries: the last row's sort-key values and the query it belongs to. */
 export interface CursorPayload {
@@ -8,6 +8,9 @@ export interface CursorPayload {
   query: string;
 }
 
+/** SHA-256's block size in bytes: HMAC's key blocks are this long. */
+const SHA256_BLOCK = 64;
+
 /** Tokens remembered as signed by this codec (about 300 bytes each): see `CursorCodec.known`. */
 export const KNOWN_CURSORS = 256;
 
@@ -16,7 +19,9 @@ export const KNOWN_CURSORS = 256;
  * foreign cursor fails `decode`; one made for another sort or filter fails the query check.
  */
 export class CursorCodec {
-  private readonly key: Buffer;
+  /** HMAC's inner and outer key blocks: the key (hashed first when longer than a block) XOR ipad, XOR opad. */
+  private readonly inner: Buffer;
+  private readonly outer: Buffer;
   /**
    * The last tokens this codec issued or verified, with their payloads: a client following
    * `links.next` (or asking the same page again) sends one back, and an exact match of a string we
@@ -26,7 +31,11 @@ export class CursorCodec {
 
   /** `secret`: share it between replicas (`PAGINATION_CURSOR_SECRET`) so cursors survive a hop. */
   constructor(secret?: string) {
-    this.key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+    const key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+    const block = Buffer.alloc(SHA256_BLOCK);
+    (key.length > SHA256_BLOCK ? hash('sha256', key, 'buffer') : key).copy(block);
+    this.inner = Buffer.from(block.map((b) => b ^ 0x36));
+    this.outer = Buffer.from(block.map((b) => b ^ 0x5c));
   }
 
   encode(payload: CursorPayload): string {
@@ -61,7 +70,14 @@ export class CursorCodec {
     this.known.set(token, payload);
   }
 
+  /**
+   * HMAC-SHA256 of `body` (RFC 2104), computed from the key blocks made once by two one-shot
+   * `crypto.hash` calls: `createHmac` sets up OpenSSL's HMAC afresh on every call, which cost a
+   * keyset page 34 µs of its ~500 (measured between other pages' work, caches cold) against ~2 µs
+   * in a tight loop. Equal to `createHmac('sha256', key)`'s digest (checked in the spec).
+   */
   private sign(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
+    const inner = hash('sha256', Buffer.concat([this.inner, Buffer.from(body, 'utf8')]), 'buffer');
+    return hash('sha256', Buffer.concat([this.outer, inner]), 'base64url');
   }
 }
