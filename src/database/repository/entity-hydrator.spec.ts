@@ -1,4 +1,5 @@
-import { compileHydrator } from './entity-hydrator';
+import { execFileSync } from 'node:child_process';
+import { compileHydrator, loopHydrator } from './entity-hydrator';
 
 class Thing {
   id!: string;
@@ -41,5 +42,34 @@ describe('compileHydrator', () => {
     }
     compileHydrator(Counted.prototype, ['id'], new Map()).fromValues(['c']);
     expect(made).toBe(0);
+  });
+
+  it('makes the same entities without code generation (the fallback where `new Function` is refused)', () => {
+    const conversions = new Map([['label', (value: unknown) => `<${String(value)}>`]]);
+    const loop = loopHydrator<Thing>(Thing.prototype, ['id', 'label', odd], conversions);
+    const values = ['d1', 'x', 4];
+    const row = { id: 'd2', extra: true, [odd]: 5 };
+    for (const [a, b] of [
+      [loop.fromValues(values), hydrator.fromValues(values)],
+      [loop.fromRow(row), hydrator.fromRow(row)],
+    ]) {
+      expect(a).toBeInstanceOf(Thing);
+      expect(Object.keys(a)).toEqual(Object.keys(b));
+      expect(a).toEqual(b);
+    }
+  });
+
+  it('falls back to it in a Node run with --disallow-code-generation-from-strings', () => {
+    const script = `
+      const { compileHydrator } = require(${JSON.stringify(require.resolve('./entity-hydrator'))});
+      class Thing {}
+      const thing = compileHydrator(Thing.prototype, ['id', 'label'], new Map()).fromValues(['e1', 'y']);
+      process.stdout.write(JSON.stringify({ thing, isThing: thing instanceof Thing }));`;
+    const out = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '-r', 'ts-node/register/transpile-only', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(out)).toEqual({ thing: { id: 'e1', label: 'y' }, isThing: true });
   });
 });

@@ -35,15 +35,51 @@ export function compileHydrator<T>(
       return `if ((x = r[${name}]) !== undefined) this[${name}] = ${converted(property, 'x')};`;
     })
     .join('\n');
-  const make = new Function(
+  let make: (c: unknown[]) => [new (v: unknown[]) => T, new (r: Record<string, unknown>) => T];
+  try {
+    make = compiled(fromValues, fromRow);
+  } catch (error) {
+    // Node run with `--disallow-code-generation-from-strings` refuses `new Function`: the same
+    // entities, made by loops.
+    if (error instanceof EvalError) return loopHydrator(prototype, properties, conversions);
+    throw error;
+  }
+  const [FromValues, FromRow] = make(convert);
+  FromValues.prototype = prototype;
+  FromRow.prototype = prototype;
+  return { fromValues: (values) => new FromValues(values), fromRow: (row) => new FromRow(row) };
+}
+
+function compiled<T>(fromValues: string, fromRow: string) {
+  return new Function(
     'c',
     `"use strict";
      function FromValues(v) {\n${fromValues}\n}
      function FromRow(r) {\nlet x;\n${fromRow}\n}
      return [FromValues, FromRow];`,
   ) as (c: unknown[]) => [new (v: unknown[]) => T, new (r: Record<string, unknown>) => T];
-  const [FromValues, FromRow] = make(convert);
-  FromValues.prototype = prototype;
-  FromRow.prototype = prototype;
-  return { fromValues: (values) => new FromValues(values), fromRow: (row) => new FromRow(row) };
+}
+
+/** @internal The same hydrator without code generation: keyed stores in a loop (slower, same entities). */
+export function loopHydrator<T>(
+  prototype: object,
+  properties: readonly string[],
+  conversions: ReadonlyMap<string, (value: unknown) => unknown>,
+): EntityHydrator<T> {
+  const convert = (entity: Record<string, unknown>, property: string, value: unknown) => {
+    const from = conversions.get(property);
+    entity[property] = from ? from(value) : value;
+  };
+  return {
+    fromValues(values) {
+      const entity = Object.create(prototype) as Record<string, unknown>;
+      for (let i = 0; i < properties.length; i++) convert(entity, properties[i], values[i]);
+      return entity as T;
+    },
+    fromRow(row) {
+      const entity = Object.create(prototype) as Record<string, unknown>;
+      for (const property of properties) if (row[property] !== undefined) convert(entity, property, row[property]);
+      return entity as T;
+    },
+  };
 }
