@@ -133,8 +133,11 @@ export function buildListSql(
     wrap?: (text: string) => string;
     /** The `@Includable` relations, for `filter.<relation>.<field>`. */
     relation?: (property: string) => IncludedRelation | undefined;
-    /** A cursor page's keys are read from its own columns ({@link keyPositions}): no `::text` columns. */
-    keysInRow?: boolean;
+    /**
+     * A cursor page whose next cursor's keys cannot be read from its own columns ({@link keyPositions}):
+     * they are selected again as `::text` columns.
+     */
+    textKeys?: boolean;
   } = {},
 ): ListSql {
   const values: unknown[] = [];
@@ -158,10 +161,7 @@ export function buildListSql(
   const countWhere = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   const sort = query.sort.map(([p, d]) => [columns.get(p)!, d] as [ColumnInfo, 'ASC' | 'DESC']);
   if (query.mode === 'cursor' && query.after) where.push(keyset(sort, query.after, bind));
-  const keys =
-    query.mode === 'cursor' && !options.keysInRow
-      ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('')
-      : '';
+  const keys = options.textKeys ? sort.map(([c], i) => `, ${c.sql}::text AS "${KEY_ALIAS}${i}"`).join('') : '';
   const order = sort.map(([c, d]) => `${c.sql} ${d}`).join(', ');
   const from = `${sql.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   let page = `SELECT ${options.select ?? sql.selectList}${keys} FROM ${from} ORDER BY ${order}`;

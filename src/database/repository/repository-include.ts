@@ -111,10 +111,9 @@ export class RepositoryInclude {
   page(
     query: ParsedListQuery,
     include: ParsedInclude,
-    keysInRow = false,
+    textKeys = false,
   ): { select: string; wrap: (text: string) => string } {
-    const keys =
-      query.mode === 'cursor' && !keysInRow ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';
+    const keys = textKeys ? query.sort.map((_, i) => `, p."${KEY_ALIAS}${i}"`).join('') : '';
     const order = query.sort.map(([property, direction]) => `p.${this.columns.get(property)!.sql} ${direction}`);
     const relations = this.columnsOf(include, query.withDeleted);
     return {

@@ -332,16 +332,17 @@ export class RepositoryService<T extends ObjectLiteral> {
     const query = key === undefined ? parsed : { ...parsed, echo: echoOf(parsed) };
     const include = query.include as ParsedInclude | undefined;
     const keyColumns = keyPositions(query, this.sql.hydrated, this.columns);
-    const keysInRow = keyColumns !== undefined;
+    // A cursor page selects its keys again as `::text` only when it cannot read them from its columns.
+    const textKeys = query.mode === 'cursor' && keyColumns === undefined;
     const sql = buildListSql(query, this.sql, this.columns, {
-      ...(include && this.include.page(query, include, keysInRow)),
+      ...(include && this.include.page(query, include, textKeys)),
       relation: this.include.relation,
-      keysInRow,
+      textKeys,
     });
     // Rows come as arrays in select-list order: the columns, the sort keys as text (unless read from
     // the columns themselves), then any included relations.
     const firstKey = this.sql.hydrated.length;
-    const relations = firstKey + (query.mode === 'cursor' && !keysInRow ? query.sort.length : 0);
+    const relations = firstKey + (textKeys ? query.sort.length : 0);
     const hydrate = include
       ? (row: unknown) =>
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
