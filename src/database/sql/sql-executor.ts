@@ -15,6 +15,7 @@ import { runAsTenantStatement, SET_TENANT_SQL } from '../tenancy/tenant-query';
 import { isTenantScoped } from '../tenancy/tenant-column.decorator';
 import { fastTimestampTypes } from './fast-timestamps';
 import { BatchEvents, BatchStatement, PipelinedBatch } from './pipelined-batch';
+import { KnownColumnsQuery } from './known-columns-query';
 
 /** A statement compiled once: its text and, when prepared statements are on, its name. */
 export interface Statement {
@@ -99,6 +100,11 @@ function ownProperties(config: QueryConfig): QueryConfig {
 /** Something that runs pg queries: the pool, or one checked-out client. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
+/** A pool (it lends a connection per query), not one connection: pg's Pool counts its clients. */
+function isPool(on: Queryable): on is Pick<Pool, 'query'> {
+  return typeof (on as Partial<Pool>).totalCount === 'number';
+}
+
 type QueryCallback<R extends QueryResultRow> = (error: Error | undefined, result: QueryResult<R>) => void;
 
 /**
@@ -106,9 +112,12 @@ type QueryCallback<R extends QueryResultRow> = (error: Error | undefined, result
  * callback form: one promise, where pg's promise form makes two on a client (its own and a `catch`
  * that rewrites the stack) and pg-pool's two more.
  */
-function send<R extends QueryResultRow>(on: Queryable, query: QueryConfig | PipelinedBatch): Promise<QueryResult<R>> {
+function send<R extends QueryResultRow>(
+  on: Queryable,
+  query: QueryConfig | PipelinedBatch | KnownColumnsQuery,
+): Promise<QueryResult<R>> {
   return new Promise((resolve, reject) => {
-    (on.query as (q: QueryConfig | PipelinedBatch, callback: QueryCallback<R>) => void)(query, (error, result) =>
+    (on.query as (q: typeof query, callback: QueryCallback<R>) => void)(query, (error, result) =>
       error ? reject(error) : resolve(result),
     );
   });
@@ -418,7 +427,12 @@ export class SqlExecutor {
     }
     // A read's config inherits from its template: pg's Query keeps the prototype (pg copies a
     // config by its own property descriptors), and so does a transaction's pipelined first statement.
-    return this.instrumented(config, metadata, name, () => send<R>(on, config));
+    // A named statement on a pool has its result columns described once per connection. Not on a
+    // client: a transaction's first statement must stay a config to carry its BEGIN in one pipeline.
+    const described = config.name !== undefined && isPool(on);
+    return this.instrumented(config, metadata, name, () =>
+      send<R>(on, described ? new KnownColumnsQuery(config) : config),
+    );
   }
 
   /**
