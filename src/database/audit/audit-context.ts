@@ -8,13 +8,13 @@ const REQUEST_ID = Symbol('audit.requestId');
 /** Who is acting in this async context: the request's actor, or `system`. */
 export function currentActor(): string {
   const cls = ClsServiceManager.getClsService();
-  return (cls.isActive() ? cls.get<string | undefined>(ACTOR) : undefined) ?? SYSTEM_ACTOR;
+  return cls.get<string | undefined>(ACTOR) ?? SYSTEM_ACTOR;
 }
 
 /** The request id of this async context, if any. */
 export function currentRequestId(): string | null {
   const cls = ClsServiceManager.getClsService();
-  return (cls.isActive() ? cls.get<string | undefined>(REQUEST_ID) : undefined) ?? null;
+  return cls.get<string | undefined>(REQUEST_ID) ?? null;
 }
 
 /** Sets the actor and request id of the current async context (from a middleware or guard). */

@@ -19,13 +19,13 @@ const PRIMARY = Symbol('replicas.primary');
 /** @internal The consistency state of this async context, if a request or scope opened one. */
 export function currentConsistency(): ReadConsistency | undefined {
   const cls = ClsServiceManager.getClsService();
-  return cls.isActive() ? cls.get<ReadConsistency | undefined>(CONSISTENCY) : undefined;
+  return cls.get<ReadConsistency | undefined>(CONSISTENCY);
 }
 
 /** @internal Whether reads of this async context are pinned to the primary (`readFromPrimary`). */
 export function primaryRequested(): boolean {
   const cls = ClsServiceManager.getClsService();
-  return cls.isActive() && cls.get<boolean | undefined>(PRIMARY) === true;
+  return cls.get<boolean | undefined>(PRIMARY) === true;
 }
 
 /** @internal Runs `fn` with `state` as the consistency state of its async context. */

@@ -19,7 +19,7 @@ let tenantsSet = false;
 export function currentTenant(): string | undefined {
   if (!tenantsSet) return undefined;
   const cls = ClsServiceManager.getClsService();
-  return cls.isActive() ? cls.get<string | undefined>(TENANT) : undefined;
+  return cls.get<string | undefined>(TENANT);
 }
 
 /** @internal Throws {@link TenantContextError} unless `id` can be a tenant id. */

@@ -34,7 +34,8 @@ function keyOf(dataSource: DataSource): symbol {
 /** @internal The scope open in this async context for `dataSource`, if any. */
 export function currentScope(dataSource: DataSource): TransactionScope | undefined {
   const cls = ClsServiceManager.getClsService();
-  return cls.isActive() ? cls.get<TransactionScope | undefined>(keyOf(dataSource)) : undefined;
+  // `get` of a symbol answers undefined outside a context: one store lookup (`isActive()` first made two).
+  return cls.get<TransactionScope | undefined>(keyOf(dataSource));
 }
 
 /** @internal Runs `fn` with `scope` (or none) as the current scope, inheriting the rest of the context. */
