@@ -1,3 +1,4 @@
+import type { Task } from '../src/entities';
 import { RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
 /** Counts the Describe messages pg writes on the pool's only connection. */
@@ -26,7 +27,7 @@ describe('named statements on the pool: result columns described once per connec
 
   it('reads, pages and writes with RETURNING give the same answers without a second Describe', async () => {
     const titles = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta'];
-    const made = [];
+    const made: Task[] = [];
     for (const [i, title] of titles.entries()) made.push(await f.tasks.create({ title, priority: i }));
     const reads = async () => ({
       found: await Promise.all(made.map((t) => f.tasks.findById(t.id))),
