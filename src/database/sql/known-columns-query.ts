@@ -6,7 +6,6 @@ const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknow
 
 /** The parts of pg's Connection this query writes to (pg 8, `lib/connection.js`). */
 interface WireConnection {
-  stream: { cork?(): void; uncork?(): void };
   bind(config: {
     portal?: string;
     statement?: string;
@@ -52,16 +51,12 @@ const described = new WeakMap<WireConnection, Map<string, unknown[]>>();
  * PostgreSQL refuses to run a prepared statement whose result columns changed since it was
  * prepared (a migration altering the table: "cached plan must not change result type", 0A000), so
  * the kept fields can never describe other columns than the ones the rows have. A statement that
- * returns no rows (NoData) keeps nothing and is described every time.
+ * returns no rows (NoData) keeps nothing and is described every time. Made from a read's config as
+ * it is (it may inherit from a statement's template: pg reads through the prototype chain).
  */
 export class KnownColumnsQuery extends PgQuery {
   /** Where to keep the fields when the server describes them (the first execution on a connection). */
   private keep: Map<string, unknown[]> | undefined;
-
-  /** `config` as it is (it may inherit from a statement's template: pg reads through the prototype chain). */
-  constructor(config: QueryConfig) {
-    super(config);
-  }
 
   override prepare(connection: WireConnection): void {
     const name = this.name;
