@@ -11,6 +11,7 @@ import { OursAppContender } from './contenders/ours-app.contender';
 import { OursContender } from './contenders/ours.contender';
 import { RawPgContender } from './contenders/raw-pg.contender';
 import { RawPgAuditedContender } from './contenders/raw-pg-audited.contender';
+import { RawPgAuditedStatementContender } from './contenders/raw-pg-audited-statement.contender';
 import { TypeOrmContender } from './contenders/typeorm.contender';
 import { BenchResults, ScenarioResult, withRatios } from './report/results';
 import { ratioChart } from './report/svg';
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
     contenders.push(
       new RawPgContender(settings),
       new RawPgAuditedContender(settings),
+      new RawPgAuditedStatementContender(settings),
       await OursContender.create(env, false),
       await OursContender.create(env, true),
       await OursAppContender.create(env),
