@@ -1,5 +1,6 @@
 import { Pool, PoolConfig } from 'pg';
 import { Contender, NewTask } from './contender';
+import { inTransaction } from './pg-transaction';
 
 /** Rows per INSERT, as ours sends them. */
 const CHUNK = 5_000;
@@ -38,9 +39,7 @@ export class RawPgAuditedStatementContender implements Contender {
   }
 
   async bulkInsert(rows: NewTask[]) {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       for (let start = 0; start < rows.length; start += CHUNK) {
         const part = rows.slice(start, start + CHUNK);
         const values = [
@@ -55,13 +54,7 @@ export class RawPgAuditedStatementContender implements Contender {
         ];
         await client.query({ ...sql, values });
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async close() {

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Pool, PoolClient, PoolConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Contender, NewTask } from './contender';
+import { inTransaction } from './pg-transaction';
 
 /** The audit row's columns, as ours writes them (`id` and `created_at` left to their defaults). */
 const AUDIT_COLUMNS = 'entity_type, entity_id, action, old_values, new_values, actor, request_id';
@@ -94,9 +95,7 @@ export class RawPgAuditedContender implements Contender {
   }
 
   async bulkInsert(rows: NewTask[]) {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       const { rows: clock } = await client.query<{ now: string }>(`SELECT to_jsonb(now()) #>> '{}' AS now`);
       const now = clock[0].now;
       const ids = rows.map(() => randomUUID());
@@ -112,13 +111,7 @@ export class RawPgAuditedContender implements Contender {
         rows.length,
         (i) => auditLine(ids[i], rows[i], now),
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async close() {
