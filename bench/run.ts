@@ -16,6 +16,7 @@ import { TypeOrmContender } from './contenders/typeorm.contender';
 import { BenchResults, ScenarioResult, withRatios } from './report/results';
 import { ratioChart } from './report/svg';
 import { describeRun, latencyTable, markdownTable } from './report/table';
+import { PEERS } from './targets';
 import { bulkInsert, streamAll } from './scenarios/batch.scenarios';
 import { healthScenarios } from './scenarios/health.scenario';
 import { REPLICA_SCENARIO_KEY, replicaScenario } from './scenarios/replica.scenario';
@@ -35,6 +36,7 @@ import {
 } from './support/database';
 import { ServerCpu } from './support/cpu-cost';
 import { poolSettings } from './support/pool-settings';
+import { MachineSpeed } from './support/machine-speed';
 import { cpuTicks, stealPercent } from './support/steal';
 import { runTimed } from './support/runner';
 import { installStatementCounter } from './support/statements';
@@ -56,6 +58,7 @@ const SIZES = quick
       windowMs: 250,
       bulk: 10_000,
       bulkRounds: 2,
+      bulkExtraRounds: 0,
       streamRounds: 1,
       health: { msPerCheck: 800, warmUp: 50 },
     }
@@ -69,6 +72,9 @@ const SIZES = quick
       windowMs: 500,
       bulk: 100_000,
       bulkRounds: 3,
+      // Raw pg's and ours' bulk calls, 2-5 s each, five times rather than three: with three, one call
+      // in a slow episode of the machine decides the median (bench/README.md).
+      bulkExtraRounds: 2,
       streamRounds: 2,
       health: { msPerCheck: 6_000, warmUp: 200 },
     };
@@ -99,6 +105,7 @@ async function main(): Promise<number> {
   const db = await startDatabase();
   log(`PostgreSQL: ${db.source}`);
   const dataSource = await migratedDataSource(db.url);
+  const speed = await MachineSpeed.open(db.url);
   const contenders: Contender[] = [];
   try {
     log(`loading ${SIZES.tasks.toLocaleString('en')} tasks…`);
@@ -138,11 +145,13 @@ async function main(): Promise<number> {
     const run = async (key: string, scenario: () => Promise<ScenarioResult | ScenarioResult[]>) => {
       if (!wanted(key)) return;
       await quiesce(dataSource);
+      await speed.probe(); // the machine's speed at each scenario's start, for the run's summary
       const result = await scenario();
       for (const s of Array.isArray(result) ? result : [result]) report(s);
     };
     for (const scenario of TIMED_SCENARIOS) await run(scenario.key, () => runTimed(scenario, contenders, ctx));
-    await run('bulk-insert', () => bulkInsert(contenders, dataSource, SIZES.bulk, SIZES.bulkRounds, ctx.server));
+    const bulkPlan = { rows: SIZES.bulk, rounds: SIZES.bulkRounds, extraRounds: SIZES.bulkExtraRounds, peers: PEERS };
+    await run('bulk-insert', () => bulkInsert(contenders, dataSource, bulkPlan, ctx.server, speed));
     await run('stream', () => streamAll(contenders, SIZES.streamRounds));
     // The concurrency scenarios again on pools of 5: every contender with its own, smaller pool.
     const smallScenarios = POOL_SCENARIOS.map((s) => withPool(s, SMALL_POOL)).filter((s) => wanted(s.key));
@@ -213,6 +222,7 @@ async function main(): Promise<number> {
         loadAverageAtStart,
         loadAverageAtEnd: loadavg(),
         stealPercent: stealPercent(ticksAtStart, cpuTicks()),
+        machine: speed.summary(),
         tasks: SIZES.tasks,
         deep: SIZES.deep,
         poolSize: POOL,
@@ -245,6 +255,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     for (const c of contenders) await c.close().catch(() => undefined);
+    await speed.close();
     await dataSource.destroy();
     // pg-pool's end() resolves before its clients' goodbyes reach the server: stopping the server
     // first would terminate those sessions and crash the run with an unhandled 57P01.

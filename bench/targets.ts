@@ -67,7 +67,7 @@ const LISTS: Array<[string, string]> = [
   ['page-keyset-first', 'keyset page 1'],
   ['page-keyset-deep', 'deep keyset page'],
 ];
-const PEERS = ['TypeORM', 'Drizzle', 'Kysely', 'MikroORM'];
+export const PEERS = ['TypeORM', 'Drizzle', 'Kysely', 'MikroORM'];
 
 /** The issues' targets (ratios in the same run); never lowered to fit a result. */
 export const TARGETS: Target[] = [

@@ -1,3 +1,5 @@
+import type { MachineSpeedSummary } from '../support/machine-speed';
+
 /** One contender's figures in one scenario. */
 export interface ContenderResult {
   contender: string;
@@ -11,6 +13,8 @@ export interface ContenderResult {
   ratio?: number;
   /** CPU µs per operation (per row for bulk): this process, and the server when it is local. */
   cpu?: { clientUs: number; serverUs?: number };
+  /** Bulk: calls made again because the machine probe right after them ran slow (not in `samples`). */
+  redoneCalls?: number;
   /** Streaming: largest RSS growth over the rounds, in MB. */
   peakRssGrowthMb?: number;
   /** Latency scenarios (health): percentiles in ms, requests measured, and responses by HTTP status. */
@@ -48,6 +52,8 @@ export interface BenchResults {
     loadAverageAtEnd: number[];
     /** Percent of the machine's CPU time taken by the hypervisor during the run (virtual machines). */
     stealPercent?: number;
+    /** The machine probe's times over the run (bench/support/machine-speed.ts). */
+    machine?: MachineSpeedSummary;
     tasks: number;
     deep: number;
     /** Pool size of every scenario without its own `poolSize`. */

@@ -1,4 +1,5 @@
 import type { BenchResults, ContenderResult, ScenarioResult } from './results';
+import type { MachineSpeedSummary } from '../support/machine-speed';
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3));
 
@@ -11,7 +12,8 @@ function cell(s: ScenarioResult, contender: string): string {
   const cpu = r.cpu
     ? ` · CPU ${fmt(r.cpu.clientUs)}${r.cpu.serverUs === undefined ? '' : ` + ${fmt(r.cpu.serverUs)}`} µs`
     : '';
-  return `${fmt(r.median)}${ratio}${st}${cpu}${rss}`;
+  const redone = r.redoneCalls ? ` · ${r.redoneCalls} redone` : '';
+  return `${fmt(r.median)}${ratio}${st}${cpu}${rss}${redone}`;
 }
 
 /** The throughput medians as a Markdown table: one row per scenario, one column per contender. */
@@ -60,5 +62,15 @@ export function describeRun({ meta }: BenchResults): string {
     `${meta.date} · ${meta.quick ? 'quick' : 'full'} run · ${meta.nproc} × ${meta.cpu} · Node ${meta.node} · PostgreSQL ${meta.postgres} (${meta.database})`,
     `${meta.tasks.toLocaleString('en')} tasks · deep page after ${meta.deep.toLocaleString('en')} rows · pool ${meta.poolSize} (scenarios labelled otherwise: pools ${pools}) · ${meta.rounds} rounds of ${meta.windowMs} ms after a warm-up · bulk ${meta.bulkRows.toLocaleString('en')} rows`,
     `load average at start ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}${meta.stealPercent === undefined ? '' : ` · CPU time stolen by the hypervisor: ${meta.stealPercent.toFixed(1)}%`} · ${meta.durationS} s`,
+    ...(meta.machine ? [machineLine(meta.machine)] : []),
   ].join('\n');
+}
+
+/** The machine probe's line: how often the same query ran slow during the run. */
+function machineLine(m: MachineSpeedSummary): string {
+  return [
+    `machine probe (the same query, ${m.probes} times: each scenario's start, each bulk call's end):`,
+    `fastest ${m.fastestMs} ms, median ${m.medianMs} ms, ${Math.round(m.slowShare * 100)}% of them at least 1.25x the fastest`,
+    `· ${m.waitedS} s waited for full speed before bulk calls (${m.gaveUp} waits given up)`,
+  ].join(' ');
 }

@@ -20,7 +20,7 @@ function parentOf(pid: number): number | undefined {
 }
 
 /** Nanoseconds a (single-threaded) process has run on a CPU; 0 once it is gone. */
-function onCpuNs(pid: number): number {
+export function onCpuNs(pid: number): number {
   try {
     return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
   } catch {
