@@ -60,8 +60,7 @@ const REDOS = 2;
 
 /**
  * Bulk insert of `plan.rows` rows per call, in rounds of a shuffled order after a warm-up of a tenth
- * of it.
- * With a `speed` probe, each call starts once the machine runs at full speed, and a call after which
+ * of it. With a `speed` probe, each call starts once the machine runs at full speed, and a call after which
  * the probe runs slow (a slow episode of the machine, not of the contender) is made again, up to
  * twice; the result counts those calls.
  */

@@ -24,9 +24,10 @@ export interface MachineSpeedSummary {
 /**
  * Times a fixed query, to tell a slow machine from a slow contender. On the 2-vCPU virtual
  * machines of this project, the same loop's CPU time (user time of one backend, nothing else
- * running) doubles, from ~35 ms to ~70 ms, for 1–6 s at a time, 10–15% of the time; the steal
- * counter stays at 0 (bench/README.md, "The machine's slow episodes"). A timed window of 500 ms among ten
- * is outvoted by the median; a bulk call of 2–5 s, one of three, is not.
+ * running) doubles, from ~35 ms to ~70 ms, for 1–6 s at a time, 11–17% of the time; the steal
+ * counter stays at 0 (bench/README.md, "Its slow episodes, and the machine probe"). The timed
+ * scenarios' turns, one operation or 10 ms each, spread an episode over every contender alike; a
+ * bulk call of 2–5 s, one of a few, takes it alone.
  */
 export class MachineSpeed {
   /** The recorded probes' times (not those of waits, which are many while the machine is slow). */

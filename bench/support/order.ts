@@ -14,8 +14,9 @@ export function seeded(seed: number): () => number {
  * The contenders in a fresh random order (Fisher–Yates). Each turn gets one, so no contender always
  * runs right after the same other one: the one that runs next finds the CPU's caches and branch
  * predictors (and, after a bulk call, the server's buffers) as its predecessor left them, warm for
- * code they share, and in a fixed cycle that favoured or penalised the same contender every turn (point read c=1: `ours` measured 1.09× raw pg
- * after raw pg and 1.28× after `ours (app)`, which shares its code).
+ * code they share, and in a fixed cycle that favoured or penalised the same contender every turn
+ * (point read c=1: `ours` measured 1.09× raw pg after raw pg and 1.28× after `ours (app)`, which
+ * shares its code).
  */
 export function shuffled<T>(items: T[], random: () => number): T[] {
   const order = [...items];
