@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -26,11 +26,41 @@ function dataRoot(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
 
+/** Whether a process with that pid runs (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the data directories of earlier runs that were killed before they could stop their
+ * server (Ctrl-C, a timeout): in `/dev/shm` each holds 1–3.5 GB of the machine's memory until the
+ * next reboot (five of them held 6.6 GB here). A directory whose `postmaster.pid` names a live
+ * process belongs to a run still going and is left alone.
+ */
+async function removeAbandoned(root: string): Promise<void> {
+  for (const entry of await readdir(root).catch(() => [])) {
+    if (!entry.startsWith('bench-pg-')) continue;
+    const dir = join(root, entry);
+    const pid = Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    // No pid file: a run still initialising its directory (initdb takes seconds), unless the
+    // directory is 10 minutes old.
+    const abandoned =
+      pid > 0 ? !alive(pid) : Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now()) > 600_000;
+    if (abandoned) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** `BENCH_DATABASE_URL` when set, else an embedded server in a temporary directory (fsync off). */
 export async function startDatabase(): Promise<BenchDatabase> {
   const external = process.env.BENCH_DATABASE_URL;
   if (external) return { url: external, source: 'BENCH_DATABASE_URL', stop: async () => undefined };
   const root = dataRoot();
+  await removeAbandoned(root);
   const dataDir = await mkdtemp(join(root, 'bench-pg-'));
   await chmod(dataDir, 0o755); // the server runs as the 'postgres' user when we are root
   const { value: server, placement } = await withServerPinned(() =>
