@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { appDataSourceOptions } from '../../src/app.data-source';
 import { EmbeddedPostgresLauncher } from '../../src/database';
+import { postmasterPid, processAlive } from '../../src/database/embedded/embedded-postgres.launcher';
 import { withServerPinned } from './cpu-affinity';
 
 /** The PostgreSQL the run uses, and how to stop it. */
@@ -26,16 +27,6 @@ function dataRoot(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 }
 
-/** Whether a process with that pid runs (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the data directories of earlier runs that were killed before they could stop their
  * server (Ctrl-C, a timeout): in `/dev/shm` each holds 1–3.5 GB of the machine's memory until the
@@ -46,11 +37,13 @@ async function removeAbandoned(root: string): Promise<void> {
   for (const entry of await readdir(root).catch(() => [])) {
     if (!entry.startsWith('bench-pg-')) continue;
     const dir = join(root, entry);
-    const pid = Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    const pid = postmasterPid(join(dir, 'data'));
     // No pid file: a run still initialising its directory (initdb takes seconds), unless the
     // directory is 10 minutes old.
     const abandoned =
-      pid > 0 ? !alive(pid) : Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now()) > 600_000;
+      pid !== undefined
+        ? !processAlive(pid)
+        : Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now()) > 600_000;
     if (abandoned) await rm(dir, { recursive: true, force: true });
   }
 }

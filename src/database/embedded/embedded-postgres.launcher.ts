@@ -54,7 +54,8 @@ const STOP_WAIT_MS = 15_000;
 /** The signals the library traps (it then exits 128+n); the launcher handles them instead. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-function processAlive(pid: number): boolean {
+/** @internal Whether a process with that pid runs and this process may signal it (signal 0 sends nothing). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -63,12 +64,18 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Stops a postmaster left running by an earlier process that died without stopping it. */
-async function stopOrphan(dataDir: string): Promise<number | undefined> {
+/** @internal The pid a data directory's `postmaster.pid` names, running or not; undefined without one. */
+export function postmasterPid(dataDir: string): number | undefined {
   const pidFile = resolve(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return undefined;
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Stops a postmaster left running by an earlier process that died without stopping it. */
+async function stopOrphan(dataDir: string): Promise<number | undefined> {
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined || !processAlive(pid)) return undefined;
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + STOP_WAIT_MS;
   while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
