@@ -1,6 +1,6 @@
 import { DatabaseService, readFromPrimary, RepositoryService, withReadYourWrites } from '../../src/database';
 import { getRepositoryServiceToken } from '../../src/database';
-import { Task, User } from '../../src/entities';
+import { Task, TaskExecution, User } from '../../src/entities';
 import { PgNode, startPrimary, startStandby } from '../support/cluster/postgres-cluster';
 import { describeWithSystem } from '../support/cluster/system-binaries';
 import { Client } from 'pg';
@@ -160,6 +160,56 @@ describeWithSystem(
       expect(node.reads - before).toBe(2);
       await tasks.findById(created.body.id, { include: 'executions', primary: true });
       expect(node.reads - before).toBe(2);
+    });
+
+    it('a read with include whose replica connection is lost runs again on the primary, its relations read as entities', async () => {
+      const tasks = app.app.get<RepositoryService<Task>>(getRepositoryServiceToken(Task));
+      const executions = app.app.get<RepositoryService<TaskExecution>>(getRepositoryServiceToken(TaskExecution));
+      const task = await tasks.create({ title: 'read again on the primary' });
+      await executions.create({ taskId: task.id, agentType: 'retried' });
+      await standby.waitForReplay();
+      // On every connection of the replica's pool at once: each keeps the statement's columns, so the
+      // next execution there asks for its column parsers as it is sent, before the server answers.
+      const node = app.router.nodes[0];
+      const reads = node.reads;
+      const all = Array.from({ length: node.pool.options.max }, () =>
+        tasks.findById(task.id, { include: 'executions' }),
+      );
+      for (const found of await Promise.all(all)) expect(found?.executions).toHaveLength(1);
+      expect(node.reads).toBe(reads + node.pool.options.max);
+      // The pool's backends on the standby are stopped (SIGSTOP): the next read there is sent and
+      // waits. Each is then terminated, and resumed to act on it: the read's connection is lost.
+      const watcher = new Client({ connectionString: standby.url('postgres', 'app') });
+      await watcher.connect();
+      const { rows: backends } = await watcher.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'nest-pg-database' AND datname = 'app'",
+      );
+      expect(backends).toHaveLength(node.pool.options.max!);
+      try {
+        for (const { pid } of backends) process.kill(pid, 'SIGSTOP');
+        const retried = app.router.stats.retriedOnPrimary;
+        const read = tasks.findById(task.id, { include: 'executions' });
+        expect(node.reads).toBe(reads + node.pool.options.max! + 1);
+        for (const { pid } of backends) await watcher.query('SELECT pg_terminate_backend($1)', [pid]);
+        for (const { pid } of backends) process.kill(pid, 'SIGCONT');
+        const found = await read;
+        expect(app.router.stats.retriedOnPrimary).toBe(retried + 1);
+        expect(found?.executions).toHaveLength(1);
+        const [execution] = found!.executions!;
+        expect(execution).toBeInstanceOf(TaskExecution);
+        expect(execution).toMatchObject({ taskId: task.id, agentType: 'retried', createdAt: expect.any(Date) });
+      } finally {
+        for (const { pid } of backends) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // already gone
+          }
+        }
+        await watcher.end();
+      }
+      // The lost connection took the replica out of the rotation; its checks bring it back.
+      await app.waitForReplicas('up');
     });
 
     it('a read a standby refuses (it locks: 25006) runs on the primary, and the replica stays in the rotation', async () => {

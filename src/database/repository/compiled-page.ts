@@ -21,9 +21,9 @@ export interface CompiledPage<T> {
   parsers?: ColumnParsers;
   /**
    * A cursor page whose sort keys are read from the rows' own columns as the server sent them
-   * (`SortKeyTexts`): their positions, and the select list's width. Otherwise they are `::text` columns.
+   * (`SortKeyTexts`): their positions in the select list. Otherwise they are `::text` columns.
    */
-  keys?: { positions: readonly number[]; width: number };
+  keys?: { positions: readonly number[] };
   /**
    * A page after a cursor: the statement's values from this index on are the cursor's sort keys,
    * taken from each call's own token (`pageValues`); the compiled `sql.values` hold the first call's.

@@ -23,7 +23,7 @@ export function runPage<T>(
   path: string,
 ): Promise<Page<T>> {
   const { query, sql } = page;
-  const texts = page.keys && new SortKeyTexts(page.keys.positions, page.keys.width);
+  const texts = page.keys && new SortKeyTexts(page.keys.positions);
   const parsers = texts ? texts.parsers(page.parsers) : page.parsers;
   const executor = context.executor;
   const wantsCount = query.mode === 'offset' && query.count;

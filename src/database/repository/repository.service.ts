@@ -348,8 +348,7 @@ export class RepositoryService<T extends ObjectLiteral> {
           attachIncludeValues(this.hydrateValues(row as unknown[]), row as unknown[], relations, include.nodes)
       : (row: unknown) => this.hydrateValues(row as unknown[]);
     const parsers = include && this.include.parsers(include, relations);
-    const width = relations + (include?.nodes.length ?? 0);
-    const keys = keyColumns && { positions: keyColumns, width };
+    const keys = keyColumns && { positions: keyColumns };
     // The keyset condition binds the cursor's keys last (a cursor page has no OFFSET to bind). The
     // compiled page keeps none of this call's keys in its query: each call brings its own (`pageValues`).
     const afterAt = query.after ? sql.values.length - query.after.length : undefined;

@@ -61,7 +61,7 @@ describe('SortKeyTexts', () => {
   ];
 
   it("gives the last row's texts, or the one before when a probe row followed it, and parses as before", () => {
-    const texts = new SortKeyTexts([1, 0], 3);
+    const texts = new SortKeyTexts([1, 0]);
     const read = readRows(texts.parsers(), [2950, 1184, 25], rows);
     expect(read[2]).toEqual(['parsed c', 'parsed 2031-01-01 00:00:00.000103+00', 'parsed z']);
     expect(texts.keys(false)).toEqual(['2031-01-01 00:00:00.000103+00', 'c']);
@@ -77,23 +77,10 @@ describe('SortKeyTexts', () => {
         return column++ === 2 ? (text: string) => `json ${text} (${oid})` : undefined;
       };
     };
-    const texts = new SortKeyTexts([0], 3);
+    const texts = new SortKeyTexts([0]);
     const read = readRows(texts.parsers(others), [2950, 1184, 114], rows);
     expect(asked).toEqual([0, 1, 2]);
     expect(read[0]).toEqual(['parsed a', 'parsed 2031-01-01 00:00:00.000101+00', 'json x (114)']);
     expect(texts.keys(false)).toEqual(['c']);
-  });
-
-  it('counts from the first column again when a read is tried again (a replica lost mid-result)', () => {
-    const texts = new SortKeyTexts([1], 3);
-    const parsers = texts.parsers();
-    const forColumn = parsers();
-    const base = (text: string) => text;
-    const first = [0, 1, 2].map(() => forColumn(0, base) ?? base);
-    first[1]('2031-01-01 00:00:00.000999+00');
-    const again = [0, 1, 2].map(() => forColumn(0, base) ?? base);
-    again[0]('not a key');
-    again[1]('2031-01-01 00:00:00.000102+00');
-    expect(texts.keys(false)).toEqual(['2031-01-01 00:00:00.000102+00']);
   });
 });

@@ -11,23 +11,19 @@ export class SortKeyTexts {
   private readonly current: string[] = [];
   private readonly previous: string[] = [];
 
-  /**
-   * @param positions each sort key's column in the select list
-   * @param width the number of columns of the select list (a read tried again on the primary after
-   *   losing a replica's connection has its columns asked for again, from the first)
-   */
-  constructor(
-    private readonly positions: readonly number[],
-    private readonly width: number,
-  ) {}
+  /** @param positions each sort key's column in the select list */
+  constructor(private readonly positions: readonly number[]) {}
 
-  /** `others` (the included relations' parsers), with the key columns' texts noted on the way. */
+  /**
+   * `others` (the included relations' parsers), with the key columns' texts noted on the way. Each
+   * call of the result counts columns from the first (the executor makes one per attempt of a read).
+   */
   parsers(others?: ColumnParsers): ColumnParsers {
     return () => {
       const other = others?.();
       let column = 0;
       return (oid, base) => {
-        const at = column++ % this.width;
+        const at = column++;
         // Asked of every column, so that the other parsers count columns as pg asks for them.
         const its = other?.(oid, base);
         const key = this.positions.indexOf(at);
