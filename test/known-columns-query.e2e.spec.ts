@@ -1,3 +1,4 @@
+import { DatabaseService } from '../src/database';
 import type { Task } from '../src/entities';
 import { RepositoryFixture, repositoryFixture } from './support/repository-fixture';
 
@@ -58,6 +59,31 @@ describe('named statements on the pool: result columns described once per connec
     expect([updated.priority, again.priority]).toEqual([9, 10]);
     const [{ priority }] = await f.sql('SELECT priority FROM tasks WHERE id = $1', [made[0].id]);
     expect(priority).toBe(10);
+  });
+
+  it("in a transaction too, except its first statement (it carries the BEGIN): the writes' answers are the rows", async () => {
+    const db = f.moduleRef.get(DatabaseService);
+    const task = await f.tasks.create({ title: 'in a transaction', priority: 1 });
+    const work = (priority: number) =>
+      db.transaction(async () => {
+        const read = await f.tasks.findByIdOrFail(task.id);
+        const updated = await f.tasks.update(task.id, { priority });
+        const execution = await f.executions.create({ taskId: task.id, agentType: `agent ${priority}` });
+        return { read, updated, execution };
+      });
+    await work(2);
+    describes.count = 0;
+    const { read, updated, execution } = await work(3);
+    // The read is the first statement: it goes in one pipeline with BEGIN, described as before.
+    expect(describes.count).toBe(1);
+    expect(read.priority).toBe(2);
+    const [row] = await f.sql('SELECT priority, version, updated_at FROM tasks WHERE id = $1', [task.id]);
+    expect(updated).toMatchObject({ priority: 3, version: row.version, updatedAt: row.updated_at });
+    const [stored] = await f.sql(
+      'SELECT id, agent_type, created_at FROM task_executions WHERE task_id = $1 AND agent_type = $2',
+      [task.id, 'agent 3'],
+    );
+    expect(execution).toMatchObject({ id: stored.id, agentType: 'agent 3', createdAt: stored.created_at });
   });
 
   it('a column added to the table leaves the statement and its answers as they were', async () => {

@@ -39,13 +39,16 @@ const described = new WeakMap<WireConnection, Map<string, unknown[]>>();
 /**
  * @internal pg's Query for a named prepared statement (its result, rows, errors and callback
  * unchanged) that asks the server to describe its result columns once per connection, not on
- * every execution. pg sends Bind, Describe, Execute and Sync each time: the server then formats a
- * RowDescription (a tasks row: 12 columns, ~400 bytes) and the client parses it, for columns that
- * cannot have changed. As the PostgreSQL JDBC driver does, the first execution on a connection is
+ * every execution (on the pool, and in a transaction after its first statement, which carries the
+ * BEGIN: see `SqlExecutor`). pg sends Bind, Describe, Execute and Sync each time: the server then
+ * formats a RowDescription (a tasks row: 12 columns, ~400 bytes) and the client parses it, for
+ * columns that cannot have changed. As the PostgreSQL JDBC driver does, the first execution on a connection is
  * described and its fields kept; later ones send Bind, Execute, Sync and take the kept fields (the
  * statement's own parsers, a read's column parsers included, are still chosen per execution).
  * Measured on pg's own Pool (point read by id, turns interleaved with the other bench contenders):
  * 1.01–1.09x pg's own Query over two runs; the server also formats and sends ~400 bytes less per read.
+ * A 3-statement transaction (one connection, medians of 6 rounds of 1,000): 268 µs of client CPU
+ * against 280 with a Describe each time; the server's CPU the same (181 µs).
  *
  * Safe because the fields are those of the server's prepared statement on that same connection:
  * PostgreSQL refuses to run a prepared statement whose result columns changed since it was

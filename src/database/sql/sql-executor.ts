@@ -8,6 +8,7 @@ import type { DataSource, DataSourceOptions, EntityMetadata } from 'typeorm';
 import { serverSqlState } from '../errors/sql-state';
 import { translateDatabaseError } from '../errors/translate-database-error';
 import { currentScope } from '../transactions/transaction-context';
+import { owesStatements } from '../transactions/transaction-connection';
 import { ReadRouter, readRouterOf } from '../replicas/read-router';
 import { currentTenant } from '../tenancy/tenant-context';
 import { TenantContextError } from '../tenancy/tenant.errors';
@@ -436,9 +437,10 @@ export class SqlExecutor {
     }
     // A read's config inherits from its template: pg's Query keeps the prototype (pg copies a
     // config by its own property descriptors), and so does a transaction's pipelined first statement.
-    // A named statement on a pool has its result columns described once per connection. Not on a
-    // client: a transaction's first statement must stay a config to carry its BEGIN in one pipeline.
-    const described = config.name !== undefined && isPool(on);
+    // A named statement has its result columns described once per connection, on the pool and in a
+    // transaction; not a transaction's first statement: it must stay a config to carry its BEGIN in
+    // one pipeline.
+    const described = config.name !== undefined && (isPool(on) || !owesStatements(on));
     return this.instrumented(config, metadata, name, () =>
       send<R>(on, described ? new KnownColumnsQuery(config) : config),
     );

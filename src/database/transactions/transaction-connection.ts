@@ -67,6 +67,14 @@ function extendedProtocol(config: unknown, values: unknown): config is QueryConf
 
 /** The transaction owing statements (`BEGIN` …) on a client, while it owes them. */
 const owing = new WeakMap<PoolClient, TransactionConnection>();
+/**
+ * @internal Whether a module transaction on `client` still owes its `BEGIN` (and what follows it):
+ * its next statement carries them, so it must reach the client as a config (see {@link TransactionConnection.first}).
+ */
+export function owesStatements(client: object): boolean {
+  return owing.has(client as PoolClient);
+}
+
 /** The `query` {@link carryOwed} gave each client. */
 const carriers = new WeakMap<PoolClient, ClientQuery>();
 
