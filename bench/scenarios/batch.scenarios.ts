@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Contender, NewTask } from '../contenders/contender';
 import { CpuCost, cpuPerOp, ServerCpu } from '../support/cpu-cost';
 import { untimed } from '../support/database';
-import type { MachineSpeed } from '../support/machine-speed';
+import { atFullSpeed, MachineSpeed } from '../support/machine-speed';
 import { seeded, shuffled } from '../support/order';
 import { median, once, Sample } from '../support/measure';
 import { statementsSent } from '../support/statements';
@@ -55,9 +55,6 @@ export interface BulkPlan {
   peers: readonly string[];
 }
 
-/** Times a call may be made again when the machine probe right after it ran slow. */
-const REDOS = 2;
-
 /**
  * Bulk insert of `plan.rows` rows per call, in rounds of a shuffled order after a warm-up of a tenth
  * of it. With a `speed` probe, each call starts once the machine runs at full speed, and a call after which
@@ -85,23 +82,19 @@ export async function bulkInsert(
   for (let round = 0; round < plan.rounds + plan.extraRounds; round++) {
     const taking = round < plan.rounds ? able : able.filter((c) => !plan.peers.includes(c.name));
     for (const c of shuffled(taking, random)) {
-      for (let attempt = 0; ; attempt++) {
-        await speed?.settle();
+      const call = async () => {
         const rows = bulkRows(n);
         let sample: Sample | undefined;
         const cost = await cpuPerOp(async () => (sample = await once(() => c.bulkInsert!(rows), n)), server);
-        const fast = !speed || speed.isFast(await speed.probe());
-        // Vacuumed after every call, not once a round: each call inserts into the same table, not
-        // one holding the dead rows of the calls before it in the round (index entries and heap
-        // space a vacuum had not yet freed).
-        await cleanUp(dataSource, true);
-        if (fast || attempt === REDOS || !speed.patient) {
-          samples.get(c.name)!.push(sample!);
-          cpu.get(c.name)!.push(cost);
-          break;
-        }
-        redone.set(c.name, redone.get(c.name)! + 1);
-      }
+        return { sample: sample!, cost };
+      };
+      // Vacuumed after every call, not once a round: each call inserts into the same table, not
+      // one holding the dead rows of the calls before it in the round (index entries and heap
+      // space a vacuum had not yet freed).
+      const { value, redone: again } = await atFullSpeed(speed, call, () => cleanUp(dataSource, true));
+      samples.get(c.name)!.push(value.sample);
+      cpu.get(c.name)!.push(value.cost);
+      redone.set(c.name, redone.get(c.name)! + again);
     }
   }
   // CPU per row: the median call's (calls are long enough to be timed alone).

@@ -1,5 +1,6 @@
 import type { Contender, Position } from '../contenders/contender';
 import type { ServerCpu } from '../support/cpu-cost';
+import type { MachineSpeed } from '../support/machine-speed';
 
 /** What the scenarios share: sizes and the ids they work on. */
 export interface BenchContext {
@@ -16,6 +17,8 @@ export interface BenchContext {
   windowMs: number;
   /** The server's CPU time, when it runs on this machine. */
   server?: ServerCpu;
+  /** The machine probe: each contender's CPU pass runs at the machine's full speed (`atFullSpeed`). */
+  speed?: MachineSpeed;
   /** The tenant scenarios' tenant and its note ids. */
   tenant?: { id: string; ids: string[] };
 }

@@ -115,3 +115,26 @@ export class MachineSpeed {
     return this.client.end();
   }
 }
+
+/** Times {@link atFullSpeed} runs a work again when the probe right after it ran slow. */
+const REDOS = 2;
+
+/**
+ * Runs `work` at the machine's full speed when there is a `speed` probe: once the probe runs fast
+ * ({@link MachineSpeed.settle}), and again, up to twice, when the probe right after it runs slow (a
+ * slow episode of the machine, not of the work). `after` runs after every attempt, once its probe is
+ * taken (a vacuum, which the probe must not see). The last attempt's value, and how many were redone.
+ */
+export async function atFullSpeed<T>(
+  speed: MachineSpeed | undefined,
+  work: () => Promise<T>,
+  after?: () => Promise<void>,
+): Promise<{ value: T; redone: number }> {
+  for (let attempt = 0; ; attempt++) {
+    await speed?.settle();
+    const value = await work();
+    const fast = !speed || speed.isFast(await speed.probe());
+    await after?.();
+    if (fast || attempt === REDOS || !speed.patient) return { value, redone: attempt };
+  }
+}
