@@ -131,7 +131,6 @@ async function main(): Promise<number> {
       deepPosition: await deepPosition((s, v) => dataSource.query(s, v), SIZES.deep),
       ids: await taskIds(dataSource, SIZES.ids),
       server: ServerCpu.of((await dataSource.query('SELECT pg_backend_pid() AS pid'))[0].pid),
-      speed,
       contenders: contenders.length,
       rounds: SIZES.rounds,
       windowMs: SIZES.windowMs,

@@ -69,8 +69,8 @@ export function describeRun({ meta }: BenchResults): string {
 /** The machine probe's line: how often the same query ran slow during the run. */
 function machineLine(m: MachineSpeedSummary): string {
   return [
-    `machine probe (the same query, ${m.probes} times: each scenario's start, the end of each bulk call and of each contender's CPU pass):`,
+    `machine probe (the same query, ${m.probes} times: each scenario's start, each bulk call's end):`,
     `fastest ${m.fastestMs} ms, median ${m.medianMs} ms, ${Math.round(m.slowShare * 100)}% of them at least 1.25x the fastest`,
-    `· ${m.waitedS} s waited for full speed before them (${m.gaveUp} waits given up)`,
+    `· ${m.waitedS} s waited for full speed before bulk calls (${m.gaveUp} waits given up)`,
   ].join(' ');
 }

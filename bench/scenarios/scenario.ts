@@ -1,6 +1,5 @@
 import type { Contender, Position } from '../contenders/contender';
 import type { ServerCpu } from '../support/cpu-cost';
-import type { MachineSpeed } from '../support/machine-speed';
 
 /** What the scenarios share: sizes and the ids they work on. */
 export interface BenchContext {
@@ -17,8 +16,6 @@ export interface BenchContext {
   windowMs: number;
   /** The server's CPU time, when it runs on this machine. */
   server?: ServerCpu;
-  /** The machine probe: each contender's CPU pass runs at the machine's full speed (`atFullSpeed`). */
-  speed?: MachineSpeed;
   /** The tenant scenarios' tenant and its note ids. */
   tenant?: { id: string; ids: string[] };
 }

@@ -3,7 +3,6 @@ import { summarise } from '../scenarios/batch.scenarios';
 import type { BenchContext, TimedScenario } from '../scenarios/scenario';
 import type { ScenarioResult } from '../report/results';
 import { CpuCost, cpuPerOp } from './cpu-cost';
-import { atFullSpeed } from './machine-speed';
 import { Sample, timed } from './measure';
 import { seeded, shuffled } from './order';
 
@@ -70,8 +69,7 @@ export async function runTimed(
     for (const c of able) samples.get(c)!.push(sums.get(c)!);
   }
   // CPU per operation, each contender alone (CPU time needs no interleaving): as many operations
-  // as one round gave it, or one window's worth with several callers. Alone, a contender takes a
-  // slow episode of the machine by itself: the pass waits for full speed and is made again after one.
+  // as one round gave it, or one window's worth with several callers.
   const cpu = new Map<Contender, CpuCost>();
   for (const c of able) {
     const work = () =>
@@ -79,7 +77,7 @@ export async function runTimed(
         numbered(c),
         single ? { ...options, ms: Infinity, maxOps: turns } : { ...options, ms: ctx.windowMs, maxOps },
       );
-    cpu.set(c, (await atFullSpeed(ctx.speed, () => cpuPerOp(work, ctx.server))).value);
+    cpu.set(c, await cpuPerOp(work, ctx.server));
   }
   return {
     key: scenario.key,
