@@ -162,21 +162,26 @@ describeWithSystem(
       expect(node.reads - before).toBe(2);
     });
 
-    it('a read with include whose replica connection is lost runs again on the primary, its relations read as entities', async () => {
+    it('reads with include whose replica connection is lost run again on the primary: relations read as entities, a cursor page its keys', async () => {
       const tasks = app.app.get<RepositoryService<Task>>(getRepositoryServiceToken(Task));
       const executions = app.app.get<RepositoryService<TaskExecution>>(getRepositoryServiceToken(TaskExecution));
+      const older = await tasks.create({ title: 'read again on the primary, older' });
       const task = await tasks.create({ title: 'read again on the primary' });
       await executions.create({ taskId: task.id, agentType: 'retried' });
       await standby.waitForReplay();
-      // On every connection of the replica's pool at once: each keeps the statement's columns, so the
+      const firstPage = () => tasks.paginate({ limit: 1, sortBy: 'createdAt:DESC', cursor: '', include: 'executions' });
+      // On every connection of the replica's pool at once: each keeps the statements' columns, so the
       // next execution there asks for its column parsers as it is sent, before the server answers.
       const node = app.router.nodes[0];
+      const max = node.pool.options.max!;
       const reads = node.reads;
-      const all = Array.from({ length: node.pool.options.max }, () =>
-        tasks.findById(task.id, { include: 'executions' }),
+      const found = await Promise.all(
+        Array.from({ length: max }, () => tasks.findById(task.id, { include: 'executions' })),
       );
-      for (const found of await Promise.all(all)) expect(found?.executions).toHaveLength(1);
-      expect(node.reads).toBe(reads + node.pool.options.max);
+      const pages = await Promise.all(Array.from({ length: max }, firstPage));
+      for (const one of found) expect(one?.executions).toHaveLength(1);
+      for (const page of pages) expect(page.data.map((t) => t.id)).toEqual([task.id]);
+      expect(node.reads).toBe(reads + 2 * max);
       // The pool's backends on the standby are stopped (SIGSTOP): the next read there is sent and
       // waits. Each is then terminated, and resumed to act on it: the read's connection is lost.
       const watcher = new Client({ connectionString: standby.url('postgres', 'app') });
@@ -184,20 +189,26 @@ describeWithSystem(
       const { rows: backends } = await watcher.query<{ pid: number }>(
         "SELECT pid FROM pg_stat_activity WHERE application_name = 'nest-pg-database' AND datname = 'app'",
       );
-      expect(backends).toHaveLength(node.pool.options.max!);
+      expect(backends).toHaveLength(max);
       try {
         for (const { pid } of backends) process.kill(pid, 'SIGSTOP');
         const retried = app.router.stats.retriedOnPrimary;
         const read = tasks.findById(task.id, { include: 'executions' });
-        expect(node.reads).toBe(reads + node.pool.options.max! + 1);
+        const paged = firstPage();
+        expect(node.reads).toBe(reads + 2 * max + 2);
         for (const { pid } of backends) await watcher.query('SELECT pg_terminate_backend($1)', [pid]);
         for (const { pid } of backends) process.kill(pid, 'SIGCONT');
-        const found = await read;
-        expect(app.router.stats.retriedOnPrimary).toBe(retried + 1);
-        expect(found?.executions).toHaveLength(1);
-        const [execution] = found!.executions!;
-        expect(execution).toBeInstanceOf(TaskExecution);
-        expect(execution).toMatchObject({ taskId: task.id, agentType: 'retried', createdAt: expect.any(Date) });
+        const [again, page] = await Promise.all([read, paged]);
+        expect(app.router.stats.retriedOnPrimary).toBe(retried + 2);
+        for (const executions of [again?.executions, page.data[0]?.executions]) {
+          expect(executions).toHaveLength(1);
+          expect(executions![0]).toBeInstanceOf(TaskExecution);
+          expect(executions![0]).toMatchObject({ taskId: task.id, agentType: 'retried', createdAt: expect.any(Date) });
+        }
+        // The next cursor holds the keys of the rows the primary sent: it leads to the older task.
+        const cursor = new URL(page.links.next!, 'http://x').searchParams.get('cursor')!;
+        const next = await tasks.paginate({ limit: 1, sortBy: 'createdAt:DESC', cursor, include: 'executions' });
+        expect(next.data.map((t) => t.id)).toEqual([older.id]);
       } finally {
         for (const { pid } of backends) {
           try {

@@ -42,9 +42,10 @@ const described = new WeakMap<WireConnection, Map<string, unknown[]>>();
  * every execution (on the pool, and in a transaction after its first statement, which carries the
  * BEGIN: see `SqlExecutor`). pg sends Bind, Describe, Execute and Sync each time: the server then
  * formats a RowDescription (a tasks row: 12 columns, ~400 bytes) and the client parses it, for
- * columns that cannot have changed. As the PostgreSQL JDBC driver does, the first execution on a connection is
- * described and its fields kept; later ones send Bind, Execute, Sync and take the kept fields (the
- * statement's own parsers, a read's column parsers included, are still chosen per execution).
+ * columns that cannot have changed. As the PostgreSQL JDBC driver does, the first execution on a
+ * connection is described and its fields kept; later ones send Bind, Execute, Sync and take the
+ * kept fields (the statement's own parsers, a read's column parsers included, are still chosen per
+ * execution).
  * Measured on pg's own Pool (point read by id, turns interleaved with the other bench contenders):
  * 1.01–1.09x pg's own Query over two runs; the server also formats and sends ~400 bytes less per read.
  * A 3-statement transaction (one connection, medians of 6 rounds of 1,000): 268 µs of client CPU

@@ -299,13 +299,14 @@ export class SqlExecutor {
     parsers?: ColumnParsers,
   ): Promise<QueryResult<R>> {
     try {
-      if (parsers !== undefined) config.types = this.typesOf(parsers);
-      if (this.router === undefined) return this.execute<R>(config, metadata, this.target(), name);
+      if (this.router === undefined) {
+        if (parsers !== undefined) config.types = this.typesOf(parsers);
+        return this.execute<R>(config, metadata, this.target(), name);
+      }
       this.connection?.assertReady();
-      let attempts = 0;
       return this.router.read(
         (on) => {
-          if (parsers !== undefined && attempts++ > 0) config.types = this.typesOf(parsers);
+          if (parsers !== undefined) config.types = this.typesOf(parsers);
           return this.execute<R>(config, metadata, on, name);
         },
         () => this.target(),

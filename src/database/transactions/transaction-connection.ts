@@ -69,7 +69,8 @@ function extendedProtocol(config: unknown, values: unknown): config is QueryConf
 const owing = new WeakMap<PoolClient, TransactionConnection>();
 /**
  * @internal Whether a module transaction on `client` still owes its `BEGIN` (and what follows it):
- * its next statement carries them, so it must reach the client as a config (see {@link TransactionConnection.first}).
+ * its next statement carries them, so it must reach the client as a config
+ * (see {@link TransactionConnection.first}).
  */
 export function owesStatements(client: object): boolean {
   return owing.has(client as PoolClient);
